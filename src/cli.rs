@@ -1,0 +1,19 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd::compile::CompileArgs;
+
+/// Compile a Hyperledger Fabric network definition into a Helm chart and Argo workflows.
+#[derive(Debug, Parser)]
+#[command(name = "fabchart", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the hlf-kube Helm chart for a project folder.
+    Compile(CompileArgs),
+}

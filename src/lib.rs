@@ -1,0 +1,21 @@
+//! fabchart compiles a Hyperledger Fabric network definition into a Helm chart
+//! and Argo workflows. The pipeline: [`load`] -> [`model`] -> [`generate`] ->
+//! [`render`] -> [`write`].
+
+pub mod cli;
+pub mod cmd;
+pub mod generate;
+pub mod load;
+pub mod model;
+pub mod render;
+#[doc(hidden)]
+pub mod synthetic;
+pub mod write;
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// `--check` found the committed output out of date.
+    Stale,
+}

@@ -1,0 +1,306 @@
+//! Model: the resolved network. Built once from the loaded input, checked for
+//! consistency, and holding every name the generators and renderers print.
+
+mod build;
+mod capabilities;
+pub mod names;
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::generate::crypto::spec::{OrgCrypto, OrgKind};
+use crate::load::configtx::{BatchSize, Policies};
+
+pub use build::build;
+
+/// The Fabric release fabchart targets when network.yaml names none.
+pub const DEFAULT_FABRIC_VERSION: &str = "2.5.16";
+pub const FABRIC_CA_VERSION: &str = "1.5.15";
+pub const COUCHDB_IMAGE: &str = "couchdb:3.4.2";
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Network {
+    #[serde(skip)]
+    pub project_dir: PathBuf,
+    pub settings: Settings,
+    /// Orderer orgs first, then peer orgs, each in crypto-config.yaml order,
+    /// followed by the external ones.
+    pub orgs: Vec<Org>,
+    pub channels: Vec<Channel>,
+    pub chaincodes: Vec<Chaincode>,
+    /// The orderer the flows talk to: ours, or PIVT's `externalOrderer`.
+    pub flow_orderer: Option<OrdererRef>,
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub tls_enabled: bool,
+    pub use_actual_domains: bool,
+    pub fabric_version: String,
+    pub images: Images,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Images {
+    pub peer: String,
+    pub orderer: String,
+    pub tools: String,
+    pub ca: String,
+    pub couchdb: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Org {
+    pub kind: OrgKind,
+    pub name: String,
+    /// Lower-case name used inside object names.
+    pub key: String,
+    pub msp_id: String,
+    pub domain: String,
+    /// Run by another cluster: only its public MSP is known here.
+    pub external: bool,
+    /// `crypto-config/peerOrganizations/<domain>`, relative to the chart folder.
+    pub crypto_dir: String,
+    pub msp_dir: String,
+    /// Service over all nodes of the org.
+    pub service: String,
+    /// Secret with the org's public MSP, made for external orgs only
+    /// (PIVT's `hlf-peer--<org>--external-msp`).
+    pub msp_secret: String,
+    pub ca: CertificateAuthority,
+    pub nodes: Vec<Node>,
+    pub admin: Identity,
+    pub users: Vec<Identity>,
+    /// Policies of the org in channel configs (from configtx.yaml, with
+    /// `Endorsement` added for the v2 lifecycle when missing).
+    pub policies: Policies,
+    /// Anchor peers as `host:port` addresses, peer orgs only.
+    pub anchor_peers: Vec<Endpoint>,
+    #[serde(skip)]
+    pub crypto: OrgCrypto,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Endpoint {
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateAuthority {
+    pub object: String,
+    pub secret: String,
+    pub common_name: String,
+    pub files: Vec<SecretFile>,
+}
+
+/// A peer or orderer node.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Node {
+    pub hostname: String,
+    /// `peer0.aptalkarga.tr`: certificate CN and crypto folder name.
+    pub fqdn: String,
+    /// StatefulSet and Service name.
+    pub object: String,
+    /// Where other nodes and clients reach it: fqdn with `useActualDomains`,
+    /// the Service name otherwise.
+    pub host: String,
+    pub port: u16,
+    pub crypto_dir: String,
+    pub secret: String,
+    pub files: Vec<SecretFile>,
+    /// Peers: the CouchDB StatefulSet/Service name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub couchdb: Option<String>,
+    /// Orderers: Raft cluster port (7050 with TLS, the separate cluster listener otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_port: Option<u16>,
+    /// The node's LoadBalancer Service (chart values `peer.externalService` /
+    /// `orderer.externalService`), labelled for PIVT's external hostAliases.
+    pub external_service: String,
+}
+
+impl Node {
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            host: self.host.clone(),
+            port: self.port,
+        }
+    }
+}
+
+/// A user identity (the org admin, or a client user).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    pub name: String,
+    pub crypto_dir: String,
+    pub secret: String,
+    pub files: Vec<SecretFile>,
+}
+
+/// One file of a Secret: its key in the Secret, the chart file it comes from,
+/// and where it lands below the mount point (cryptogen's layout).
+#[derive(Debug, Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretFile {
+    pub key: String,
+    pub source: String,
+    pub mount: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrdererRef {
+    pub org: String,
+    pub msp_id: String,
+    pub host: String,
+    pub port: u16,
+    pub admin_port: Option<u16>,
+    /// Chart-relative TLS CA certificate of the orderer org.
+    pub tls_ca: String,
+    pub external: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Channel {
+    pub name: String,
+    /// Peer orgs (by name) whose peers join, in network.yaml order.
+    pub orgs: Vec<String>,
+    pub external_orgs: Vec<String>,
+    pub profile: ChannelProfile,
+}
+
+/// One complete configtx.yaml profile, named after its channel.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelProfile {
+    pub policies: Policies,
+    pub capabilities: Vec<String>,
+    pub orderer: OrdererSection,
+    pub application: ApplicationSection,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrdererSection {
+    pub batch_timeout: String,
+    pub batch_size: BatchSize,
+    pub consenters: Vec<Consenter>,
+    pub raft_options: IndexMap<String, serde_yaml::Value>,
+    /// Orderer org names.
+    pub orgs: Vec<String>,
+    pub policies: Policies,
+    pub capabilities: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consenter {
+    pub org: String,
+    pub node: String,
+    pub host: String,
+    pub port: u16,
+    pub tls_cert: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationSection {
+    /// Peer org names.
+    pub orgs: Vec<String>,
+    pub policies: Policies,
+    pub capabilities: Vec<String>,
+    pub acls: IndexMap<String, String>,
+}
+
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum ChaincodeKind {
+    /// Chaincode as a service: a Deployment per org that the peers dial.
+    Ccaas,
+    /// Source package built by the peer through a docker-in-docker sidecar.
+    Source,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Chaincode {
+    pub name: String,
+    pub key: String,
+    /// Version from network.yaml; `None` means the flow's `chaincode.version`.
+    pub version: Option<String>,
+    pub kind: ChaincodeKind,
+    pub language: String,
+    pub image: Option<String>,
+    pub port: u16,
+    pub env: IndexMap<String, String>,
+    /// Source folder (absolute) for `Source` chaincodes.
+    #[serde(skip)]
+    pub source_dir: Option<PathBuf>,
+    pub orgs: Vec<String>,
+    pub channels: Vec<ChaincodeChannel>,
+    /// One package per org that runs it.
+    pub packages: Vec<ChaincodePackage>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaincodeChannel {
+    pub channel: String,
+    pub orgs: Vec<String>,
+    pub signature_policy: Option<String>,
+    pub channel_config_policy: Option<String>,
+    pub init_required: bool,
+    #[serde(skip)]
+    pub collections_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChaincodePackage {
+    pub org: String,
+    pub label: String,
+    /// Chart-relative path of the lifecycle package (`chaincode/<cc>/<org>.tar.gz`).
+    pub file: String,
+    /// Key of the package in the chaincode ConfigMap.
+    pub configmap_key: String,
+    /// Deployment and Service of the chaincode server (ccaas).
+    pub object: String,
+    pub address: String,
+}
+
+impl Network {
+    pub fn org(&self, name: &str) -> Option<&Org> {
+        self.orgs.iter().find(|o| o.name == name)
+    }
+
+    pub fn orgs_of(&self, kind: OrgKind) -> impl Iterator<Item = &Org> {
+        self.orgs.iter().filter(move |o| o.kind == kind)
+    }
+
+    /// Orgs whose nodes this cluster runs.
+    pub fn local_orgs(&self, kind: OrgKind) -> impl Iterator<Item = &Org> {
+        self.orgs_of(kind).filter(|o| !o.external)
+    }
+}

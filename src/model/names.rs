@@ -1,0 +1,144 @@
+//! Every Kubernetes object name and Fabric address is made here, once.
+
+use crate::generate::crypto::spec::OrgKind;
+
+/// StatefulSets add a `controller-revision-hash` label of `<name>-<10 chars>`,
+/// which must fit a 63-character label value.
+pub const MAX_STATEFULSET_NAME: usize = 52;
+pub const MAX_DNS_LABEL: usize = 63;
+
+pub const PEER_PORT: u16 = 7051;
+pub const PEER_CHAINCODE_PORT: u16 = 7052;
+pub const PEER_OPERATIONS_PORT: u16 = 9443;
+pub const ORDERER_PORT: u16 = 7050;
+pub const ORDERER_ADMIN_PORT: u16 = 7053;
+pub const ORDERER_CLUSTER_PORT: u16 = 7059;
+pub const ORDERER_OPERATIONS_PORT: u16 = 8443;
+pub const COUCHDB_PORT: u16 = 5984;
+pub const CA_PORT: u16 = 7054;
+pub const CHAINCODE_SERVER_PORT: u16 = 9999;
+
+/// The lower-case form of an org name used inside object names (`Karga` -> `karga`).
+pub fn org_key(org_name: &str) -> String {
+    org_name.to_lowercase()
+}
+
+pub fn node_object(kind: OrgKind, org_key: &str, hostname: &str) -> String {
+    match kind {
+        OrgKind::Peer => format!("hlf-peer--{org_key}--{hostname}"),
+        OrgKind::Orderer => format!("hlf-orderer--{org_key}--{hostname}"),
+    }
+}
+
+pub fn org_service(kind: OrgKind, org_key: &str) -> String {
+    match kind {
+        OrgKind::Peer => format!("hlf-peer--{org_key}"),
+        OrgKind::Orderer => format!("hlf-orderer--{org_key}"),
+    }
+}
+
+pub fn couchdb_object(org_key: &str, hostname: &str) -> String {
+    format!("hlf-couchdb--{org_key}--{hostname}")
+}
+
+pub fn ca_object(org_key: &str) -> String {
+    format!("hlf-ca--{org_key}")
+}
+
+pub fn admin_secret(org_key: &str) -> String {
+    format!("hlf-admin--{org_key}")
+}
+
+pub fn node_secret(node_object: &str) -> String {
+    format!("{node_object}-crypto")
+}
+
+pub fn ca_secret(org_key: &str) -> String {
+    format!("hlf-ca--{org_key}-crypto")
+}
+
+/// Chaincode names may hold `_` and upper case; object names may not.
+pub fn chaincode_key(chaincode: &str) -> String {
+    chaincode.to_lowercase().replace('_', "-")
+}
+
+pub fn chaincode_object(org_key: &str, chaincode_key: &str) -> String {
+    format!("hlf-cc--{org_key}--{chaincode_key}")
+}
+
+pub const CONFIGTX_CONFIGMAP: &str = "hlf-configtx";
+pub const CHAINCODE_CONFIGMAP: &str = "hlf-chaincode-packages";
+pub const ORDERER_LB_SERVICE: &str = "hlf-orderer";
+
+/// Whether `name` is an RFC 1123 label: lower-case alphanumerics and `-`,
+/// starting and ending with an alphanumeric.
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_DNS_LABEL
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Fabric's channel name rule: `[a-z][a-z0-9.-]*`, shorter than 250 characters.
+pub fn is_channel_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z'))
+        && name.len() < 250
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+/// Fabric's chaincode name rule: `[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*`.
+pub fn is_chaincode_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .split(['-', '_'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A DNS name (hostnames and domains of crypto-config.yaml).
+pub fn is_dns_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= MAX_DNS_LABEL
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_follow_fabric() {
+        assert!(is_channel_name("common"));
+        assert!(is_channel_name("private-karga.atlantis2"));
+        assert!(!is_channel_name("Common"));
+        assert!(!is_channel_name("1common"));
+        assert!(!is_channel_name("com_mon"));
+    }
+
+    #[test]
+    fn chaincode_names_follow_fabric() {
+        assert!(is_chaincode_name("very-simple"));
+        assert!(is_chaincode_name("My_cc2"));
+        assert!(!is_chaincode_name("-cc"));
+        assert!(!is_chaincode_name("cc--x"));
+        assert!(!is_chaincode_name("cc.x"));
+    }
+
+    #[test]
+    fn dns_labels() {
+        assert!(is_dns_label("hlf-peer--karga--peer0"));
+        assert!(!is_dns_label("Karga"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+    }
+}

@@ -1,0 +1,4 @@
+//! Render: the chart and the workflows, from the model and what generate made.
+
+pub mod chart;
+pub mod templates;

@@ -1,0 +1,106 @@
+//! Golden tests: each sample's whole chart, pinned as one reviewable snapshot.
+
+mod support;
+
+use std::io::Read;
+use std::path::Path;
+
+use fabchart::generate::crypto::describe::describe_file;
+use fabchart::write::read_tree;
+
+/// One text document describing every file of the chart: text verbatim,
+/// crypto described (keys and signatures are random), packages listed.
+fn describe_chart(chart: &Path) -> String {
+    let mut out = String::new();
+    for (path, bytes) in read_tree(chart).unwrap() {
+        out.push_str(&format!("=== {path}\n"));
+        if let Some(description) = describe_file(Path::new(&path), &bytes) {
+            out.push_str(&description);
+            out.push('\n');
+        } else if path.ends_with(".tar.gz") {
+            out.push_str(&describe_package(&bytes));
+        } else if path == "topology.json" {
+            out.push_str(&redact_checksums(&String::from_utf8(bytes).unwrap()));
+        } else {
+            out.push_str(
+                &String::from_utf8(bytes).expect("chart files other than crypto are text"),
+            );
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn describe_package(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        if name.ends_with(".tar.gz") {
+            out.push_str(&format!("{name}:\n"));
+            for line in describe_package(&content).lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        } else {
+            out.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(&content)));
+        }
+    }
+    out
+}
+
+/// Secret checksums hash random key material; everything else in the topology is stable.
+fn redact_checksums(json: &str) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    if let Some(map) = value.get_mut("checksums").and_then(|c| c.as_object_mut()) {
+        for v in map.values_mut() {
+            *v = serde_json::Value::String("[sha256 of the secret's files]".into());
+        }
+    }
+    serde_json::to_string_pretty(&value).unwrap() + "\n"
+}
+
+#[test]
+fn samples_match_their_golden_charts() {
+    for sample in support::samples() {
+        let name = sample.file_name().unwrap().to_string_lossy().to_string();
+        let (_tmp, chart) = support::compile_sample(&sample);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(support::root().join("golden"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(format!("chart-{name}"), describe_chart(&chart)));
+    }
+}
+
+#[test]
+fn every_golden_snapshot_belongs_to_a_sample() {
+    let samples: Vec<String> = support::samples()
+        .iter()
+        .map(|s| s.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir(support::root().join("golden"))
+        .unwrap()
+        .flatten()
+    {
+        let file = entry.file_name().to_string_lossy().to_string();
+        let Some(stem) = file.strip_suffix(".snap") else {
+            continue;
+        };
+        let known = samples
+            .iter()
+            .any(|s| stem == format!("chart-{s}") || stem.starts_with(&format!("flow-{s}-")));
+        if !known {
+            orphans.push(file);
+        }
+    }
+    assert!(
+        orphans.is_empty(),
+        "snapshots without a sample: {orphans:?}"
+    );
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Invokes chaincode $CC_NAME on $CHANNEL once with INVOKE_ARGS, so the peers
+# connect to the chaincode (a ping; not part of the desired state).
+# Env: CC_NAME, CHANNEL, ORG, ORGS, PEERS, INVOKE_ARGS, TLS_ENABLED,
+# ORDERER_ADDRESS, ORDERER_TLS_CA. Mounts: /crypto/admin, /configtx.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
+msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
+materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+materialize_configtx /configtx /tmp/configtx
+orderer_args
+use_peer /tmp/admin "$msp_id" "$(printf '%s' "$org_json" | jq -r '.peers[0]')"
+endorser_args
+peer chaincode invoke "${ORDERER_ARGS[@]}" -C "$CHANNEL" -n "$CC_NAME" "${PEER_ARGS[@]}" \
+  -c "$INVOKE_ARGS" --waitForEvent
+log "invoked $CC_NAME on $CHANNEL"

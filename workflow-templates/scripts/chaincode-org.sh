@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# For chaincode $CC_NAME and org $ORG: installs the org's package on every
+# peer of the org that lacks it, then approves the desired definition on each
+# of CHANNELS unless the org's approval of that definition is already there.
+# Env: CC_NAME, CC_VERSION, DEFINITIONS, ORG, ORGS, PACKAGE_ID, CHANNELS,
+# INSTALL_ENABLED, APPROVE_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
+# Mounts: /crypto/admin (org admin Secret), /package/package.tar.gz, /configtx.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
+msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
+materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+materialize_configtx /configtx /tmp/configtx
+orderer_args
+
+if [ "$INSTALL_ENABLED" = true ]; then
+  while read -r peer; do
+    use_peer /tmp/admin "$msp_id" "$peer"
+    peer lifecycle chaincode queryinstalled --output json > /tmp/installed.json
+    if package_installed "$PACKAGE_ID" < /tmp/installed.json; then
+      log "$peer has $PACKAGE_ID"
+      continue
+    fi
+    peer lifecycle chaincode install /package/package.tar.gz
+    log "$peer installed $PACKAGE_ID"
+  done < <(printf '%s' "$org_json" | jq -r '.peers[]')
+fi
+
+if [ "$APPROVE_ENABLED" != true ]; then
+  exit 0
+fi
+use_peer /tmp/admin "$msp_id" "$(printf '%s' "$org_json" | jq -r '.peers[0]')"
+while read -r channel; do
+  load_definition "$channel"
+  plan_sequence "$channel"
+  if peer lifecycle chaincode queryapproved -C "$channel" -n "$CC_NAME" --sequence "$SEQUENCE" \
+    --output json > /tmp/approved.json 2> /tmp/approved.err; then
+    policy=$(decode_validation_parameter < /tmp/approved.json)
+    if CC_PACKAGE_ID="$PACKAGE_ID" definition_matches "$policy" < /tmp/approved.json; then
+      log "$ORG has approved $CC_NAME $CC_VERSION (sequence $SEQUENCE) on $channel"
+      continue
+    fi
+  elif ! definition_absent < /tmp/approved.err; then
+    cat /tmp/approved.err >&2
+    exit 1
+  fi
+  definition_args "$channel" "$SEQUENCE"
+  peer lifecycle chaincode approveformyorg "${ORDERER_ARGS[@]}" "${DEF_ARGS[@]}" \
+    --package-id "$PACKAGE_ID" --waitForEvent
+  log "$ORG approved $CC_NAME $CC_VERSION (sequence $SEQUENCE) on $channel"
+done < <(printf '%s' "$CHANNELS" | jq -r '.[]')

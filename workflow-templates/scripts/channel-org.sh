@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Joins every peer of org $ORG to channel $CHANNEL that has not joined it yet,
+# then sets the org's anchor peers in the channel config when they differ.
+# Env: CHANNEL, ORG, ORGS (the org table), TLS_ENABLED, ORDERER_ADDRESS,
+# ORDERER_TLS_CA. The org admin's Secret is mounted at /crypto/admin.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
+msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
+materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+materialize_configtx /configtx /tmp/configtx
+orderer_args
+
+while read -r peer; do
+  use_peer /tmp/admin "$msp_id" "$peer"
+  peer channel list > /tmp/channels.out
+  if peer_channel_joined "$CHANNEL" < /tmp/channels.out; then
+    log "$peer has joined $CHANNEL"
+    continue
+  fi
+  if [ ! -f /tmp/block0.pb ]; then
+    peer channel fetch 0 /tmp/block0.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
+  fi
+  peer channel join -b /tmp/block0.pb
+  log "$peer joined $CHANNEL"
+done < <(printf '%s' "$org_json" | jq -r '.peers[]')
+
+want=$(printf '%s' "$org_json" | jq -c '.anchorPeers')
+peer channel fetch config /tmp/config_block.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
+configtxlator proto_decode --input /tmp/config_block.pb --type common.Block |
+  jq '.data.data[0].payload.data.config' > /tmp/config.json
+if anchor_peers_set "$msp_id" "$want" < /tmp/config.json; then
+  log "anchor peers of $ORG on $CHANNEL are set"
+  exit 0
+fi
+anchor_peers_update "$msp_id" "$want" < /tmp/config.json > /tmp/modified.json
+configtxlator proto_encode --input /tmp/config.json --type common.Config --output /tmp/config.pb
+configtxlator proto_encode --input /tmp/modified.json --type common.Config --output /tmp/modified.pb
+configtxlator compute_update --channel_id "$CHANNEL" --original /tmp/config.pb \
+  --updated /tmp/modified.pb --output /tmp/update.pb
+configtxlator proto_decode --input /tmp/update.pb --type common.ConfigUpdate > /tmp/update.json
+jq --arg channel "$CHANNEL" \
+  '{payload: {header: {channel_header: {channel_id: $channel, type: 2}}, data: {config_update: .}}}' \
+  /tmp/update.json > /tmp/envelope.json
+configtxlator proto_encode --input /tmp/envelope.json --type common.Envelope --output /tmp/envelope.pb
+peer channel update -f /tmp/envelope.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
+log "anchor peers of $ORG on $CHANNEL set to $want"

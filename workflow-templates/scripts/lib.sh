@@ -1,0 +1,227 @@
+# shellcheck shell=bash
+# Variables set here (SEQUENCE, DEF_ARGS, ...) are read by the steps sourcing it.
+# shellcheck disable=SC2034
+# Shared by every flow step. The "already done?" decisions are small functions
+# reading the stock tools' output on stdin, so tests can feed them recorded
+# output (tests/fixtures/flow/). Every value arrives through the environment;
+# nothing user-written is pasted into script text.
+
+log() { printf '%s\n' "$*" >&2; }
+
+# Rebuilds cryptogen's layout of an identity from a Secret mounted as flat keys.
+# $1: mounted Secret folder, $2: JSON [{key, mount}], $3: destination folder.
+materialize_identity() {
+  local src="$1" files="$2" dest="$3" key mount
+  while read -r key mount; do
+    mkdir -p "$dest/$(dirname "$mount")"
+    cp "$src/$key" "$dest/$mount"
+  done < <(printf '%s' "$files" | jq -r '.[] | "\(.key) \(.mount)"')
+}
+
+# Rebuilds configtx.yaml and the public MSPs next to it from the hlf-configtx
+# ConfigMap, whose `items` file lists "<key> <path>" per line.
+# $1: mounted ConfigMap folder, $2: destination folder.
+materialize_configtx() {
+  local src="$1" dest="$2" key path
+  while read -r key path; do
+    mkdir -p "$dest/$(dirname "$path")"
+    cp "$src/$key" "$dest/$path"
+  done < "$src/items"
+}
+
+# stdin: `osnadmin channel list` output (with its "Status: 200" line).
+# Succeeds when channel $1 is among the orderer's channels.
+osn_channel_listed() {
+  sed '/^Status: /d' | jq -e --arg ch "$1" '[.channels[]?.name] | index($ch) != null' >/dev/null
+}
+
+# stdin: `peer channel list` output. Succeeds when the peer has joined channel $1.
+peer_channel_joined() {
+  sed '1{/^Channels peers has joined/d}' | grep -qxF -- "$1"
+}
+
+# stdin: decoded channel config (`configtxlator proto_decode --type common.Config`).
+# Succeeds when org $1's AnchorPeers equal the JSON list $2 ([{host, port}]), in any order.
+anchor_peers_set() {
+  jq -e --arg msp "$1" --argjson want "$2" '
+    ([.channel_group.groups.Application.groups[$msp].values.AnchorPeers.value.anchor_peers[]? | {host, port}] | sort)
+    == ($want | map({host, port}) | sort)' >/dev/null
+}
+
+# stdin: decoded channel config; stdout: the same config with org $1's
+# AnchorPeers set to $2, keeping the value's mod_policy and version.
+anchor_peers_update() {
+  jq --arg msp "$1" --argjson want "$2" '
+    .channel_group.groups.Application.groups[$msp].values.AnchorPeers |=
+      ((. // {mod_policy: "Admins", version: "0"}) | .value = {anchor_peers: $want})'
+}
+
+# stdin: `peer lifecycle chaincode queryinstalled --output json`.
+# Succeeds when package id $1 is installed.
+package_installed() {
+  jq -e --arg id "$1" '[.installed_chaincodes[]?.package_id] | index($id) != null' >/dev/null
+}
+
+# stdin: `querycommitted --output json` of one chaincode; stdout: its sequence.
+definition_sequence() {
+  jq -r '.sequence // 0'
+}
+
+# stdin: the stderr of a failed `querycommitted`/`queryapproved`. Succeeds when
+# it failed because there is no such definition (not a connection problem).
+definition_absent() {
+  grep -qE 'not defined|could not fetch|404'
+}
+
+# stdin: a chaincode definition as `querycommitted`/`queryapproved --output json`
+# print it. $1: the definition's validation parameter decoded by configtxlator
+# (protos.ApplicationPolicy JSON). Compares with the desired definition in
+# CC_VERSION, CC_INIT_REQUIRED (true/false), CC_POLICY (ApplicationPolicy
+# JSON, made by fabchart), CC_COLLECTIONS (JSON list of collection names) and,
+# when set, CC_PACKAGE_ID (for an org's approval).
+definition_matches() {
+  jq -e --argjson policy "$1" \
+    --arg version "$CC_VERSION" \
+    --argjson init "$CC_INIT_REQUIRED" \
+    --argjson want_policy "$CC_POLICY" \
+    --argjson collections "$CC_COLLECTIONS" \
+    --arg package "${CC_PACKAGE_ID:-}" '
+    def norm_rule: if has("signed_by") then {signed_by: .signed_by}
+      else {n_out_of: {n: (.n_out_of.n // 0), rules: [.n_out_of.rules[]? | norm_rule]}} end;
+    def norm_policy:
+      if .signature_policy then {signature_policy: {
+          version: (.signature_policy.version // 0),
+          rule: (.signature_policy.rule | norm_rule),
+          identities: [.signature_policy.identities[]? | {
+            principal_classification: (.principal_classification // "ROLE"),
+            principal: {msp_identifier: .principal.msp_identifier, role: (.principal.role // "MEMBER")}}]}}
+      else {channel_config_policy_reference: .channel_config_policy_reference} end;
+    (.version == $version)
+    and ((.init_required // false) == $init)
+    and (($policy | norm_policy) == ($want_policy | norm_policy))
+    and (([.collections.config[]?.static_collection_config.name] | sort) == ($collections | sort))
+    and ($package == "" or ([.. | .package_id? // empty] | index($package) != null))' >/dev/null
+}
+
+# stdin: `checkcommitreadiness --output json`. Succeeds when every org approved;
+# names the orgs still missing on stderr otherwise.
+all_approved() {
+  local readiness missing
+  readiness=$(cat)
+  missing=$(printf '%s' "$readiness" | jq -r '[(.approvals // {}) | to_entries[] | select(.value != true) | .key] | join(", ")')
+  if [ -n "$missing" ]; then
+    log "waiting for the approval of: $missing"
+    return 1
+  fi
+  printf '%s' "$readiness" | jq -e '(.approvals // {}) | length > 0' >/dev/null
+}
+
+# stdin: osnadmin output. Succeeds when its "Status:" line is a 2xx.
+osn_status_ok() {
+  grep -qE '^Status: 2[0-9][0-9]$'
+}
+
+# stdin: a definition's JSON; stdout: its validation parameter decoded to
+# ApplicationPolicy JSON, or {} when it has none.
+decode_validation_parameter() {
+  local b64
+  b64=$(jq -r '.validation_parameter // ""')
+  if [ -z "$b64" ]; then
+    printf '{}'
+    return
+  fi
+  printf '%s' "$b64" | base64 -d > /tmp/validation.pb
+  configtxlator proto_decode --type protos.ApplicationPolicy --input /tmp/validation.pb
+}
+
+# Peer CLI environment for org admin at $1 (materialized identity folder),
+# MSP ID $2, talking to peer address $3.
+use_peer() {
+  export CORE_PEER_LOCALMSPID="$2"
+  export CORE_PEER_MSPCONFIGPATH="$1/msp"
+  export CORE_PEER_ADDRESS="$3"
+  export CORE_PEER_TLS_ROOTCERT_FILE="$1/tls/ca.crt"
+  export CORE_PEER_TLS_ENABLED="$TLS_ENABLED"
+}
+
+# Arguments that reach the flow orderer (client port), TLS per the network.
+orderer_args() {
+  ORDERER_ARGS=(-o "$ORDERER_ADDRESS")
+  if [ "$TLS_ENABLED" = true ]; then
+    ORDERER_ARGS+=(--tls --cafile "$ORDERER_TLS_CA")
+  fi
+}
+
+# Loads chaincode $CC_NAME's desired definition on channel $1 from
+# DEFINITIONS ({channel: {initRequired, policyKind, policyText, policy,
+# collections, collectionsConfig}}) into CC_* variables.
+load_definition() {
+  local def
+  def=$(printf '%s' "$DEFINITIONS" | jq -ce --arg ch "$1" '.[$ch]')
+  CC_INIT_REQUIRED=$(printf '%s' "$def" | jq -r '.initRequired')
+  CC_POLICY=$(printf '%s' "$def" | jq -c '.policy')
+  CC_POLICY_KIND=$(printf '%s' "$def" | jq -r '.policyKind')
+  CC_POLICY_TEXT=$(printf '%s' "$def" | jq -r '.policyText // ""')
+  CC_COLLECTIONS=$(printf '%s' "$def" | jq -c '.collections')
+  rm -f /tmp/collections.json
+  if printf '%s' "$def" | jq -e '.collectionsConfig != null' >/dev/null; then
+    printf '%s' "$def" | jq -r '.collectionsConfig' > /tmp/collections.json
+  fi
+  export CC_INIT_REQUIRED CC_POLICY CC_POLICY_KIND CC_POLICY_TEXT CC_COLLECTIONS
+}
+
+# Sets DEF_ARGS to the lifecycle flags of the desired definition on channel $1
+# at sequence $2.
+definition_args() {
+  DEF_ARGS=(--channelID "$1" --name "$CC_NAME" --version "$CC_VERSION" --sequence "$2")
+  case "$CC_POLICY_KIND" in
+    signature) DEF_ARGS+=(--signature-policy "$CC_POLICY_TEXT") ;;
+    channelConfig) DEF_ARGS+=(--channel-config-policy "$CC_POLICY_TEXT") ;;
+  esac
+  if [ "$CC_INIT_REQUIRED" = true ]; then
+    DEF_ARGS+=(--init-required)
+  fi
+  if [ -f /tmp/collections.json ]; then
+    DEF_ARGS+=(--collections-config /tmp/collections.json)
+  fi
+}
+
+# Sets SEQUENCE to the sequence the desired definition has (COMMITTED=true) or
+# gets (COMMITTED=false) on channel $1: a changed definition bumps it.
+plan_sequence() {
+  local policy current
+  if peer lifecycle chaincode querycommitted -C "$1" -n "$CC_NAME" --output json \
+    > /tmp/committed.json 2> /tmp/committed.err; then
+    policy=$(decode_validation_parameter < /tmp/committed.json)
+    current=$(definition_sequence < /tmp/committed.json)
+    if CC_PACKAGE_ID='' definition_matches "$policy" < /tmp/committed.json; then
+      SEQUENCE=$current
+      COMMITTED=true
+    else
+      SEQUENCE=$((current + 1))
+      COMMITTED=false
+    fi
+  elif definition_absent < /tmp/committed.err; then
+    SEQUENCE=1
+    COMMITTED=false
+  else
+    cat /tmp/committed.err >&2
+    return 1
+  fi
+}
+
+# Sets PEER_ARGS to --peerAddresses (and their TLS CAs) of PEERS
+# ([{address, mspDir}]); the CAs come from the public MSPs in /tmp/configtx.
+endorser_args() {
+  local address msp_dir ca
+  PEER_ARGS=()
+  while read -r address msp_dir; do
+    PEER_ARGS+=(--peerAddresses "$address")
+    if [ "$TLS_ENABLED" = true ]; then
+      for ca in "/tmp/configtx/$msp_dir"/tlscacerts/*; do
+        PEER_ARGS+=(--tlsRootCertFiles "$ca")
+        break
+      done
+    fi
+  done < <(printf '%s' "$PEERS" | jq -r '.[] | "\(.address) \(.mspDir)"')
+}
