@@ -120,14 +120,13 @@ def strict_schema(path: str) -> dict:
 
 def validators(path: str) -> dict[str, Any]:
     base = strict_schema(path)
+    cls = jsonschema.validators.validator_for(base)
+    cls.check_schema(base)  # once: the injected keywords must keep it a valid schema
     out = {}
     for kind in KINDS:
         if PREFIX + kind not in base["definitions"]:
             continue
-        s = dict(base, **{"$ref": f"#/definitions/{PREFIX}{kind}"})
-        cls = jsonschema.validators.validator_for(s)
-        cls.check_schema(s)
-        out[kind] = cls(s)
+        out[kind] = cls(dict(base, **{"$ref": f"#/definitions/{PREFIX}{kind}"}))
     return out
 
 
@@ -222,7 +221,7 @@ def run_shellcheck(jobs: list[tuple[str, str, str]], tmp: str) -> dict[int, list
     for idx, (_, dialect, src) in enumerate(jobs):
         p = os.path.join(tmp, f"s{idx}.sh")
         with open(p, "w", encoding="utf-8") as f:
-            f.write(re.sub(r"\{\{.*?\}\}", PLACEHOLDER, src, flags=re.S))
+            f.write(re.sub(r"\{\{.*?\}\}", PLACEHOLDER, src))
             if not src.endswith("\n"):
                 f.write("\n")
         by_dialect.setdefault(dialect, []).append(idx)
