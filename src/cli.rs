@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::cmd::compile::CompileArgs;
+use crate::cmd::flow::FlowCommand;
 
 /// Compile a Hyperledger Fabric network definition into a Helm chart and Argo workflows.
 #[derive(Debug, Parser)]
@@ -16,4 +17,6 @@ pub struct Cli {
 pub enum Command {
     /// Write the hlf-kube Helm chart for a project folder.
     Compile(CompileArgs),
+    /// Print an Argo Workflow that brings the running network to network.yaml's state.
+    Flow(FlowCommand),
 }

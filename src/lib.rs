@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod flow;
 pub mod generate;
 pub mod load;
 pub mod model;

@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Compile(args) => cmd::compile::run(args),
+        Command::Flow(args) => cmd::flow::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -3,16 +3,24 @@
 
     check_workflow.py [--schema FILE] FILE...
 
-1. Every document is validated against Argo Workflows' JSON schema
-   (`api/jsonschema/schema.json` of argoproj/argo-workflows) with unknown
-   fields rejected: `additionalProperties: false` is injected into every
-   object definition that lists `properties` (and into the empty structs,
-   e.g. `ZipStrategy`; `Plugin` and `FieldsV1` stay free-form).
-   Two corrections make the schema match what Argo's decoder accepts:
-   `IntOrString` takes an integer or a string (the schema says string only,
-   so `retryStrategy.limit: 3` would fail) and `Quantity` takes a number or
-   a string.
-2. Every embedded shell script is run through `shellcheck` (default
+1. Every document is validated against a JSON schema derived from hera's
+   pydantic models of Argo's API (`hera.workflows.models`, pinned in
+   requirements.txt), made strict: `additionalProperties: false` is injected
+   into every object definition (unknown fields are rejected; `Plugin` and
+   `FieldsV1` stay free-form), and the `null` alternative pydantic adds to
+   every Optional field is removed (`anyOf: [X, {type: null}]` -> X), so a
+   `null` where Argo expects a value fails too. `Quantity` takes a number or
+   a string (Argo's decoder accepts both; hera says string only).
+   The derived schema is built once per run, in memory (nothing is written).
+2. When Argo's own `api/jsonschema/schema.json` is available, every document
+   is validated against it as well (same strictness; `IntOrString` takes an
+   integer or a string and `Quantity` a number or a string, as Argo's
+   decoder does). It is looked up in this order: --schema FILE, env
+   ARGO_WORKFLOW_SCHEMA, then the sibling checkout
+   <repo>/../shared/reference/argo/workflow-schema.json. An explicit
+   --schema / ARGO_WORKFLOW_SCHEMA that cannot be read is an error; the
+   sibling copy is optional. The schemas used are printed on one line.
+3. Every embedded shell script is run through `shellcheck` (default
    severity: style and up); any finding fails. Scripts are
    `templates[].script.source` whose command is a shell (sh, bash, dash,
    ash, ksh), and the script argument of `sh -c` / `bash -c` in
@@ -21,13 +29,8 @@
    plain word (ARGO_PLACEHOLDER) first: Argo substitutes them before the
    shell runs, and shellcheck would otherwise report literal braces.
 
-The schema: no PyPI package ships Argo's schema.json (argo-workflows 6.7.18
-is an OpenAPI client that keeps unknown keys; hera 7.1.0 has pydantic models
-that ignore extra fields), so it is read from --schema, default
-tests/conformance/schema/workflow-schema.json next to this script.
-
 Exit status: 0 when everything passes, 1 on any finding, 2 on bad usage or
-a missing tool or schema. Never skips.
+a missing tool, package or schema. Never skips.
 """
 
 from __future__ import annotations
@@ -54,13 +57,16 @@ except ImportError as exc:  # pragma: no cover - environment problem
     sys.exit(2)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SCHEMA = os.path.join(HERE, "schema", "workflow-schema.json")
+REPO = os.path.dirname(os.path.dirname(HERE))
+SIBLING_SCHEMA = os.path.join(os.path.dirname(REPO), "shared", "reference", "argo",
+                              "workflow-schema.json")
 PREFIX = "io.argoproj.workflow.v1alpha1."
 API_VERSION = "argoproj.io/v1alpha1"
 KINDS = ["Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow",
          "WorkflowEventBinding"]
 # Object definitions without `properties` that really are free-form maps.
 FREE_FORM = {PREFIX + "Plugin", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1"}
+HERA_FREE_FORM = {"Plugin", "FieldsV1"}  # the same, as hera names its definitions
 SHELLS = {"sh": "sh", "bash": "bash", "dash": "dash", "ash": "sh", "ksh": "ksh"}
 PLACEHOLDER = "ARGO_PLACEHOLDER"
 
@@ -82,31 +88,30 @@ KubeLoader.yaml_implicit_resolvers = {
 
 # --- schema ---------------------------------------------------------------
 
+def close_objects(node: Any) -> None:
+    """additionalProperties: false wherever `properties` is listed."""
+    if isinstance(node, dict):
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for v in node.values():
+            close_objects(v)
+    elif isinstance(node, list):
+        for v in node:
+            close_objects(v)
+
+
 def strict_schema(path: str) -> dict:
+    """Argo's schema.json, made strict; definitions keyed by Argo's names."""
     try:
         with open(path, encoding="utf-8") as f:
             schema = json.load(f)
-    except FileNotFoundError:
-        die(f"Argo's JSON schema is missing: {path} (api/jsonschema/schema.json from "
-            "argoproj/argo-workflows; pass another copy with --schema)")
     except (OSError, json.JSONDecodeError) as exc:
-        die(f"cannot read the Argo schema {path}: {exc}")
+        die(f"cannot read Argo's JSON schema {path}: {exc}")
     defs = schema.get("definitions")
     if not isinstance(defs, dict) or PREFIX + "Workflow" not in defs:
         die(f"{path} is not Argo's workflow schema (no {PREFIX}Workflow definition)")
     defs = copy.deepcopy(defs)
-
-    def close(node: Any) -> None:
-        if isinstance(node, dict):
-            if "properties" in node and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            for v in node.values():
-                close(v)
-        elif isinstance(node, list):
-            for v in node:
-                close(v)
-
-    close(defs)
+    close_objects(defs)
     for name, d in defs.items():
         if (d.get("type") == "object" and "properties" not in d
                 and "additionalProperties" not in d and name not in FREE_FORM):
@@ -115,19 +120,80 @@ def strict_schema(path: str) -> dict:
     defs["io.k8s.apimachinery.pkg.util.intstr.IntOrString"] = {"type": ["integer", "string"]}
     defs["io.k8s.apimachinery.pkg.api.resource.Quantity"] = {"type": ["number", "string"]}
     return {"$schema": schema.get("$schema", "https://json-schema.org/draft/2020-12/schema"),
-            "definitions": defs}
+            "definitions": defs,
+            "kinds": {kind: f"#/definitions/{PREFIX}{kind}" for kind in KINDS
+                      if PREFIX + kind in defs}}
 
 
-def validators(path: str) -> dict[str, Any]:
-    base = strict_schema(path)
+def drop_null(node: Any) -> Any:
+    """Remove pydantic's Optional `null` alternatives, recursively."""
+    if isinstance(node, list):
+        return [drop_null(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: drop_null(v) for k, v in node.items()}
+    t = node.get("type")
+    if isinstance(t, list) and "null" in t:
+        t = [x for x in t if x != "null"]
+        node["type"] = t[0] if len(t) == 1 else t
+    alts = node.get("anyOf")
+    if isinstance(alts, list) and {"type": "null"} in alts:
+        alts = [x for x in alts if x != {"type": "null"}]
+        if node.get("default", 0) is None:
+            del node["default"]
+        if len(alts) == 1:
+            del node["anyOf"]
+            rest, node = node, dict(alts[0])
+            for k, v in rest.items():  # title, description: keep, but never clobber
+                node.setdefault(k, v)
+        else:
+            node["anyOf"] = alts
+    return node
+
+
+def hera_schema() -> tuple[dict, str]:
+    """Schema derived from hera's pydantic models, made strict."""
+    try:
+        from importlib.metadata import version
+        from pydantic.json_schema import models_json_schema
+        import hera.workflows.models as hm
+    except ImportError as exc:
+        die(f"cannot import hera ({exc}); run: pip install -r "
+            "tests/conformance/requirements.txt")
+    models = [(getattr(hm, kind), "validation") for kind in KINDS if hasattr(hm, kind)]
+    refs, schema = models_json_schema(models, ref_template="#/definitions/{model}")
+    defs = drop_null(schema.get("$defs", {}))
+    for name in HERA_FREE_FORM:
+        if name in defs:
+            defs[name] = {"type": "object"}
+    close_objects(defs)
+    for name, d in defs.items():
+        if d.get("type") == "object" and "properties" not in d \
+                and "additionalProperties" not in d and name not in HERA_FREE_FORM:
+            d["properties"] = {}
+            d["additionalProperties"] = False
+    defs["Quantity"] = {"type": ["number", "string"]}
+    kinds = {m.__name__: refs[(m, mode)]["$ref"] for m, mode in models}
+    return ({"$schema": "https://json-schema.org/draft/2020-12/schema",
+             "definitions": defs, "kinds": kinds},
+            f"hera {version('hera')} pydantic models (strict, derived in memory)")
+
+
+def validators(base: dict) -> dict[str, Any]:
+    kinds = base.pop("kinds")
     cls = jsonschema.validators.validator_for(base)
     cls.check_schema(base)  # once: the injected keywords must keep it a valid schema
-    out = {}
-    for kind in KINDS:
-        if PREFIX + kind not in base["definitions"]:
-            continue
-        out[kind] = cls(dict(base, **{"$ref": f"#/definitions/{PREFIX}{kind}"}))
-    return out
+    return {kind: cls(dict(base, **{"$ref": ref})) for kind, ref in kinds.items()}
+
+
+def official_schema_path(cli: str | None) -> str | None:
+    """--schema, then $ARGO_WORKFLOW_SCHEMA (both must exist), then the sibling copy."""
+    for given in (cli, os.environ.get("ARGO_WORKFLOW_SCHEMA")):
+        if given:
+            if not os.path.isfile(given):
+                die(f"Argo's JSON schema is missing: {given}")
+            return given
+    return SIBLING_SCHEMA if os.path.isfile(SIBLING_SCHEMA) else None
 
 
 # --- shell scripts --------------------------------------------------------
@@ -250,13 +316,23 @@ def run_shellcheck(jobs: list[tuple[str, str, str]], tmp: str) -> dict[int, list
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", nargs="+", metavar="FILE")
-    ap.add_argument("--schema", default=os.environ.get("ARGO_WORKFLOW_SCHEMA", DEFAULT_SCHEMA),
-                    help="Argo's api/jsonschema/schema.json (default: %(default)s)")
+    ap.add_argument("--schema", default=None,
+                    help="Argo's api/jsonschema/schema.json, checked in addition to the "
+                    "hera-derived schema (default: $ARGO_WORKFLOW_SCHEMA, else "
+                    f"{SIBLING_SCHEMA} if present)")
     args = ap.parse_args()
     started = time.monotonic()
     if shutil.which("shellcheck") is None:
         die("`shellcheck` is not on PATH (Debian: apt-get install shellcheck; or bash .ci/run)")
-    vals = validators(args.schema)
+    hera_base, hera_label = hera_schema()
+    schemas = [("hera", validators(hera_base))]  # always: never pass unchecked
+    used = [hera_label]
+    official = official_schema_path(args.schema)
+    if official is not None:
+        schemas.append(("argo", validators(strict_schema(official))))
+        used.append(f"Argo schema.json {official}")
+    vals = schemas[0][1]
+    print("schemas: " + " + ".join(used))
 
     failures: list[str] = []
     jobs: list[tuple[str, str, str]] = []
@@ -284,14 +360,21 @@ def main() -> int:
                                 f"and one of {', '.join(vals)}; got {doc.get('apiVersion')} "
                                 f"{kind}")
                 continue
-            errors = sorted(vals[kind].iter_errors(doc), key=lambda e: list(map(str, e.path)))
-            for e in errors:
-                where = ".".join(str(p) for p in e.absolute_path) or "<root>"
-                msg = e.message
-                if e.context:  # oneOf/anyOf: show the closest branch's reason
-                    best = jsonschema.exceptions.best_match(e.context)
-                    msg += f" (closest: {'.'.join(map(str, best.absolute_path))}: {best.message})"
-                failures.append(f"FAIL {path}: {label}: schema: {where}: {msg}")
+            for sname, svals in schemas:
+                if kind not in svals:
+                    failures.append(f"FAIL {path}: {label}: schema ({sname}): no {kind} "
+                                    "definition")
+                    continue
+                errors = sorted(svals[kind].iter_errors(doc),
+                                key=lambda e: list(map(str, e.path)))
+                for e in errors:
+                    where = ".".join(str(p) for p in e.absolute_path) or "<root>"
+                    msg = e.message
+                    if e.context:  # oneOf/anyOf: show the closest branch's reason
+                        best = jsonschema.exceptions.best_match(e.context)
+                        msg += (f" (closest: {'.'.join(map(str, best.absolute_path))}: "
+                                f"{best.message})")
+                    failures.append(f"FAIL {path}: {label}: schema ({sname}): {where}: {msg}")
             for tname, where, dialect, src in scripts_of(doc):
                 tag = f"{path}: {label}: template '{tname}' {where}"
                 if dialect is None:

@@ -17,7 +17,8 @@ orderer_args
 use_peer /tmp/admin "$msp_id" "$(printf '%s' "$org_json" | jq -r '.peers[0]')"
 
 load_definition "$CHANNEL"
-plan_sequence "$CHANNEL"
+plan=$(plan_sequence "$CHANNEL")
+read -r SEQUENCE COMMITTED <<< "$plan"
 if [ "$COMMITTED" = true ]; then
   log "$CC_NAME $CC_VERSION (sequence $SEQUENCE) is committed on $CHANNEL"
   exit 0

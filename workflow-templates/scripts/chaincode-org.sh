@@ -34,7 +34,8 @@ fi
 use_peer /tmp/admin "$msp_id" "$(printf '%s' "$org_json" | jq -r '.peers[0]')"
 while read -r channel; do
   load_definition "$channel"
-  plan_sequence "$channel"
+  plan=$(plan_sequence "$channel")
+  read -r SEQUENCE _ <<< "$plan"
   if peer lifecycle chaincode queryapproved -C "$channel" -n "$CC_NAME" --sequence "$SEQUENCE" \
     --output json > /tmp/approved.json 2> /tmp/approved.err; then
     policy=$(decode_validation_parameter < /tmp/approved.json)

@@ -1,6 +1,4 @@
 # shellcheck shell=bash
-# Variables set here (SEQUENCE, DEF_ARGS, ...) are read by the steps sourcing it.
-# shellcheck disable=SC2034
 # Shared by every flow step. The "already done?" decisions are small functions
 # reading the stock tools' output on stdin, so tests can feed them recorded
 # output (tests/fixtures/flow/). Every value arrives through the environment;
@@ -186,8 +184,8 @@ definition_args() {
   fi
 }
 
-# Sets SEQUENCE to the sequence the desired definition has (COMMITTED=true) or
-# gets (COMMITTED=false) on channel $1: a changed definition bumps it.
+# Prints "<sequence> <committed>": the sequence the desired definition has on
+# channel $1 (committed: true) or gets (false); a changed definition bumps it.
 plan_sequence() {
   local policy current
   if peer lifecycle chaincode querycommitted -C "$1" -n "$CC_NAME" --output json \
@@ -195,15 +193,12 @@ plan_sequence() {
     policy=$(decode_validation_parameter < /tmp/committed.json)
     current=$(definition_sequence < /tmp/committed.json)
     if CC_PACKAGE_ID='' definition_matches "$policy" < /tmp/committed.json; then
-      SEQUENCE=$current
-      COMMITTED=true
+      echo "$current true"
     else
-      SEQUENCE=$((current + 1))
-      COMMITTED=false
+      echo "$((current + 1)) false"
     fi
   elif definition_absent < /tmp/committed.err; then
-    SEQUENCE=1
-    COMMITTED=false
+    echo "1 false"
   else
     cat /tmp/committed.err >&2
     return 1

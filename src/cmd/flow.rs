@@ -1,0 +1,75 @@
+//! `fabchart flow channel|chaincode`: print an Argo Workflow on stdout.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::flow::{self, Flow, FlowOptions};
+use crate::{load, model, Outcome};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = flow_help())]
+pub struct FlowCommand {
+    #[command(subcommand)]
+    pub flow: FlowKind,
+}
+
+fn flow_help() -> String {
+    format!(
+        "Usage: fabchart flow channel | argo submit - --watch\n\n{}",
+        flow::options::help()
+    )
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum FlowKind {
+    /// Create channels on the orderers, join peers, set anchor peers.
+    #[command(after_help = flow::options::help())]
+    Channel(FlowArgs),
+    /// Install, approve and commit chaincodes (and optionally invoke them).
+    #[command(after_help = flow::options::help())]
+    Chaincode(FlowArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FlowArgs {
+    /// Project folder with network.yaml, crypto-config.yaml and configtx.yaml.
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// Set an option: key=value[,key=value], lists as {a,b}.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Read options from a YAML file (e.g. hostAliases.yaml); later files win.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+}
+
+pub fn run(command: &FlowCommand) -> anyhow::Result<Outcome> {
+    let (kind, args) = match &command.flow {
+        FlowKind::Channel(a) => (Flow::Channel, a),
+        FlowKind::Chaincode(a) => (Flow::Chaincode, a),
+    };
+    let options = FlowOptions::load(&args.values, &args.set)?;
+    let text = render(&args.project, kind, &options)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    Ok(Outcome::Success)
+}
+
+/// The workflow YAML of `kind` for the project in `dir`.
+pub fn render(dir: &std::path::Path, kind: Flow, options: &FlowOptions) -> anyhow::Result<String> {
+    let project = load::load(dir)?;
+    let network = model::build(&project)?;
+    for warning in &network.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let name = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "network".into());
+    let workflow = flow::workflow(&network, kind, options, &name)?;
+    flow::to_yaml(&workflow)
+}

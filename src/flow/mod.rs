@@ -1,0 +1,699 @@
+//! The Argo Workflows that bring a running hlf-kube network to the state
+//! network.yaml declares: `fabchart flow channel` and `fabchart flow chaincode`.
+//!
+//! Built as `serde_json::Value` and printed as YAML rather than rendered by
+//! handlebars: the workflow is mostly data (JSON lists passed as parameters),
+//! which serde quotes correctly by construction, and Argo's own
+//! `{{inputs.parameters.x}}` needs no escaping. The step scripts are real files
+//! (`workflow-templates/scripts/`), embedded verbatim.
+//!
+//! Size: one script template per kind of step, fed by `withItems`/`withParam`
+//! (one step per channel and per (channel, org); per (chaincode, org) and per
+//! (chaincode, channel)). Data about an org that every channel would repeat
+//! (peers, anchor peers, admin files) lives once in the workflow parameter
+//! `orgs`.
+
+pub mod options;
+pub mod policy;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Map, Value};
+
+use crate::generate::crypto::spec::OrgKind;
+use crate::generate::package;
+use crate::model::{names, Chaincode, Network, Org};
+use crate::render::templates::WORKFLOW_TEMPLATES;
+pub use options::FlowOptions;
+
+/// The ServiceAccount the chart creates for the flows.
+pub const SERVICE_ACCOUNT: &str = "hlf-flow";
+
+/// The line of each step script that the embedding replaces with `lib.sh`.
+const SOURCE_LIB: &str = ". \"$(dirname \"$0\")/lib.sh\"";
+
+const CONFIGTX_MOUNT: &str = "/configtx";
+/// Where the scripts rebuild the configtx tree (`materialize_configtx`).
+const CONFIGTX_TREE: &str = "/tmp/configtx";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Channel,
+    Chaincode,
+}
+
+impl Flow {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::Channel => "channel",
+            Flow::Chaincode => "chaincode",
+        }
+    }
+}
+
+/// A step script with `lib.sh` in place of the line that sources it.
+pub fn script(name: &str) -> anyhow::Result<String> {
+    let find = |path: &str| {
+        WORKFLOW_TEMPLATES
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| *t)
+            .with_context(|| format!("workflow template {path} is not embedded"))
+    };
+    let lib = find("scripts/lib.sh")?;
+    let text = find(&format!("scripts/{name}.sh"))?;
+    if !text.lines().any(|l| l == SOURCE_LIB) {
+        bail!("scripts/{name}.sh does not source lib.sh");
+    }
+    let lib_body: String = lib
+        .lines()
+        .filter(|l| !l.starts_with("# shellcheck"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    Ok(text
+        .lines()
+        .filter(|l| !l.starts_with("# shellcheck source="))
+        .map(|l| {
+            if l == SOURCE_LIB {
+                lib_body.clone()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect())
+}
+
+/// The workflow as YAML text.
+pub fn to_yaml(workflow: &Value) -> anyhow::Result<String> {
+    Ok(serde_yaml::to_string(workflow)?)
+}
+
+/// The workflow of `flow` for `network`; `network_name` labels it.
+pub fn workflow(
+    network: &Network,
+    flow: Flow,
+    options: &FlowOptions,
+    network_name: &str,
+) -> anyhow::Result<Value> {
+    let builder = Builder { network, options };
+    let (templates, orgs) = match flow {
+        Flow::Channel => builder.channel_templates()?,
+        Flow::Chaincode => builder.chaincode_templates()?,
+    };
+    let plural = match flow {
+        Flow::Channel => "channels",
+        Flow::Chaincode => "chaincodes",
+    };
+    let labels = json!({
+        "app.kubernetes.io/managed-by": "fabchart",
+        "hlf-kube/network": label_value(network_name),
+        "hlf-kube/flow": flow.name(),
+    });
+    let mut spec = json!({
+        "entrypoint": "main",
+        "serviceAccountName": SERVICE_ACCOUNT,
+        "activeDeadlineSeconds": 7200,
+        "podGC": { "strategy": "OnPodSuccess" },
+        "ttlStrategy": { "secondsAfterSuccess": 3600, "secondsAfterFailure": 86400 },
+        "podMetadata": { "labels": labels },
+        "arguments": { "parameters": [
+            { "name": "orgs", "value": serde_json::to_string(&orgs)? },
+        ]},
+        "templates": templates,
+    });
+    if !options.host_aliases.is_empty() {
+        spec["hostAliases"] = serde_json::to_value(&options.host_aliases)?;
+    }
+    Ok(json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": { "generateName": format!("hlf-{plural}-"), "labels": labels },
+        "spec": spec,
+    }))
+}
+
+/// A Kubernetes label value: at most 63 of `[a-z0-9.-_]`, alphanumeric ends.
+fn label_value(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    cleaned
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
+}
+
+struct Builder<'a> {
+    network: &'a Network,
+    options: &'a FlowOptions,
+}
+
+fn param(name: &str, value: impl Into<Value>) -> Value {
+    json!({ "name": name, "value": value.into() })
+}
+
+fn inputs(names: &[&str]) -> Value {
+    json!({ "parameters": names.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>() })
+}
+
+fn env(name: &str, value: impl Into<Value>) -> Value {
+    json!({ "name": name, "value": value.into() })
+}
+
+impl<'a> Builder<'a> {
+    fn org(&self, name: &str) -> anyhow::Result<&'a Org> {
+        self.network
+            .org(name)
+            .with_context(|| format!("org `{name}` is not in the model"))
+    }
+
+    /// Org table entry: what a step needs to act as the org's admin on its peers.
+    fn org_entry(&self, org: &Org) -> Value {
+        json!({
+            "mspId": org.msp_id,
+            "mspDir": org.msp_dir,
+            "adminFiles": org.admin.files.iter().map(|f| json!({"key": f.key, "mount": f.mount})).collect::<Vec<_>>(),
+            "peers": org.nodes.iter().map(|n| n.endpoint().address()).collect::<Vec<_>>(),
+            "anchorPeers": org.anchor_peers,
+        })
+    }
+
+    fn orderer_env(&self) -> anyhow::Result<Vec<Value>> {
+        let orderer = self.network.flow_orderer.as_ref().context(
+            "the network has no orderer for the flows: add an orderer org to crypto-config.yaml or enable externalOrderer",
+        )?;
+        Ok(vec![
+            env("TLS_ENABLED", self.network.settings.tls_enabled.to_string()),
+            env(
+                "ORDERER_ADDRESS",
+                format!("{}:{}", orderer.host, orderer.port),
+            ),
+            env(
+                "ORDERER_TLS_CA",
+                format!("{CONFIGTX_TREE}/{}", orderer.tls_ca),
+            ),
+            env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+        ])
+    }
+
+    fn retry(&self) -> Value {
+        json!({
+            "limit": self.options.retry_count,
+            "retryPolicy": "Always",
+            "backoff": { "duration": "10s", "factor": 2, "maxDuration": "10m" },
+        })
+    }
+
+    fn script_template(
+        &self,
+        name: &str,
+        input_names: &[&str],
+        mut env_vars: Vec<Value>,
+        volumes: Vec<Value>,
+        mounts: Vec<Value>,
+    ) -> anyhow::Result<Value> {
+        env_vars.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        Ok(json!({
+            "name": name,
+            "inputs": inputs(input_names),
+            "retryStrategy": self.retry(),
+            "volumes": volumes,
+            "script": {
+                "image": self.network.settings.images.tools,
+                "command": ["bash"],
+                "source": script(name)?,
+                "env": env_vars,
+                "volumeMounts": mounts,
+            },
+        }))
+    }
+
+    fn configtx_volume() -> (Value, Value) {
+        (
+            json!({ "name": "configtx", "configMap": { "name": names::CONFIGTX_CONFIGMAP } }),
+            json!({ "name": "configtx", "mountPath": CONFIGTX_MOUNT, "readOnly": true }),
+        )
+    }
+
+    fn admin_volume() -> (Value, Value) {
+        (
+            json!({ "name": "admin", "secret": { "secretName": "{{inputs.parameters.secret}}" } }),
+            json!({ "name": "admin", "mountPath": "/crypto/admin", "readOnly": true }),
+        )
+    }
+
+    fn steps_template(
+        name: &str,
+        input_names: &[&str],
+        steps: Vec<Value>,
+        parallel: bool,
+    ) -> Value {
+        let mut t = json!({ "name": name, "steps": steps });
+        if !input_names.is_empty() {
+            t["inputs"] = inputs(input_names);
+        }
+        if !parallel {
+            t["parallelism"] = json!(1);
+        }
+        t
+    }
+
+    fn included<'n, T>(
+        what: &str,
+        all: &'n [T],
+        name_of: impl Fn(&T) -> &str,
+        include: &[String],
+    ) -> anyhow::Result<Vec<&'n T>> {
+        for wanted in include {
+            if !all.iter().any(|x| name_of(x) == wanted) {
+                bail!(
+                    "flow.{what}.include names `{wanted}`, which network.yaml does not define; {what}s: {}",
+                    all.iter().map(&name_of).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+        Ok(all
+            .iter()
+            .filter(|x| include.is_empty() || include.iter().any(|w| w == name_of(x)))
+            .collect())
+    }
+
+    // ---- channel flow ----
+
+    fn channel_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
+        let network = self.network;
+        let channels = Self::included(
+            "channel",
+            &network.channels,
+            |c| c.name.as_str(),
+            &self.options.channel_include,
+        )?;
+        let local_orderers: Vec<&Org> = network.local_orgs(OrgKind::Orderer).collect();
+        let run_orderers = !local_orderers.is_empty()
+            && !network.flow_orderer.as_ref().is_some_and(|o| o.external);
+        let mut orgs = Map::new();
+        let mut items = Vec::new();
+        for channel in &channels {
+            let mut consenters = Vec::new();
+            for consenter in &channel.profile.orderer.consenters {
+                let org = self.org(&consenter.org)?;
+                if org.external {
+                    continue;
+                }
+                let node = org
+                    .nodes
+                    .iter()
+                    .find(|n| n.hostname == consenter.node)
+                    .with_context(|| {
+                        format!("consenter {} is not a node of {}", consenter.node, org.name)
+                    })?;
+                consenters.push(json!({
+                    "org": org.key,
+                    "mspId": org.msp_id,
+                    "host": node.host,
+                    "port": node.port,
+                    "adminPort": node.admin_port.unwrap_or(names::ORDERER_ADMIN_PORT),
+                }));
+            }
+            let mut channel_orgs = Vec::new();
+            for name in &channel.orgs {
+                let org = self.org(name)?;
+                if org.external {
+                    continue;
+                }
+                orgs.insert(org.name.clone(), self.org_entry(org));
+                channel_orgs.push(json!({ "org": org.name, "secret": org.admin.secret }));
+            }
+            items.push(json!({
+                "channel": channel.name,
+                "profile": channel.name,
+                "consenters": consenters,
+                "orgs": channel_orgs,
+            }));
+        }
+        let parallel = self.options.channel_parallel;
+        let main = Self::steps_template(
+            "main",
+            &[],
+            vec![json!([{
+                "name": "channel",
+                "template": "channel",
+                "arguments": { "parameters": [
+                    param("channel", "{{item.channel}}"),
+                    param("profile", "{{item.profile}}"),
+                    param("consenters", "{{item.consenters}}"),
+                    param("orgs", "{{item.orgs}}"),
+                ]},
+                "withItems": items,
+            }])],
+            parallel,
+        );
+        let mut steps = Vec::new();
+        if run_orderers {
+            steps.push(json!([{
+                "name": "orderers",
+                "template": "channel-orderers",
+                "arguments": { "parameters": [
+                    param("channel", "{{inputs.parameters.channel}}"),
+                    param("profile", "{{inputs.parameters.profile}}"),
+                    param("consenters", "{{inputs.parameters.consenters}}"),
+                ]},
+            }]));
+        }
+        steps.push(json!([{
+            "name": "org",
+            "template": "channel-org",
+            "arguments": { "parameters": [
+                param("channel", "{{inputs.parameters.channel}}"),
+                param("org", "{{item.org}}"),
+                param("secret", "{{item.secret}}"),
+            ]},
+            "withParam": "{{inputs.parameters.orgs}}",
+        }]));
+        let channel = Self::steps_template(
+            "channel",
+            &["channel", "profile", "consenters", "orgs"],
+            steps,
+            parallel,
+        );
+        let mut templates = vec![main, channel];
+
+        if run_orderers {
+            let (cv, cm) = Self::configtx_volume();
+            let mut volumes = vec![cv];
+            let mut mounts = vec![cm];
+            for org in &local_orderers {
+                let volume = format!("orderer-{}", org.key);
+                volumes.push(json!({ "name": volume, "secret": {
+                    "secretName": org.admin.secret,
+                    "items": org.admin.files.iter().map(|f| json!({"key": f.key, "path": f.mount})).collect::<Vec<_>>(),
+                }}));
+                mounts.push(json!({ "name": volume, "mountPath": format!("/crypto/orderer/{}", org.key), "readOnly": true }));
+            }
+            let env_vars = vec![
+                env("CHANNEL", "{{inputs.parameters.channel}}"),
+                env("PROFILE", "{{inputs.parameters.profile}}"),
+                env("CONSENTERS", "{{inputs.parameters.consenters}}"),
+                env("TLS_ENABLED", network.settings.tls_enabled.to_string()),
+                env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+            ];
+            templates.push(self.script_template(
+                "channel-orderers",
+                &["channel", "profile", "consenters"],
+                env_vars,
+                volumes,
+                mounts,
+            )?);
+        }
+
+        let (cv, cm) = Self::configtx_volume();
+        let (av, am) = Self::admin_volume();
+        let mut env_vars = self.orderer_env()?;
+        env_vars.extend([
+            env("CHANNEL", "{{inputs.parameters.channel}}"),
+            env("ORG", "{{inputs.parameters.org}}"),
+            env("ORGS", "{{workflow.parameters.orgs}}"),
+        ]);
+        templates.push(self.script_template(
+            "channel-org",
+            &["channel", "org", "secret"],
+            env_vars,
+            vec![av, cv],
+            vec![am, cm],
+        )?);
+        Ok((templates, orgs))
+    }
+
+    // ---- chaincode flow ----
+
+    fn definitions(&self, chaincode: &Chaincode) -> anyhow::Result<Value> {
+        let mut out = Map::new();
+        for cc in &chaincode.channels {
+            let (kind, text, policy) = match (&cc.signature_policy, &cc.channel_config_policy) {
+                (Some(p), _) => (
+                    "signature",
+                    Some(p.clone()),
+                    policy::signature_policy_json(p).with_context(|| {
+                        format!("chaincode {} on channel {}", chaincode.name, cc.channel)
+                    })?,
+                ),
+                (None, Some(r)) => (
+                    "channelConfig",
+                    Some(r.clone()),
+                    policy::channel_config_policy_json(r),
+                ),
+                (None, None) => (
+                    "default",
+                    None,
+                    policy::channel_config_policy_json(policy::DEFAULT_ENDORSEMENT_POLICY),
+                ),
+            };
+            let (collections, config) = match &cc.collections_file {
+                Some(file) => {
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let parsed: Value = serde_json::from_str(&text).with_context(|| {
+                        format!("{} is not a JSON collections config", file.display())
+                    })?;
+                    let names: Vec<Value> = parsed
+                        .as_array()
+                        .with_context(|| {
+                            format!("{} is not a JSON list of collections", file.display())
+                        })?
+                        .iter()
+                        .filter_map(|c| c.get("name").cloned())
+                        .collect();
+                    (names, Value::String(text))
+                }
+                None => (Vec::new(), Value::Null),
+            };
+            out.insert(
+                cc.channel.clone(),
+                json!({
+                    "initRequired": cc.init_required,
+                    "policyKind": kind,
+                    "policyText": text,
+                    "policy": policy,
+                    "collections": collections,
+                    "collectionsConfig": config,
+                }),
+            );
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn chaincode_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
+        let network = self.network;
+        let options = self.options;
+        let chaincodes = Self::included(
+            "chaincode",
+            &network.chaincodes,
+            |c| c.name.as_str(),
+            &options.chaincode_include,
+        )?;
+        let mut orgs = Map::new();
+        let mut items = Vec::new();
+        for chaincode in &chaincodes {
+            let mut org_items = Vec::new();
+            for pkg in &chaincode.packages {
+                let org = self.org(&pkg.org)?;
+                let built = package::build(chaincode, pkg)
+                    .with_context(|| format!("cannot package chaincode {}", chaincode.name))?;
+                let channels: Vec<&str> = chaincode
+                    .channels
+                    .iter()
+                    .filter(|c| c.orgs.contains(&org.name))
+                    .map(|c| c.channel.as_str())
+                    .collect();
+                orgs.insert(org.name.clone(), self.org_entry(org));
+                org_items.push(json!({
+                    "org": org.name,
+                    "secret": org.admin.secret,
+                    "packageKey": pkg.configmap_key,
+                    "packageId": built.id,
+                    "channels": channels,
+                }));
+            }
+            let mut commits = Vec::new();
+            for cc in &chaincode.channels {
+                let local: Vec<&Org> = cc
+                    .orgs
+                    .iter()
+                    .filter_map(|name| network.org(name))
+                    .filter(|o| !o.external && !o.nodes.is_empty())
+                    .collect();
+                let Some(committer) = local.first() else {
+                    continue;
+                };
+                orgs.insert(committer.name.clone(), self.org_entry(committer));
+                commits.push(json!({
+                    "channel": cc.channel,
+                    "org": committer.name,
+                    "secret": committer.admin.secret,
+                    "peers": local.iter().map(|o| json!({
+                        "address": o.nodes[0].endpoint().address(),
+                        "mspDir": o.msp_dir,
+                    })).collect::<Vec<_>>(),
+                }));
+            }
+            items.push(json!({
+                "chaincode": chaincode.name,
+                "version": chaincode.version.clone().unwrap_or_else(|| options.chaincode_version.clone()),
+                "definitions": self.definitions(chaincode)?,
+                "orgs": org_items,
+                "commits": commits,
+            }));
+        }
+        let parallel = options.chaincode_parallel;
+        let main = Self::steps_template(
+            "main",
+            &[],
+            vec![json!([{
+                "name": "chaincode",
+                "template": "chaincode",
+                "arguments": { "parameters": [
+                    param("chaincode", "{{item.chaincode}}"),
+                    param("version", "{{item.version}}"),
+                    param("definitions", "{{item.definitions}}"),
+                    param("orgs", "{{item.orgs}}"),
+                    param("commits", "{{item.commits}}"),
+                ]},
+                "withItems": items,
+            }])],
+            parallel,
+        );
+        let chaincode_args = || {
+            vec![
+                param("chaincode", "{{inputs.parameters.chaincode}}"),
+                param("version", "{{inputs.parameters.version}}"),
+                param("definitions", "{{inputs.parameters.definitions}}"),
+            ]
+        };
+        let mut steps = Vec::new();
+        if options.install || options.approve {
+            let mut args = chaincode_args();
+            args.extend([
+                param("org", "{{item.org}}"),
+                param("secret", "{{item.secret}}"),
+                param("package-key", "{{item.packageKey}}"),
+                param("package-id", "{{item.packageId}}"),
+                param("channels", "{{item.channels}}"),
+            ]);
+            steps.push(json!([{
+                "name": "org",
+                "template": "chaincode-org",
+                "arguments": { "parameters": args },
+                "withParam": "{{inputs.parameters.orgs}}",
+            }]));
+        }
+        for (enabled, name) in [(options.commit, "commit"), (options.invoke, "invoke")] {
+            if !enabled {
+                continue;
+            }
+            let mut args = chaincode_args();
+            args.extend([
+                param("channel", "{{item.channel}}"),
+                param("org", "{{item.org}}"),
+                param("secret", "{{item.secret}}"),
+                param("peers", "{{item.peers}}"),
+            ]);
+            steps.push(json!([{
+                "name": name,
+                "template": format!("chaincode-{name}"),
+                "arguments": { "parameters": args },
+                "withParam": "{{inputs.parameters.commits}}",
+            }]));
+        }
+        let mut templates = vec![main];
+        if steps.is_empty() {
+            bail!("every chaincode step is disabled (flow.install/approve/commit/invoke.enabled)");
+        }
+        templates.push(Self::steps_template(
+            "chaincode",
+            &["chaincode", "version", "definitions", "orgs", "commits"],
+            steps,
+            parallel,
+        ));
+
+        let common_env = || -> anyhow::Result<Vec<Value>> {
+            let mut e = self.orderer_env()?;
+            e.extend([
+                env("CC_NAME", "{{inputs.parameters.chaincode}}"),
+                env("CC_VERSION", "{{inputs.parameters.version}}"),
+                env("DEFINITIONS", "{{inputs.parameters.definitions}}"),
+                env("ORG", "{{inputs.parameters.org}}"),
+                env("ORGS", "{{workflow.parameters.orgs}}"),
+            ]);
+            Ok(e)
+        };
+        if options.install || options.approve {
+            let (cv, cm) = Self::configtx_volume();
+            let (av, am) = Self::admin_volume();
+            let pv = json!({ "name": "package", "configMap": {
+                "name": names::CHAINCODE_CONFIGMAP,
+                "items": [{ "key": "{{inputs.parameters.package-key}}", "path": "package.tar.gz" }],
+            }});
+            let pm = json!({ "name": "package", "mountPath": "/package", "readOnly": true });
+            let mut e = common_env()?;
+            e.extend([
+                env("PACKAGE_ID", "{{inputs.parameters.package-id}}"),
+                env("CHANNELS", "{{inputs.parameters.channels}}"),
+                env("INSTALL_ENABLED", options.install.to_string()),
+                env("APPROVE_ENABLED", options.approve.to_string()),
+            ]);
+            templates.push(self.script_template(
+                "chaincode-org",
+                &[
+                    "chaincode",
+                    "version",
+                    "definitions",
+                    "org",
+                    "secret",
+                    "package-key",
+                    "package-id",
+                    "channels",
+                ],
+                e,
+                vec![av, pv, cv],
+                vec![am, pm, cm],
+            )?);
+        }
+        for (enabled, name) in [(options.commit, "commit"), (options.invoke, "invoke")] {
+            if !enabled {
+                continue;
+            }
+            let (cv, cm) = Self::configtx_volume();
+            let (av, am) = Self::admin_volume();
+            let mut e = common_env()?;
+            e.extend([
+                env("CHANNEL", "{{inputs.parameters.channel}}"),
+                env("PEERS", "{{inputs.parameters.peers}}"),
+            ]);
+            if name == "invoke" {
+                e.push(env("INVOKE_ARGS", options.invoke_function.clone()));
+            }
+            templates.push(self.script_template(
+                &format!("chaincode-{name}"),
+                &[
+                    "chaincode",
+                    "version",
+                    "definitions",
+                    "channel",
+                    "org",
+                    "secret",
+                    "peers",
+                ],
+                e,
+                vec![av, cv],
+                vec![am, cm],
+            )?);
+        }
+        Ok((templates, orgs))
+    }
+}

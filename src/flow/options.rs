@@ -1,0 +1,409 @@
+//! Flow options, Helm-style: `-f values.yaml` files merged in order, then
+//! `--set key=value` (comma-separated pairs, `{a,b}` lists). Unknown keys are
+//! errors that name the valid ones.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Bool,
+    Int,
+    Text,
+    List,
+    HostAliases,
+}
+
+/// Every option: key, type, default, help.
+const OPTIONS: &[(&str, Kind, &str, &str)] = &[
+    (
+        "chaincode.version",
+        Kind::Text,
+        "1.0",
+        "version of chaincodes whose network.yaml entry names none",
+    ),
+    (
+        "flow.channel.include",
+        Kind::List,
+        "{}",
+        "channels to bring up (default: all)",
+    ),
+    (
+        "flow.channel.parallel",
+        Kind::Bool,
+        "true",
+        "handle channels, and orgs within a channel, in parallel",
+    ),
+    (
+        "flow.chaincode.include",
+        Kind::List,
+        "{}",
+        "chaincodes to bring up (default: all)",
+    ),
+    (
+        "flow.chaincode.parallel",
+        Kind::Bool,
+        "true",
+        "handle chaincodes, and orgs within one, in parallel",
+    ),
+    (
+        "flow.install.enabled",
+        Kind::Bool,
+        "true",
+        "install packages on peers",
+    ),
+    (
+        "flow.approve.enabled",
+        Kind::Bool,
+        "true",
+        "approve definitions for each org",
+    ),
+    (
+        "flow.commit.enabled",
+        Kind::Bool,
+        "true",
+        "commit definitions",
+    ),
+    (
+        "flow.invoke.enabled",
+        Kind::Bool,
+        "false",
+        "invoke each chaincode once after commit",
+    ),
+    (
+        "flow.invoke.function",
+        Kind::Text,
+        r#"{"function":"ping","Args":[""]}"#,
+        "the invoke's arguments",
+    ),
+    (
+        "retryCount",
+        Kind::Int,
+        "4",
+        "retries of a failed network step (exponential backoff)",
+    ),
+    (
+        "logLevel",
+        Kind::Text,
+        "info",
+        "FABRIC_LOGGING_SPEC of the tools",
+    ),
+    (
+        "hostAliases",
+        Kind::HostAliases,
+        "[]",
+        "extra /etc/hosts entries: [{ip, hostnames: [...]}] (use -f)",
+    ),
+];
+
+/// The option list for `fabchart flow --help`.
+pub fn help() -> String {
+    let mut out = String::from("Options (--set key=value, -f values.yaml):\n");
+    for (key, _, default, help) in OPTIONS {
+        out.push_str(&format!("  {key:<26} {help} [default: {default}]\n"));
+    }
+    out
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HostAlias {
+    pub ip: String,
+    pub hostnames: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlowOptions {
+    pub chaincode_version: String,
+    pub channel_include: Vec<String>,
+    pub channel_parallel: bool,
+    pub chaincode_include: Vec<String>,
+    pub chaincode_parallel: bool,
+    pub install: bool,
+    pub approve: bool,
+    pub commit: bool,
+    pub invoke: bool,
+    pub invoke_function: String,
+    pub retry_count: u32,
+    pub log_level: String,
+    pub host_aliases: Vec<HostAlias>,
+}
+
+impl Default for FlowOptions {
+    fn default() -> Self {
+        FlowOptions::from_values(&Value::Object(Map::new())).expect("defaults are valid")
+    }
+}
+
+impl FlowOptions {
+    /// Reads `files` (in order) then applies `sets` (in order).
+    pub fn load(files: &[impl AsRef<Path>], sets: &[impl AsRef<str>]) -> anyhow::Result<Self> {
+        let mut values = Value::Object(Map::new());
+        for file in files {
+            let file = file.as_ref();
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let parsed: Value = serde_yaml::from_str(&text)
+                .with_context(|| format!("{} is not valid YAML", file.display()))?;
+            match parsed {
+                Value::Null => {}
+                Value::Object(_) => merge(&mut values, parsed),
+                _ => bail!("{}: a values file is a mapping of options", file.display()),
+            }
+        }
+        for set in sets {
+            apply_set(&mut values, set.as_ref())?;
+        }
+        Self::from_values(&values)
+    }
+
+    pub fn from_values(values: &Value) -> anyhow::Result<Self> {
+        let mut leaves = Vec::new();
+        collect_leaves(values, String::new(), &mut leaves);
+        for (key, _) in &leaves {
+            if !OPTIONS.iter().any(|(k, ..)| k == key) {
+                bail!(
+                    "unknown option `{key}`; valid options: {}",
+                    OPTIONS
+                        .iter()
+                        .map(|(k, ..)| *k)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        let get = |key: &str| -> anyhow::Result<Value> {
+            let (_, kind, default, _) = OPTIONS
+                .iter()
+                .find(|(k, ..)| *k == key)
+                .expect("known option");
+            let value = leaves
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| (*v).clone());
+            let value = match value {
+                Some(v) => v,
+                None => match kind {
+                    Kind::Text => Value::String(default.to_string()),
+                    Kind::HostAliases => Value::Array(Vec::new()),
+                    _ => parse_scalar(default),
+                },
+            };
+            check_kind(key, *kind, value)
+        };
+        let boolean =
+            |key: &str| -> anyhow::Result<bool> { Ok(get(key)?.as_bool().expect("checked")) };
+        let text = |key: &str| -> anyhow::Result<String> {
+            Ok(get(key)?.as_str().expect("checked").to_string())
+        };
+        let list = |key: &str| -> anyhow::Result<Vec<String>> {
+            Ok(get(key)?
+                .as_array()
+                .expect("checked")
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_string())
+                .collect())
+        };
+        Ok(FlowOptions {
+            chaincode_version: text("chaincode.version")?,
+            channel_include: list("flow.channel.include")?,
+            channel_parallel: boolean("flow.channel.parallel")?,
+            chaincode_include: list("flow.chaincode.include")?,
+            chaincode_parallel: boolean("flow.chaincode.parallel")?,
+            install: boolean("flow.install.enabled")?,
+            approve: boolean("flow.approve.enabled")?,
+            commit: boolean("flow.commit.enabled")?,
+            invoke: boolean("flow.invoke.enabled")?,
+            invoke_function: text("flow.invoke.function")?,
+            retry_count: get("retryCount")?.as_u64().expect("checked") as u32,
+            log_level: text("logLevel")?,
+            host_aliases: serde_json::from_value(get("hostAliases")?)?,
+        })
+    }
+}
+
+/// Leaves of the values tree by dotted key; `hostAliases` is a leaf (a list).
+fn collect_leaves<'a>(value: &'a Value, prefix: String, out: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) if prefix != "hostAliases" => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                collect_leaves(v, key, out);
+            }
+        }
+        _ => out.push((prefix, value)),
+    }
+}
+
+fn check_kind(key: &str, kind: Kind, value: Value) -> anyhow::Result<Value> {
+    let ok = match (kind, &value) {
+        (Kind::Bool, Value::Bool(_)) => return Ok(value),
+        (Kind::Bool, Value::String(s)) if s == "true" || s == "false" => {
+            return Ok(Value::Bool(s == "true"))
+        }
+        (Kind::Int, Value::Number(n)) if n.is_u64() => return Ok(value),
+        (Kind::Int, Value::String(s)) if s.parse::<u32>().is_ok() => {
+            return Ok(Value::from(s.parse::<u32>()?))
+        }
+        (Kind::Text, Value::String(_)) => return Ok(value),
+        (Kind::Text, Value::Number(n)) => return Ok(Value::String(n.to_string())),
+        (Kind::Text, Value::Bool(b)) => return Ok(Value::String(b.to_string())),
+        (Kind::List, Value::Array(items)) => items.iter().all(|i| i.is_string()),
+        (Kind::List, Value::Null) => return Ok(Value::Array(Vec::new())),
+        (Kind::List, Value::String(s)) => return Ok(Value::Array(vec![Value::String(s.clone())])),
+        (Kind::HostAliases, Value::Null) => return Ok(Value::Array(Vec::new())),
+        (Kind::HostAliases, Value::Array(items)) => items.iter().all(|i| {
+            i.as_object().is_some_and(|o| {
+                o.keys().all(|k| k == "ip" || k == "hostnames")
+                    && o.get("ip").is_some_and(Value::is_string)
+                    && o.get("hostnames")
+                        .and_then(Value::as_array)
+                        .is_some_and(|h| h.iter().all(Value::is_string))
+            })
+        }),
+        _ => false,
+    };
+    if ok {
+        return Ok(value);
+    }
+    let expected = match kind {
+        Kind::Bool => "true or false",
+        Kind::Int => "a non-negative number",
+        Kind::Text => "a string",
+        Kind::List => "a list of names, e.g. {a,b}",
+        Kind::HostAliases => "a list of {ip, hostnames: [...]}",
+    };
+    bail!("option `{key}` must be {expected}, not {value}")
+}
+
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(&k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
+                    _ => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// Applies one `--set` argument: `a.b=1,c={x,y}`.
+fn apply_set(values: &mut Value, arg: &str) -> anyhow::Result<()> {
+    for pair in split_top_level(arg) {
+        let (key, raw) = pair
+            .split_once('=')
+            .with_context(|| format!("--set `{pair}` is not key=value"))?;
+        let key = key.trim();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            bail!("--set `{pair}` has an empty key");
+        }
+        let mut node = &mut *values;
+        let parts: Vec<&str> = key.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let map = match node {
+                Value::Object(map) => map,
+                _ => bail!("--set `{key}`: `{}` is not a mapping", parts[..i].join(".")),
+            };
+            if i + 1 == parts.len() {
+                map.insert(part.to_string(), parse_scalar(raw));
+                break;
+            }
+            node = map
+                .entry(part.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
+    }
+    Ok(())
+}
+
+/// Splits on commas outside `{...}`.
+fn split_top_level(arg: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in arg.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&arg[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&arg[start..]);
+    out
+}
+
+/// Helm's `--set` typing: `{a,b}` lists, true/false, integers; else a string
+/// (so `2.0` stays the string "2.0").
+fn parse_scalar(raw: &str) -> Value {
+    let raw = raw.trim();
+    if let Some(inner) = raw.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        return Value::Array(
+            inner
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.into()))
+                .collect(),
+        );
+    }
+    match raw {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "null" => Value::Null,
+        _ => match raw.parse::<u64>() {
+            Ok(n) if !raw.starts_with('0') || raw == "0" => Value::from(n),
+            _ => Value::String(raw.to_string()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(sets: &[&str]) -> anyhow::Result<FlowOptions> {
+        FlowOptions::load(&[] as &[&Path], sets)
+    }
+
+    #[test]
+    fn helm_style_sets() {
+        let o = load(&[
+            "chaincode.version=2.0",
+            "flow.chaincode.include={a,b},retryCount=7",
+        ])
+        .unwrap();
+        assert_eq!(o.chaincode_version, "2.0");
+        assert_eq!(o.chaincode_include, ["a", "b"]);
+        assert_eq!(o.retry_count, 7);
+        assert!(o.channel_parallel && !o.invoke);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_valid_ones() {
+        let e = load(&["flow.chanel.parallel=false"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown option `flow.chanel.parallel`"), "{e}");
+        assert!(e.contains("flow.channel.parallel"), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_are_errors() {
+        assert!(load(&["flow.invoke.enabled=maybe"]).is_err());
+        assert!(load(&["retryCount=-1"]).is_err());
+    }
+}

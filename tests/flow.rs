@@ -1,0 +1,532 @@
+//! `fabchart flow`: golden workflows per sample, Argo schema + shellcheck,
+//! Argo placeholders reaching the output, the scripts' "already done?"
+//! decisions against recorded Fabric 2.5 output, and workflow size.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fabchart::cmd::flow::render;
+use fabchart::flow::{self, Flow, FlowOptions};
+
+fn options(sets: &[&str]) -> FlowOptions {
+    FlowOptions::load(&[] as &[&Path], sets).unwrap()
+}
+
+fn golden_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(support::root().join("golden"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// (variant suffix, flow, --set values) pinned for every sample.
+const VARIANTS: &[(&str, Flow, &[&str])] = &[
+    ("", Flow::Channel, &[]),
+    ("", Flow::Chaincode, &[]),
+    (
+        "sequential",
+        Flow::Channel,
+        &[
+            "flow.channel.parallel=false",
+            "flow.channel.include={trade}",
+        ],
+    ),
+    (
+        "upgrade",
+        Flow::Chaincode,
+        &[
+            "chaincode.version=2.0",
+            "flow.chaincode.include={price-board}",
+        ],
+    ),
+    (
+        "invoke",
+        Flow::Chaincode,
+        &[
+            "flow.invoke.enabled=true",
+            "flow.install.enabled=false",
+            "retryCount=2",
+        ],
+    ),
+];
+
+#[test]
+fn golden_workflows() {
+    for sample in support::samples() {
+        let name = sample.file_name().unwrap().to_string_lossy().to_string();
+        for (variant, kind, sets) in VARIANTS {
+            let text = render(&sample, *kind, &options(sets)).unwrap();
+            let snapshot = match *variant {
+                "" => format!("flow-{name}-{}", kind.name()),
+                v => format!("flow-{name}-{}-{v}", kind.name()),
+            };
+            golden_settings().bind(|| insta::assert_snapshot!(snapshot, text));
+        }
+    }
+}
+
+fn write_workflows(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for sample in support::samples() {
+        for (i, (_, kind, sets)) in VARIANTS.iter().enumerate() {
+            let name = sample.file_name().unwrap().to_string_lossy().to_string();
+            let file = dir.join(format!("{name}-{}-{i}.yaml", kind.name()));
+            std::fs::write(&file, render(&sample, *kind, &options(sets)).unwrap()).unwrap();
+            files.push(file);
+        }
+    }
+    files
+}
+
+/// Argo's schema with unknown fields rejected, and shellcheck on every script,
+/// by the shared conformance checker.
+#[test]
+fn workflows_pass_argo_schema_and_shellcheck() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = write_workflows(tmp.path());
+    let checker = support::root().join("tests/conformance/check_workflow.py");
+    let mut cmd = Command::new("python3");
+    cmd.arg(&checker);
+    // The checker's default schema location; fall back to the shared reference copy.
+    let default_schema = support::root().join("tests/conformance/schema/workflow-schema.json");
+    let reference = Path::new("/work/shared/reference/argo/workflow-schema.json");
+    if !default_schema.is_file() && reference.is_file() {
+        cmd.arg("--schema").arg(reference);
+    }
+    let out = cmd.args(&files).output().expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "check_workflow.py failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn script_files_pass_shellcheck() {
+    let dir = support::root().join("workflow-templates/scripts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let out = Command::new("shellcheck")
+        .arg("-x")
+        .current_dir(&dir)
+        .args(files.iter().map(|f| f.file_name().unwrap()))
+        .output()
+        .expect("shellcheck is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn argo_placeholders_reach_the_output_intact() {
+    let sample = support::root().join("samples/simple");
+    let text = render(&sample, Flow::Chaincode, &options(&[])).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let templates = workflow["spec"]["templates"].as_sequence().unwrap();
+    let org = templates
+        .iter()
+        .find(|t| t["name"] == "chaincode-org")
+        .unwrap();
+    assert_eq!(
+        org["volumes"][0]["secret"]["secretName"],
+        "{{inputs.parameters.secret}}"
+    );
+    assert_eq!(
+        org["volumes"][1]["configMap"]["items"][0]["key"],
+        "{{inputs.parameters.package-key}}"
+    );
+    let env = org["script"]["env"].as_sequence().unwrap();
+    assert!(env
+        .iter()
+        .any(|e| e["value"] == "{{workflow.parameters.orgs}}"));
+    assert!(text.contains("withParam: '{{inputs.parameters.orgs}}'"));
+    // Scripts hold no `{{`: Argo would try to substitute it.
+    for t in templates {
+        if let Some(source) = t["script"]["source"].as_str() {
+            assert!(
+                !source.contains("{{"),
+                "template {:?} script has {{{{",
+                t["name"]
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_options_are_errors() {
+    let sample = support::root().join("samples/simple");
+    let e = render(
+        &sample,
+        Flow::Chaincode,
+        &options(&["flow.chaincode.include={nope}"]),
+    )
+    .unwrap_err();
+    assert!(
+        format!("{e:#}").contains("ledger-notes, price-board"),
+        "{e:#}"
+    );
+    let e = FlowOptions::load(&[] as &[&Path], &["flow.bogus=1"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("valid options") && e.contains("flow.invoke.enabled"),
+        "{e}"
+    );
+}
+
+#[test]
+fn host_aliases_come_from_values_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("hostAliases.yaml");
+    std::fs::write(
+        &file,
+        "hostAliases:\n  - ip: 10.0.0.7\n    hostnames: [orderer0.beacon.example]\n",
+    )
+    .unwrap();
+    let opts = FlowOptions::load(&[&file], &[] as &[&str]).unwrap();
+    let text = render(
+        &support::root().join("samples/scaled-raft-tls"),
+        Flow::Channel,
+        &opts,
+    )
+    .unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(workflow["spec"]["hostAliases"][0]["ip"], "10.0.0.7");
+}
+
+// ---- the scripts' decisions, against recorded output of the stock tools ----
+
+fn fixture(name: &str) -> PathBuf {
+    support::root().join("tests/fixtures/flow").join(name)
+}
+
+/// Runs `call` (a lib.sh function call) in bash with lib.sh sourced, stdin from
+/// `stdin_file`; returns whether it succeeded and its stdout.
+fn lib(call: &str, stdin_file: &str, env: &[(&str, String)]) -> (bool, String) {
+    let lib = support::root().join("workflow-templates/scripts/lib.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(format!("set -eu; . \"$LIB\"; {call}"))
+        .env("LIB", lib)
+        .stdin(std::fs::File::open(fixture(stdin_file)).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn decides(call: &str, stdin_file: &str) -> bool {
+    lib(call, stdin_file, &[]).0
+}
+
+#[test]
+fn channel_listed_by_osnadmin() {
+    assert!(decides(
+        "osn_channel_listed trade",
+        "osnadmin-list-trade.txt"
+    ));
+    assert!(!decides(
+        "osn_channel_listed harbor-quarry",
+        "osnadmin-list-trade.txt"
+    ));
+    assert!(!decides(
+        "osn_channel_listed trade",
+        "osnadmin-list-empty.txt"
+    ));
+    assert!(decides("osn_status_ok", "osnadmin-join-created.txt"));
+    assert!(!decides("osn_status_ok", "osnadmin-join-exists.txt"));
+}
+
+#[test]
+fn peer_already_joined() {
+    assert!(decides(
+        "peer_channel_joined trade",
+        "peer-channel-list-joined.txt"
+    ));
+    assert!(!decides(
+        "peer_channel_joined trade",
+        "peer-channel-list-other.txt"
+    ));
+    // A prefix of a joined channel's name is not that channel.
+    assert!(!decides(
+        "peer_channel_joined harbor",
+        "peer-channel-list-other.txt"
+    ));
+}
+
+#[test]
+fn anchor_peers_already_set() {
+    let want = r#"[{"host":"hlf-peer--atlantis--peer0","port":7051}]"#;
+    let call = format!("anchor_peers_set AtlantisMSP '{want}'");
+    assert!(decides(&call, "config-with-anchors.json"));
+    assert!(!decides(&call, "config-without-anchors.json"));
+    assert!(!decides(
+        r#"anchor_peers_set AtlantisMSP '[{"host":"other","port":7051}]'"#,
+        "config-with-anchors.json"
+    ));
+    // The update sets exactly the wanted anchors and touches nothing else.
+    let (ok, updated) = lib(
+        &format!("anchor_peers_update AtlantisMSP '{want}'"),
+        "config-without-anchors.json",
+        &[],
+    );
+    assert!(ok);
+    let updated: serde_json::Value = serde_json::from_str(&updated).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("config-with-anchors.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(updated, expected);
+}
+
+const HARBOR_PACKAGE: &str =
+    "ledger-notes_harbor:e64acecd24902ab6889e2126c08fd9eed4a64b8cce736377a614761b9b46af7c";
+
+#[test]
+fn package_already_installed() {
+    assert!(decides(
+        &format!("package_installed {HARBOR_PACKAGE}"),
+        "queryinstalled.json"
+    ));
+    assert!(!decides(
+        &format!("package_installed {HARBOR_PACKAGE}"),
+        "queryinstalled-empty.json"
+    ));
+    assert!(!decides(
+        "package_installed ledger-notes_harbor:00",
+        "queryinstalled.json"
+    ));
+}
+
+/// The desired definition as the workflow passes it: policy JSON from fabchart.
+fn desired(version: &str, policy: &str) -> Vec<(&'static str, String)> {
+    let policy = flow::policy::signature_policy_json(policy).unwrap();
+    vec![
+        ("CC_VERSION", version.to_string()),
+        ("CC_INIT_REQUIRED", "false".to_string()),
+        ("CC_POLICY", policy.to_string()),
+        ("CC_COLLECTIONS", "[]".to_string()),
+    ]
+}
+
+const LEDGER_POLICY: &str = "OR('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')";
+
+fn matches(file: &str, env: &[(&str, String)]) -> bool {
+    let decoded = std::fs::read_to_string(fixture("validation-parameter-decoded.json")).unwrap();
+    let mut env = env.to_vec();
+    env.push(("DECODED", decoded));
+    lib("definition_matches \"$DECODED\"", file, &env).0
+}
+
+#[test]
+fn committed_definition_compared_with_the_desired_one() {
+    assert!(matches(
+        "querycommitted.json",
+        &desired("1.0", LEDGER_POLICY)
+    ));
+    assert!(!matches(
+        "querycommitted.json",
+        &desired("2.0", LEDGER_POLICY)
+    ));
+    assert!(!matches(
+        "querycommitted.json",
+        &desired(
+            "1.0",
+            "AND('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')"
+        )
+    ));
+    let mut init = desired("1.0", LEDGER_POLICY);
+    init[1].1 = "true".into();
+    assert!(!matches("querycommitted.json", &init));
+    let mut collections = desired("1.0", LEDGER_POLICY);
+    collections[3].1 = r#"["private"]"#.into();
+    assert!(!matches("querycommitted.json", &collections));
+    assert_eq!(
+        lib("definition_sequence", "querycommitted.json", &[])
+            .1
+            .trim(),
+        "1"
+    );
+}
+
+#[test]
+fn org_approval_compared_with_the_desired_one() {
+    let mut env = desired("1.0", LEDGER_POLICY);
+    env.push(("CC_PACKAGE_ID", HARBOR_PACKAGE.to_string()));
+    assert!(matches("queryapproved.json", &env));
+    env.last_mut().unwrap().1 = "ledger-notes_harbor:0000".into();
+    assert!(!matches("queryapproved.json", &env));
+}
+
+#[test]
+fn absent_definitions_are_told_from_unreachable_peers() {
+    assert!(decides("definition_absent", "querycommitted-absent.err"));
+    assert!(decides("definition_absent", "queryapproved-absent.err"));
+    assert!(!decides(
+        "definition_absent",
+        "querycommitted-unreachable.err"
+    ));
+}
+
+#[test]
+fn commit_waits_for_every_approval() {
+    assert!(decides("all_approved", "checkcommitreadiness-ready.json"));
+    assert!(!decides(
+        "all_approved",
+        "checkcommitreadiness-waiting.json"
+    ));
+}
+
+// ---- size ----
+
+/// A project folder with `peer_orgs` x `peers`, `orderer_orgs` x `orderers`,
+/// `channels` channels (each with a rotating third of the peer orgs, at least
+/// 2) and `chaincodes` chaincodes.
+fn synthetic_project(
+    dir: &Path,
+    peer_orgs: usize,
+    peers: usize,
+    orderer_orgs: usize,
+    orderers: usize,
+    channels: usize,
+    chaincodes: usize,
+) {
+    use std::fmt::Write;
+    let mut crypto = String::from("OrdererOrgs:\n");
+    let mut configtx = String::from("Organizations:\n");
+    for o in 0..orderer_orgs {
+        writeln!(
+            crypto,
+            "  - Name: Ord{o}\n    Domain: ord{o}.example\n    EnableNodeOUs: true\n    Specs:"
+        )
+        .unwrap();
+        for n in 0..orderers {
+            writeln!(crypto, "      - Hostname: orderer{n}").unwrap();
+        }
+        writeln!(configtx, "  - &Ord{o}\n    Name: Ord{o}MSP\n    ID: Ord{o}MSP\n    MSPDir: crypto-config/ordererOrganizations/ord{o}.example/msp\n    Policies:\n      Readers: {{Type: Signature, Rule: \"OR('Ord{o}MSP.member')\"}}\n      Writers: {{Type: Signature, Rule: \"OR('Ord{o}MSP.member')\"}}\n      Admins: {{Type: Signature, Rule: \"OR('Ord{o}MSP.admin')\"}}").unwrap();
+    }
+    crypto.push_str("PeerOrgs:\n");
+    for p in 0..peer_orgs {
+        writeln!(crypto, "  - Name: Org{p}\n    Domain: org{p}.example\n    EnableNodeOUs: true\n    Template:\n      Count: {peers}\n    Users:\n      Count: 1").unwrap();
+        writeln!(configtx, "  - &Org{p}\n    Name: Org{p}MSP\n    ID: Org{p}MSP\n    MSPDir: crypto-config/peerOrganizations/org{p}.example/msp\n    Policies:\n      Readers: {{Type: Signature, Rule: \"OR('Org{p}MSP.member')\"}}\n      Writers: {{Type: Signature, Rule: \"OR('Org{p}MSP.member')\"}}\n      Admins: {{Type: Signature, Rule: \"OR('Org{p}MSP.admin')\"}}\n      Endorsement: {{Type: Signature, Rule: \"OR('Org{p}MSP.peer')\"}}").unwrap();
+    }
+    let consenters: String = (0..orderer_orgs)
+        .flat_map(|o| {
+            (0..orderers)
+                .map(move |n| format!("      - {{Host: orderer{n}.ord{o}.example, Port: 7050}}\n"))
+        })
+        .collect();
+    write!(configtx, "Capabilities:\n  Channel: &ChannelCapabilities {{V2_0: true}}\n  Orderer: &OrdererCapabilities {{V2_0: true}}\n  Application: &ApplicationCapabilities {{V2_5: true}}\nApplication: &ApplicationDefaults\n  Organizations:\n  Policies:\n    Readers: {{Type: ImplicitMeta, Rule: \"ANY Readers\"}}\n    Writers: {{Type: ImplicitMeta, Rule: \"ANY Writers\"}}\n    Admins: {{Type: ImplicitMeta, Rule: \"MAJORITY Admins\"}}\n    LifecycleEndorsement: {{Type: ImplicitMeta, Rule: \"MAJORITY Endorsement\"}}\n    Endorsement: {{Type: ImplicitMeta, Rule: \"MAJORITY Endorsement\"}}\n  Capabilities: *ApplicationCapabilities\nOrderer: &OrdererDefaults\n  OrdererType: etcdraft\n  EtcdRaft:\n    Consenters:\n{consenters}  BatchTimeout: 2s\n  BatchSize: {{MaxMessageCount: 10, AbsoluteMaxBytes: 99 MB, PreferredMaxBytes: 512 KB}}\n  Organizations:\n  Policies:\n    Readers: {{Type: ImplicitMeta, Rule: \"ANY Readers\"}}\n    Writers: {{Type: ImplicitMeta, Rule: \"ANY Writers\"}}\n    Admins: {{Type: ImplicitMeta, Rule: \"MAJORITY Admins\"}}\n    BlockValidation: {{Type: ImplicitMeta, Rule: \"ANY Writers\"}}\n  Capabilities: *OrdererCapabilities\nChannel: &ChannelDefaults\n  Policies:\n    Readers: {{Type: ImplicitMeta, Rule: \"ANY Readers\"}}\n    Writers: {{Type: ImplicitMeta, Rule: \"ANY Writers\"}}\n    Admins: {{Type: ImplicitMeta, Rule: \"MAJORITY Admins\"}}\n  Capabilities: *ChannelCapabilities\nProfiles:\n").unwrap();
+    let ords: Vec<String> = (0..orderer_orgs).map(|o| format!("*Ord{o}")).collect();
+    let mut network =
+        String::from("tlsEnabled: true\nuseActualDomains: true\nnetwork:\n  channels:\n");
+    let mut channel_orgs = Vec::new();
+    for c in 0..channels {
+        let size = (peer_orgs / 3).max(2);
+        let members: Vec<usize> = (0..size).map(|i| (c + i) % peer_orgs).collect();
+        let refs: Vec<String> = members.iter().map(|m| format!("*Org{m}")).collect();
+        writeln!(configtx, "  ch{c}:\n    <<: *ChannelDefaults\n    Orderer:\n      <<: *OrdererDefaults\n      Organizations: [{}]\n    Application:\n      <<: *ApplicationDefaults\n      Organizations: [{}]", ords.join(", "), refs.join(", ")).unwrap();
+        let names: Vec<String> = members.iter().map(|m| format!("Org{m}")).collect();
+        writeln!(
+            network,
+            "    - name: ch{c}\n      orgs: [{}]",
+            names.join(", ")
+        )
+        .unwrap();
+        channel_orgs.push(names);
+    }
+    network.push_str("  chaincodes:\n");
+    for k in 0..chaincodes {
+        let channel = k % channels;
+        let orgs = channel_orgs[channel].join(", ");
+        writeln!(network, "    - name: cc{k}\n      image: ghcr.io/example/cc{k}:1.0\n      orgs: [{orgs}]\n      channels:\n        - name: ch{channel}\n          orgs: [{orgs}]").unwrap();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("crypto-config.yaml"), crypto).unwrap();
+    std::fs::write(dir.join("configtx.yaml"), configtx).unwrap();
+    std::fs::write(dir.join("network.yaml"), network).unwrap();
+}
+
+/// Depth of the step tree: the sequential pod launches on the critical path.
+fn critical_path(workflow: &serde_yaml::Value) -> usize {
+    let templates = workflow["spec"]["templates"].as_sequence().unwrap();
+    fn depth(templates: &[serde_yaml::Value], name: &str) -> usize {
+        let t = templates.iter().find(|t| t["name"] == name).unwrap();
+        match t["steps"].as_sequence() {
+            None => 1,
+            Some(groups) => groups
+                .iter()
+                .map(|g| {
+                    g.as_sequence()
+                        .unwrap()
+                        .iter()
+                        .map(|s| depth(templates, s["template"].as_str().unwrap()))
+                        .max()
+                        .unwrap_or(0)
+                })
+                .sum(),
+        }
+    }
+    depth(templates, "main")
+}
+
+#[test]
+fn workflows_stay_small_as_the_network_grows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("big");
+    synthetic_project(&project, 20, 5, 3, 3, 30, 10);
+    let channel = render(&project, Flow::Channel, &options(&[])).unwrap();
+    let chaincode = render(
+        &project,
+        Flow::Chaincode,
+        &options(&["flow.invoke.enabled=true"]),
+    )
+    .unwrap();
+    eprintln!(
+        "20x5, 3x3 orderers, 30 channels, 10 chaincodes: channel {} bytes, chaincode {} bytes",
+        channel.len(),
+        chaincode.len()
+    );
+    assert!(
+        channel.len() < 200_000,
+        "channel flow is {} bytes",
+        channel.len()
+    );
+    assert!(
+        chaincode.len() < 100_000,
+        "chaincode flow is {} bytes",
+        chaincode.len()
+    );
+    for text in [&channel, &chaincode] {
+        let workflow: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        assert!(
+            critical_path(&workflow) <= 6,
+            "critical path {}",
+            critical_path(&workflow)
+        );
+    }
+
+    let project = tmp.path().join("huge");
+    synthetic_project(&project, 100, 4, 3, 3, 100, 10);
+    let channel = render(&project, Flow::Channel, &options(&[])).unwrap();
+    let chaincode = render(&project, Flow::Chaincode, &options(&[])).unwrap();
+    eprintln!(
+        "100x4, 100 channels: channel {} bytes, chaincode {} bytes",
+        channel.len(),
+        chaincode.len()
+    );
+    assert!(channel.len() < 1 << 20 && chaincode.len() < 1 << 20);
+}
