@@ -89,12 +89,6 @@ fn workflows_pass_argo_schema_and_shellcheck() {
     let checker = support::root().join("tests/conformance/check_workflow.py");
     let mut cmd = Command::new("python3");
     cmd.arg(&checker);
-    // The checker's default schema location; fall back to the shared reference copy.
-    let default_schema = support::root().join("tests/conformance/schema/workflow-schema.json");
-    let reference = Path::new("/work/shared/reference/argo/workflow-schema.json");
-    if !default_schema.is_file() && reference.is_file() {
-        cmd.arg("--schema").arg(reference);
-    }
     let out = cmd.args(&files).output().expect("python3 runs");
     assert!(
         out.status.success(),
