@@ -12,7 +12,7 @@ build:
 
 # Formatting and clippy are part of the test suite.
 test: fmt-check lint
-	$(CARGO) test --all-targets --locked
+	$(CARGO) test --lib --bins --tests --benches --locked
 
 # Only the real-engine checks (Helm, kubernetes-validate, Argo schema, shellcheck).
 conformance:
