@@ -1,4 +1,4 @@
-//! `fabchart flow channel|chaincode`: print an Argo Workflow on stdout.
+//! `fabchart flow <flow>`: print an Argo Workflow on stdout.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,18 +18,30 @@ pub struct FlowCommand {
 fn flow_help() -> String {
     format!(
         "Usage: fabchart flow channel | argo submit - --watch\n\n{}",
-        flow::options::help()
+        flow::options::help(None)
     )
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum FlowKind {
     /// Create channels on the orderers, join peers, set anchor peers.
-    #[command(after_help = flow::options::help())]
+    #[command(after_help = flow::options::help(Some(Flow::Channel)))]
     Channel(FlowArgs),
     /// Install, approve and commit chaincodes (and optionally invoke them).
-    #[command(after_help = flow::options::help())]
+    #[command(after_help = flow::options::help(Some(Flow::Chaincode)))]
     Chaincode(FlowArgs),
+    /// Add the orgs network.yaml puts on a channel to the channel's config.
+    #[command(after_help = flow::options::help(Some(Flow::PeerOrg)))]
+    PeerOrg(FlowArgs),
+    /// Change one channel config value (capabilities, batch size, policies, any JSON path).
+    #[command(after_help = flow::options::help(Some(Flow::ChannelUpdate)))]
+    ChannelUpdate(FlowArgs),
+    /// Copy peer, CouchDB and orderer data to object storage.
+    #[command(after_help = flow::options::help(Some(Flow::Backup)))]
+    Backup(FlowArgs),
+    /// Put a backup back onto the nodes' volumes.
+    #[command(after_help = flow::options::help(Some(Flow::Restore)))]
+    Restore(FlowArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +61,10 @@ pub fn run(command: &FlowCommand) -> anyhow::Result<Outcome> {
     let (kind, args) = match &command.flow {
         FlowKind::Channel(a) => (Flow::Channel, a),
         FlowKind::Chaincode(a) => (Flow::Chaincode, a),
+        FlowKind::PeerOrg(a) => (Flow::PeerOrg, a),
+        FlowKind::ChannelUpdate(a) => (Flow::ChannelUpdate, a),
+        FlowKind::Backup(a) => (Flow::Backup, a),
+        FlowKind::Restore(a) => (Flow::Restore, a),
     };
     let options = FlowOptions::load(&args.values, &args.set)?;
     let text = render(&args.project, kind, &options)?;

@@ -13,7 +13,10 @@
 //! (peers, anchor peers, admin files) lives once in the workflow parameter
 //! `orgs`.
 
+mod backup;
+mod channel_update;
 pub mod options;
+mod peer_org;
 pub mod policy;
 
 use anyhow::{bail, Context};
@@ -39,13 +42,65 @@ const CONFIGTX_TREE: &str = "/tmp/configtx";
 pub enum Flow {
     Channel,
     Chaincode,
+    PeerOrg,
+    ChannelUpdate,
+    Backup,
+    Restore,
 }
 
 impl Flow {
+    pub const ALL: [Flow; 6] = [
+        Flow::Channel,
+        Flow::Chaincode,
+        Flow::PeerOrg,
+        Flow::ChannelUpdate,
+        Flow::Backup,
+        Flow::Restore,
+    ];
+
+    /// The name on the command line and in the `hlf-kube/flow` label.
     pub fn name(self) -> &'static str {
         match self {
             Flow::Channel => "channel",
             Flow::Chaincode => "chaincode",
+            Flow::PeerOrg => "peer-org",
+            Flow::ChannelUpdate => "channel-update",
+            Flow::Backup => "backup",
+            Flow::Restore => "restore",
+        }
+    }
+
+    /// The workflow's `generateName`.
+    fn generate_name(self) -> &'static str {
+        match self {
+            Flow::Channel => "hlf-channels-",
+            Flow::Chaincode => "hlf-chaincodes-",
+            Flow::PeerOrg => "hlf-peer-orgs-",
+            Flow::ChannelUpdate => "hlf-channel-update-",
+            Flow::Backup => "hlf-backup-",
+            Flow::Restore => "hlf-restore-",
+        }
+    }
+}
+
+/// What a flow's builder contributes to the workflow.
+#[derive(Default)]
+struct Parts {
+    templates: Vec<Value>,
+    /// The `orgs` workflow parameter: org table entries by org name.
+    orgs: Map<String, Value>,
+    /// Further workflow parameters (after `orgs`).
+    parameters: Vec<Value>,
+    /// Name of the exit-handler template, if the flow has one.
+    on_exit: Option<String>,
+}
+
+impl From<(Vec<Value>, Map<String, Value>)> for Parts {
+    fn from((templates, orgs): (Vec<Value>, Map<String, Value>)) -> Self {
+        Parts {
+            templates,
+            orgs,
+            ..Parts::default()
         }
     }
 }
@@ -94,15 +149,18 @@ pub fn workflow(
     options: &FlowOptions,
     network_name: &str,
 ) -> anyhow::Result<Value> {
+    options.check_scope(flow)?;
     let builder = Builder { network, options };
-    let (templates, orgs) = match flow {
-        Flow::Channel => builder.channel_templates()?,
-        Flow::Chaincode => builder.chaincode_templates()?,
+    let parts: Parts = match flow {
+        Flow::Channel => builder.channel_templates()?.into(),
+        Flow::Chaincode => builder.chaincode_templates()?.into(),
+        Flow::PeerOrg => builder.peer_org_parts()?,
+        Flow::ChannelUpdate => builder.channel_update_parts()?,
+        Flow::Backup => builder.backup_parts()?,
+        Flow::Restore => builder.restore_parts()?,
     };
-    let plural = match flow {
-        Flow::Channel => "channels",
-        Flow::Chaincode => "chaincodes",
-    };
+    let mut parameters = vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
+    parameters.extend(parts.parameters);
     let labels = json!({
         "app.kubernetes.io/managed-by": "fabchart",
         "hlf-kube/network": label_value(network_name),
@@ -115,18 +173,19 @@ pub fn workflow(
         "podGC": { "strategy": "OnPodSuccess" },
         "ttlStrategy": { "secondsAfterSuccess": 3600, "secondsAfterFailure": 86400 },
         "podMetadata": { "labels": labels },
-        "arguments": { "parameters": [
-            { "name": "orgs", "value": serde_json::to_string(&orgs)? },
-        ]},
-        "templates": templates,
+        "arguments": { "parameters": parameters },
+        "templates": parts.templates,
     });
+    if let Some(on_exit) = parts.on_exit {
+        spec["onExit"] = json!(on_exit);
+    }
     if !options.host_aliases.is_empty() {
         spec["hostAliases"] = serde_json::to_value(&options.host_aliases)?;
     }
     Ok(json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
-        "metadata": { "generateName": format!("hlf-{plural}-"), "labels": labels },
+        "metadata": { "generateName": flow.generate_name(), "labels": labels },
         "spec": spec,
     }))
 }

@@ -8,6 +8,8 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::Flow;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
     Bool,
@@ -17,93 +19,121 @@ enum Kind {
     HostAliases,
 }
 
-/// Every option: key, type, default, help.
-const OPTIONS: &[(&str, Kind, &str, &str)] = &[
+/// Every option: key, type, default, help, and the flows it applies to
+/// (space-separated flow names; empty: every flow).
+const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
     (
         "chaincode.version",
         Kind::Text,
         "1.0",
         "version of chaincodes whose network.yaml entry names none",
+        "chaincode",
     ),
     (
         "flow.channel.include",
         Kind::List,
         "{}",
         "channels to bring up (default: all)",
+        "channel peer-org channel-update",
     ),
     (
         "flow.channel.parallel",
         Kind::Bool,
         "true",
         "handle channels, and orgs within a channel, in parallel",
+        "channel peer-org channel-update",
     ),
     (
         "flow.chaincode.include",
         Kind::List,
         "{}",
         "chaincodes to bring up (default: all)",
+        "chaincode",
     ),
     (
         "flow.chaincode.parallel",
         Kind::Bool,
         "true",
         "handle chaincodes, and orgs within one, in parallel",
+        "chaincode",
     ),
     (
         "flow.install.enabled",
         Kind::Bool,
         "true",
         "install packages on peers",
+        "chaincode",
     ),
     (
         "flow.approve.enabled",
         Kind::Bool,
         "true",
         "approve definitions for each org",
+        "chaincode",
     ),
     (
         "flow.commit.enabled",
         Kind::Bool,
         "true",
         "commit definitions",
+        "chaincode",
     ),
     (
         "flow.invoke.enabled",
         Kind::Bool,
         "false",
         "invoke each chaincode once after commit",
+        "chaincode",
     ),
     (
         "flow.invoke.function",
         Kind::Text,
         r#"{"function":"ping","Args":[""]}"#,
         "the invoke's arguments",
+        "chaincode",
     ),
     (
         "retryCount",
         Kind::Int,
         "4",
         "retries of a failed network step (exponential backoff)",
+        "",
     ),
     (
         "logLevel",
         Kind::Text,
         "info",
         "FABRIC_LOGGING_SPEC of the tools",
+        "",
     ),
     (
         "hostAliases",
         Kind::HostAliases,
         "[]",
         "extra /etc/hosts entries: [{ip, hostnames: [...]}] (use -f)",
+        "",
     ),
 ];
 
-/// The option list for `fabchart flow --help`.
-pub fn help() -> String {
+fn applies(scope: &str, flow: Flow) -> bool {
+    scope.is_empty() || scope.split(' ').any(|f| f == flow.name())
+}
+
+/// The option list for `fabchart flow --help` (every option, with the flows
+/// it applies to) or `fabchart flow <flow> --help` (that flow's options).
+pub fn help(flow: Option<Flow>) -> String {
     let mut out = String::from("Options (--set key=value, -f values.yaml):\n");
-    for (key, _, default, help) in OPTIONS {
-        out.push_str(&format!("  {key:<26} {help} [default: {default}]\n"));
+    for (key, _, default, help, scope) in OPTIONS {
+        match flow {
+            Some(flow) if !applies(scope, flow) => continue,
+            Some(_) => out.push_str(&format!("  {key:<34} {help} [default: {default}]\n")),
+            None => {
+                let flows = if scope.is_empty() { "all" } else { scope };
+                out.push_str(&format!(
+                    "  {key:<34} {help} [default: {default}] ({flows})\n"
+                ))
+            }
+        }
     }
     out
 }
@@ -129,6 +159,9 @@ pub struct FlowOptions {
     pub retry_count: u32,
     pub log_level: String,
     pub host_aliases: Vec<HostAlias>,
+    /// The keys the user set (files and --set), to refuse those that do not
+    /// apply to the flow being emitted.
+    pub set_keys: Vec<String>,
 }
 
 impl Default for FlowOptions {
@@ -175,7 +208,7 @@ impl FlowOptions {
             }
         }
         let get = |key: &str| -> anyhow::Result<Value> {
-            let (_, kind, default, _) = OPTIONS
+            let (_, kind, default, ..) = OPTIONS
                 .iter()
                 .find(|(k, ..)| *k == key)
                 .expect("known option");
@@ -220,7 +253,26 @@ impl FlowOptions {
             retry_count: get("retryCount")?.as_u64().expect("checked") as u32,
             log_level: text("logLevel")?,
             host_aliases: serde_json::from_value(get("hostAliases")?)?,
+            set_keys: leaves.iter().map(|(k, _)| k.clone()).collect(),
         })
+    }
+
+    /// Refuses options set for another flow (`backup.key` on `flow channel`).
+    pub fn check_scope(&self, flow: Flow) -> anyhow::Result<()> {
+        for key in &self.set_keys {
+            let (.., scope) = OPTIONS
+                .iter()
+                .find(|(k, ..)| k == key)
+                .expect("checked when loaded");
+            if !applies(scope, flow) {
+                bail!(
+                    "option `{key}` does not apply to `fabchart flow {}` (it is for: {scope}); see `fabchart flow {} --help`",
+                    flow.name(),
+                    flow.name()
+                );
+            }
+        }
+        Ok(())
     }
 }
 
