@@ -31,7 +31,7 @@ impl Staging {
     }
 
     /// Replaces `out/<name>` with the staged `<name>`.
-    pub fn commit(self, name: &str) -> anyhow::Result<()> {
+    pub fn commit(&self, name: &str) -> anyhow::Result<()> {
         let staged = self.dir.path().join(name);
         let target = self.out.join(name);
         let old = self.dir.path().join(format!(".{name}.previous"));

@@ -171,3 +171,74 @@ fn extending_the_network_only_adds_files() {
         "{diff:?}"
     );
 }
+
+#[test]
+fn keys_can_live_outside_the_chart() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = project_with(|_| {});
+    let compile = ["compile", "project", "--keys-dir", "keys"];
+    let output = run(tmp.path(), &compile);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let chart = tmp.path().join("project/out/hlf-kube");
+    let keys = tmp.path().join("keys");
+
+    let chart_files = fabchart::write::read_tree(&chart).unwrap();
+    assert!(chart_files
+        .keys()
+        .any(|p| p.contains("/signcerts/") && p.ends_with("-cert.pem")));
+    let leaked: Vec<_> = chart_files
+        .keys()
+        .filter(|p| fabchart::generate::crypto::is_private_key(Path::new(p)))
+        .collect();
+    assert!(leaked.is_empty(), "private keys in the chart: {leaked:?}");
+    let topology = String::from_utf8(chart_files["topology.json"].clone()).unwrap();
+    assert!(topology.contains("\"secretsOutside\": true"));
+
+    let key_files = fabchart::write::read_tree(&keys).unwrap();
+    let private: Vec<_> = key_files
+        .keys()
+        .filter(|p| fabchart::generate::crypto::is_private_key(Path::new(p)))
+        .collect();
+    assert!(!private.is_empty());
+    for path in private.iter().map(|p| keys.join(p)) {
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
+    let manifest = keys.join("hlf-kube-secrets.yaml");
+    let mode = std::fs::metadata(&manifest).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(
+        text.contains("name: hlf-peer--harbor--peer0-crypto"),
+        "{text}"
+    );
+    // Every Secret the chart's pods mount is in the manifest.
+    let network =
+        fabchart::model::build(&fabchart::load::load(&tmp.path().join("project")).unwrap())
+            .unwrap();
+    for org in network.orgs.iter().filter(|o| !o.external) {
+        for (secret, ..) in org.identities() {
+            assert!(
+                text.contains(&format!("name: {secret}\n")),
+                "{secret} missing"
+            );
+        }
+    }
+
+    // Same input, same bytes, keys reused.
+    let output = run(tmp.path(), &compile);
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert!(fabchart::write::read_tree(&chart).unwrap() == chart_files);
+    assert!(fabchart::write::read_tree(&keys).unwrap() == key_files);
+    let check = run(
+        tmp.path(),
+        &["compile", "project", "--keys-dir", "keys", "--check"],
+    );
+    assert!(check.status.success(), "{}", transcript(&check));
+
+    // Forgetting --keys-dir must not mint a new CA into a keyless chart.
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--keys-dir"));
+    assert!(fabchart::write::read_tree(&chart).unwrap() == chart_files);
+}

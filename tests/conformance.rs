@@ -42,3 +42,142 @@ fn every_sample_chart_lints_renders_and_validates() {
         }
     }
 }
+
+/// The rendered objects of `chart` (default values), by apiVersion/kind/name.
+fn render_objects(chart: &Path) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let dump = chart.with_file_name("objects.json");
+    let script = support::root().join("tests/conformance/check_chart.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(chart)
+        .arg("--dump-objects")
+        .arg(&dump)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let objects: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&dump).unwrap()).unwrap();
+    objects
+        .into_iter()
+        .map(|o| {
+            let id = format!(
+                "{}/{}/{}",
+                o["apiVersion"].as_str().unwrap(),
+                o["kind"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap()
+            );
+            (id, o)
+        })
+        .collect()
+}
+
+fn append_after(path: &Path, anchor: &str, text: &str) {
+    let old = std::fs::read_to_string(path).unwrap();
+    let at = old
+        .find(anchor)
+        .unwrap_or_else(|| panic!("{} has no {anchor:?}", path.display()));
+    let at = at + anchor.len();
+    std::fs::write(path, format!("{}{text}{}", &old[..at], &old[at..])).unwrap();
+}
+
+/// Issue #4's promise: adding an org (and peers) to the inputs and compiling
+/// again keeps every existing object of the running network as it was; only
+/// new objects appear, plus the two that describe the whole network (the
+/// configtx ConfigMap gains the new org's MSP; the package ConfigMap and
+/// RBAC are untouched).
+#[test]
+fn extending_the_network_keeps_every_existing_object() {
+    let (tmp, chart) = support::compile_sample(&support::root().join("samples/simple"));
+    let before = render_objects(&chart);
+    let project = tmp.path().join("project");
+    append_after(
+        &project.join("crypto-config.yaml"),
+        "PeerOrgs:\n",
+        "  - Name: Orchard\n    Domain: orchard.example\n    EnableNodeOUs: true\n    Template:\n      Count: 2\n    Users:\n      Count: 1\n\n",
+    );
+    append_after(
+        &project.join("configtx.yaml"),
+        "Organizations:\n",
+        "  - &Orchard\n    Name: OrchardMSP\n    ID: OrchardMSP\n    MSPDir: crypto-config/peerOrganizations/orchard.example/msp\n\n",
+    );
+    append_after(
+        &project.join("configtx.yaml"),
+        "Organizations: [*Harbor, *Meadow, *Quarry",
+        ", *Orchard",
+    );
+    append_after(
+        &project.join("network.yaml"),
+        "orgs: [Harbor, Meadow, Quarry",
+        ", Orchard",
+    );
+    let output = support::fabchart(tmp.path())
+        .args(["compile", "project", "-o", "out"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let after = render_objects(&chart);
+
+    let mut changed = Vec::new();
+    for (id, object) in &before {
+        match after.get(id) {
+            None => panic!("{id} is gone after the extension"),
+            Some(new) if new != object => changed.push(id.as_str()),
+            Some(_) => {}
+        }
+    }
+    assert_eq!(changed, ["v1/ConfigMap/hlf-configtx"], "objects changed");
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    for expected in [
+        "apps/v1/StatefulSet/hlf-peer--orchard--peer0",
+        "apps/v1/StatefulSet/hlf-peer--orchard--peer1",
+        "v1/Secret/hlf-admin--orchard",
+    ] {
+        assert!(
+            added.iter().any(|k| *k == expected),
+            "{expected} not added: {added:?}"
+        );
+    }
+}
+
+/// Compiled with --keys-dir: the chart renders no identity Secret, the keys
+/// folder's manifest holds them, and together they validate with no object twice.
+#[test]
+fn keys_outside_the_chart_validate_with_the_secrets_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::root().join("samples/scaled-raft-tls"),
+        &tmp.path().join("project"),
+    );
+    let output = support::fabchart(tmp.path())
+        .args(["compile", "project", "-o", "out", "--keys-dir", "keys"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let script = support::root().join("tests/conformance/check_chart.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(tmp.path().join("out/hlf-kube"))
+        .arg("--manifest")
+        .arg(tmp.path().join("keys/hlf-kube-secrets.yaml"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -159,7 +159,8 @@ pub fn workflow(
         Flow::Backup => builder.backup_parts()?,
         Flow::Restore => builder.restore_parts()?,
     };
-    let mut parameters = vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
+    let mut parameters =
+        vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
     parameters.extend(parts.parameters);
     let labels = json!({
         "app.kubernetes.io/managed-by": "fabchart",

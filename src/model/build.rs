@@ -91,9 +91,14 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     let flow_orderer = flow_orderer(&mut faults, &orgs);
 
     faults.diagnostics.into_result()?;
+    let orderer_service = orgs
+        .iter()
+        .any(|o| o.kind == OrgKind::Orderer && !o.external && !o.nodes.is_empty())
+        .then(|| names::ORDERER_LB_SERVICE.to_string());
     Ok(Network {
         project_dir: project.dir.clone(),
         settings,
+        orderer_service,
         orgs,
         channels,
         chaincodes,
@@ -375,8 +380,14 @@ fn build_org(
                 ],
             ));
         }
-        // fabchart's addition: the Service name, so TLS works without actual domains.
+        // fabchart's addition: the Service names that reach this node (its own,
+        // its org's, and for orderers the network-wide one), so TLS works
+        // without actual domains and through every Service the chart makes.
         all_sans.push(object.clone());
+        all_sans.push(names::org_service(kind, &key));
+        if kind == OrgKind::Orderer {
+            all_sans.push(names::ORDERER_LB_SERVICE.to_string());
+        }
         let mut unique = HashSet::new();
         all_sans.retain(|s| unique.insert(s.clone()));
         node_crypto.push(NodeCrypto {

@@ -33,6 +33,8 @@ pub struct Network {
     pub chaincodes: Vec<Chaincode>,
     /// The orderer the flows talk to: ours, or PIVT's `externalOrderer`.
     pub flow_orderer: Option<OrdererRef>,
+    /// The Service that balances over every local orderer node, if any runs here.
+    pub orderer_service: Option<String>,
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
@@ -86,6 +88,23 @@ pub struct Org {
     pub anchor_peers: Vec<Endpoint>,
     #[serde(skip)]
     pub crypto: OrgCrypto,
+}
+
+impl Org {
+    /// Every identity the chart keeps in a Secret, in a stable order: nodes,
+    /// the admin, users, the CA. Each as (Secret name, files, identity name).
+    pub fn identities(&self) -> Vec<(&str, &[SecretFile], &str)> {
+        let mut out: Vec<(&str, &[SecretFile], &str)> = Vec::new();
+        for node in &self.nodes {
+            out.push((&node.secret, &node.files, &node.fqdn));
+        }
+        out.push((&self.admin.secret, &self.admin.files, &self.admin.name));
+        for user in &self.users {
+            out.push((&user.secret, &user.files, &user.name));
+        }
+        out.push((&self.ca.secret, &self.ca.files, &self.ca.common_name));
+        out
+    }
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq)]

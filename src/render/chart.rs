@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::templates::{self, CHART_TEMPLATES, HBS_SUFFIX};
 use crate::generate::crypto::spec::OrgKind;
-use crate::model::{Channel, Network, Org, SecretFile};
+use crate::model::{Channel, Network, Org};
 
 pub const CHART_NAME: &str = "hlf-kube";
 pub const TOPOLOGY_FILE: &str = "topology.json";
@@ -25,6 +25,8 @@ struct Topology<'a> {
     checksums: IndexMap<String, String>,
     /// Package file -> package id.
     package_ids: &'a IndexMap<String, String>,
+    /// The identity Secrets are made outside the chart (`--keys-dir`).
+    secrets_outside: bool,
 }
 
 #[derive(Serialize)]
@@ -47,10 +49,14 @@ struct ConfigtxChannel<'a> {
     application_org_keys: Vec<&'a str>,
 }
 
+/// Renders the chart into `chart_dir`. `keys` is the folder holding the full
+/// `crypto-config/` when the keys live outside the chart (`--keys-dir`), in
+/// which case the chart renders no identity Secret and only references them.
 pub fn render(
     network: &Network,
     package_ids: &IndexMap<String, String>,
     chart_dir: &Path,
+    keys: Option<&Path>,
 ) -> anyhow::Result<()> {
     let hb = templates::registry(CHART_TEMPLATES)?;
     let header = generated_header(network);
@@ -76,8 +82,9 @@ pub fn render(
     }
     let topology = Topology {
         network,
-        checksums: secret_checksums(network, chart_dir)?,
+        checksums: secret_checksums(network, keys.unwrap_or(chart_dir))?,
         package_ids,
+        secrets_outside: keys.is_some(),
     };
     let mut json = serde_json::to_string_pretty(&topology)?;
     json.push('\n');
@@ -137,22 +144,14 @@ fn configtx_channels(network: &Network) -> Vec<ConfigtxChannel<'_>> {
 /// annotation changes exactly when one of its files does.
 fn secret_checksums(
     network: &Network,
-    chart_dir: &Path,
+    material_root: &Path,
 ) -> anyhow::Result<IndexMap<String, String>> {
     let mut out = IndexMap::new();
     for org in network.orgs.iter().filter(|o| !o.external) {
-        let mut secrets: Vec<(&str, &[SecretFile])> = vec![(&org.admin.secret, &org.admin.files)];
-        secrets.push((&org.ca.secret, &org.ca.files));
-        for node in &org.nodes {
-            secrets.push((&node.secret, &node.files));
-        }
-        for user in &org.users {
-            secrets.push((&user.secret, &user.files));
-        }
-        for (name, files) in secrets {
+        for (name, files, _) in org.identities() {
             let mut hasher = Sha256::new();
             for file in files {
-                let path = chart_dir.join(&file.source);
+                let path = material_root.join(&file.source);
                 let bytes = std::fs::read(&path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
                 hasher.update(file.key.as_bytes());
@@ -163,6 +162,19 @@ fn secret_checksums(
         }
     }
     Ok(out)
+}
+
+/// Whether the chart at `chart_dir` (if any) was compiled with `--keys-dir`.
+pub fn secrets_outside(chart_dir: &Path) -> anyhow::Result<bool> {
+    let path = chart_dir.join(TOPOLOGY_FILE);
+    if !path.exists() {
+        return Ok(false);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let topology: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not fabchart's topology JSON", path.display()))?;
+    Ok(topology["secretsOutside"].as_bool().unwrap_or(false))
 }
 
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

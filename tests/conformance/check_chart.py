@@ -2,7 +2,8 @@
 """Check a Helm chart with a real Helm engine and Kubernetes' own schemas.
 
     check_chart.py CHART_DIR [--values FILE ...] [--set-json JSON ...]
-                   [--allow-kind APIVERSION/KIND ...]
+                   [--allow-kind APIVERSION/KIND ...] [--manifest FILE ...]
+                   [--dump-objects FILE]
 
 1. `helm lint --strict` (the `helm` binary if one is on PATH, else Helm 4
    embedded through helm-python-sdk), once per Kubernetes version below.
@@ -258,6 +259,12 @@ def main() -> int:
     ap.add_argument("--allow-kind", action="append", default=[], metavar="APIVERSION/KIND",
                     help="kind without a Kubernetes schema that may pass unvalidated, "
                          "e.g. argoproj.io/v1alpha1/Workflow")
+    ap.add_argument("--manifest", action="append", default=[], metavar="FILE",
+                    help="plain manifest applied beside the chart (e.g. the keys folder's "
+                         "hlf-kube-secrets.yaml): validated with the rendered objects, and "
+                         "no object may be in both")
+    ap.add_argument("--dump-objects", metavar="FILE",
+                    help="also write the rendered objects (JSON list) to FILE")
     ap.add_argument("--release-name", default="hlf-kube")
     ap.add_argument("--namespace", default="default")
     ap.add_argument("--engine", choices=["auto", "binary", "sdk"], default="auto",
@@ -317,6 +324,18 @@ def main() -> int:
             except yaml.YAMLError as exc:
                 failures.append(f"FAIL {path}: {UNKNOWN}: YAML does not parse: {exc}")
                 continue
+            objects += [(path, d) for d in docs if d is not None]
+        if args.dump_objects:
+            with open(args.dump_objects, "w", encoding="utf-8") as fh:
+                json.dump([obj for _, obj in objects], fh, indent=1, sort_keys=True, default=str)
+        for path in args.manifest:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    docs = list(yaml.load_all(fh, Loader=KubeLoader))
+            except (OSError, yaml.YAMLError) as exc:
+                die(f"--manifest {path}: {exc}")
+            if not any(d is not None for d in docs):
+                failures.append(f"FAIL {path}: no objects")
             objects += [(path, d) for d in docs if d is not None]
 
         valid = 0

@@ -108,7 +108,7 @@ fn yaml_scalar(value: &str) -> String {
 }
 
 /// Private keys are the only files written with mode 0600.
-pub(crate) fn is_private_key(path: &Path) -> bool {
+pub fn is_private_key(path: &Path) -> bool {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())

@@ -13,6 +13,8 @@ mod cert;
 mod der;
 pub mod describe;
 mod layout;
+pub(crate) use der::base64;
+pub use layout::is_private_key;
 mod org;
 mod output;
 pub mod spec;
