@@ -376,6 +376,12 @@ fn absent_definitions_are_told_from_unreachable_peers() {
 }
 
 #[test]
+fn init_is_done_once_per_version() {
+    assert!(decides("already_initialized", "init-already.err"));
+    assert!(!decides("already_initialized", "init-unreachable.err"));
+}
+
+#[test]
 fn commit_waits_for_every_approval() {
     assert!(decides("all_approved", "checkcommitreadiness-ready.json"));
     assert!(!decides(

@@ -735,8 +735,9 @@ impl<'a> Builder<'a> {
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
                 env("PEERS", "{{inputs.parameters.peers}}"),
             ]);
-            if name == "invoke" {
-                e.push(env("INVOKE_ARGS", options.invoke_function.clone()));
+            match name {
+                "invoke" => e.push(env("INVOKE_ARGS", options.invoke_function.clone())),
+                _ => e.push(env("INIT_ARGS", options.init_function.clone())),
             }
             templates.push(self.script_template(
                 &format!("chaincode-{name}"),

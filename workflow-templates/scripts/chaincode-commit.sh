@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Commits chaincode $CC_NAME's desired definition on $CHANNEL unless it is the
 # committed one; a changed definition gets the next sequence. Fails (and is
-# retried) while an org's approval is missing.
-# Env: CC_NAME, CC_VERSION, DEFINITIONS, CHANNEL, ORG, ORGS, PEERS,
+# retried) while an org's approval is missing. A definition that requires
+# init gets its one `--isInit` invoke (INIT_ARGS) per version, unless the
+# chaincode says it is already initialized.
+# Env: CC_NAME, CC_VERSION, DEFINITIONS, CHANNEL, ORG, ORGS, PEERS, INIT_ARGS,
 # TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
 # Mounts: /crypto/admin (the committing org's admin Secret), /configtx.
 set -eu
@@ -19,13 +21,25 @@ use_peer /tmp/admin "$msp_id" "$(printf '%s' "$org_json" | jq -r '.peers[0]')"
 load_definition "$CHANNEL"
 plan=$(plan_sequence "$CHANNEL")
 read -r SEQUENCE COMMITTED <<< "$plan"
+endorser_args
 if [ "$COMMITTED" = true ]; then
   log "$CC_NAME $CC_VERSION (sequence $SEQUENCE) is committed on $CHANNEL"
-  exit 0
+else
+  definition_args "$CHANNEL" "$SEQUENCE"
+  peer lifecycle chaincode checkcommitreadiness "${DEF_ARGS[@]}" --output json > /tmp/readiness.json
+  all_approved < /tmp/readiness.json
+  peer lifecycle chaincode commit "${ORDERER_ARGS[@]}" "${DEF_ARGS[@]}" "${PEER_ARGS[@]}" --waitForEvent
+  log "committed $CC_NAME $CC_VERSION (sequence $SEQUENCE) on $CHANNEL"
 fi
-definition_args "$CHANNEL" "$SEQUENCE"
-peer lifecycle chaincode checkcommitreadiness "${DEF_ARGS[@]}" --output json > /tmp/readiness.json
-all_approved < /tmp/readiness.json
-endorser_args
-peer lifecycle chaincode commit "${ORDERER_ARGS[@]}" "${DEF_ARGS[@]}" "${PEER_ARGS[@]}" --waitForEvent
-log "committed $CC_NAME $CC_VERSION (sequence $SEQUENCE) on $CHANNEL"
+
+if [ "$CC_INIT_REQUIRED" = true ]; then
+  if peer chaincode invoke "${ORDERER_ARGS[@]}" -C "$CHANNEL" -n "$CC_NAME" "${PEER_ARGS[@]}" \
+    --isInit -c "$INIT_ARGS" --waitForEvent 2> /tmp/init.err; then
+    log "initialized $CC_NAME $CC_VERSION on $CHANNEL"
+  elif already_initialized < /tmp/init.err; then
+    log "$CC_NAME $CC_VERSION is initialized on $CHANNEL"
+  else
+    cat /tmp/init.err >&2
+    exit 1
+  fi
+fi

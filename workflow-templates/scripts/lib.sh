@@ -114,6 +114,12 @@ all_approved() {
   printf '%s' "$readiness" | jq -e '(.approvals // {}) | length > 0' >/dev/null
 }
 
+# stdin: the stderr of a failed `peer chaincode invoke --isInit`. Succeeds when
+# the chaincode refused because this version is initialized already.
+already_initialized() {
+  grep -q 'is already initialized but called as init'
+}
+
 # stdin: osnadmin output. Succeeds when its "Status:" line is a 2xx.
 osn_status_ok() {
   grep -qE '^Status: 2[0-9][0-9]$'
