@@ -1263,6 +1263,18 @@ fn build_chaincode(
         let cpointer = format!("{pointer}/channels/{j}");
         let Some(channel) = channels.iter().find(|c| c.name == cc_channel.name) else {
             ok = false;
+            let declared = faults
+                .project
+                .network
+                .value
+                .network
+                .channels
+                .iter()
+                .any(|c| c.name == cc_channel.name);
+            if declared {
+                // The channel itself was refused (and reported) already.
+                continue;
+            }
             faults.network(
                 &format!("{cpointer}/name"),
                 format!(
