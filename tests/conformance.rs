@@ -9,22 +9,51 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-fn check_chart(chart: &Path, values: &[&Path]) {
+/// Runs check_chart.py on `chart` with `args` and asserts it passed.
+fn check_chart_with(chart: &Path, args: &[&std::ffi::OsStr]) {
     let script = support::root().join("tests/conformance/check_chart.py");
-    let mut cmd = Command::new("python3");
-    cmd.arg(&script).arg(chart);
-    for file in values {
-        cmd.arg("--values").arg(file);
-    }
-    let output = cmd
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(chart)
+        .args(args)
         .output()
         .expect("python3 runs (install it, then `bash .ci/run`)");
     assert!(
         output.status.success(),
         "check_chart.py {} {:?} failed:\n{}\n{}",
         chart.display(),
-        values,
+        args,
         String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn check_chart(chart: &Path, values: &[&Path]) {
+    let mut args = Vec::new();
+    for file in values {
+        args.extend(["--values".as_ref(), file.as_os_str()]);
+    }
+    check_chart_with(chart, &args);
+}
+
+/// Compiles `sample` into a temp dir with extra compile arguments.
+fn compile_with(sample: &str, extra: &[&str]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_tree(&support::root().join(sample), &tmp.path().join("project"));
+    compile_in(tmp.path(), extra);
+    tmp
+}
+
+/// `fabchart compile project -o out EXTRA...` in `dir`, which must succeed.
+fn compile_in(dir: &Path, extra: &[&str]) {
+    let output = support::fabchart(dir)
+        .args(["compile", "project", "-o", "out"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
         String::from_utf8_lossy(&output.stderr)
     );
 }
@@ -46,20 +75,7 @@ fn every_sample_chart_lints_renders_and_validates() {
 /// The rendered objects of `chart` (default values), by apiVersion/kind/name.
 fn render_objects(chart: &Path) -> std::collections::BTreeMap<String, serde_json::Value> {
     let dump = chart.with_file_name("objects.json");
-    let script = support::root().join("tests/conformance/check_chart.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(chart)
-        .arg("--dump-objects")
-        .arg(&dump)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    check_chart_with(chart, &["--dump-objects".as_ref(), dump.as_os_str()]);
     let objects: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(&dump).unwrap()).unwrap();
     objects
@@ -92,7 +108,8 @@ fn append_after(path: &Path, anchor: &str, text: &str) {
 /// RBAC are untouched).
 #[test]
 fn extending_the_network_keeps_every_existing_object() {
-    let (tmp, chart) = support::compile_sample(&support::root().join("samples/simple"));
+    let tmp = compile_with("samples/simple", &[]);
+    let chart = tmp.path().join("out/hlf-kube");
     let before = render_objects(&chart);
     let project = tmp.path().join("project");
     append_after(
@@ -115,15 +132,7 @@ fn extending_the_network_keeps_every_existing_object() {
         "orgs: [Harbor, Meadow, Quarry",
         ", Orchard",
     );
-    let output = support::fabchart(tmp.path())
-        .args(["compile", "project", "-o", "out"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    compile_in(tmp.path(), &[]);
     let after = render_objects(&chart);
 
     let mut changed = Vec::new();
@@ -152,32 +161,10 @@ fn extending_the_network_keeps_every_existing_object() {
 /// folder's manifest holds them, and together they validate with no object twice.
 #[test]
 fn keys_outside_the_chart_validate_with_the_secrets_manifest() {
-    let tmp = tempfile::tempdir().unwrap();
-    support::copy_tree(
-        &support::root().join("samples/scaled-raft-tls"),
-        &tmp.path().join("project"),
-    );
-    let output = support::fabchart(tmp.path())
-        .args(["compile", "project", "-o", "out", "--keys-dir", "keys"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let script = support::root().join("tests/conformance/check_chart.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(tmp.path().join("out/hlf-kube"))
-        .arg("--manifest")
-        .arg(tmp.path().join("keys/hlf-kube-secrets.yaml"))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let tmp = compile_with("samples/scaled-raft-tls", &["--keys-dir", "keys"]);
+    let manifest = tmp.path().join("keys/hlf-kube-secrets.yaml");
+    check_chart_with(
+        &tmp.path().join("out/hlf-kube"),
+        &["--manifest".as_ref(), manifest.as_os_str()],
     );
 }
