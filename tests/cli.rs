@@ -183,9 +183,17 @@ fn keys_can_live_outside_the_chart() {
     let keys = tmp.path().join("keys");
 
     let chart_files = fabchart::write::read_tree(&chart).unwrap();
-    assert!(chart_files
+    // What configtx.yaml reads stays (org MSPs, consenter certificates);
+    // node and user material lives in the keys folder only.
+    assert!(
+        chart_files.contains_key("crypto-config/peerOrganizations/harbor.example/msp/config.yaml")
+    );
+    assert!(chart_files.contains_key(
+        "crypto-config/ordererOrganizations/beacon.example/orderers/orderer0.beacon.example/tls/server.crt"
+    ));
+    assert!(!chart_files
         .keys()
-        .any(|p| p.contains("/signcerts/") && p.ends_with("-cert.pem")));
+        .any(|p| p.contains("/peers/") || p.contains("/users/")));
     let leaked: Vec<_> = chart_files
         .keys()
         .filter(|p| fabchart::generate::crypto::is_private_key(Path::new(p)))

@@ -111,6 +111,15 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Stale);
     }
+    let size = tree_size(&chart_dir)?;
+    if args.keys_dir.is_none() && size > LARGE_CHART_BYTES {
+        eprintln!(
+            "warning: the chart holds {:.1} MB; Helm keeps a release (chart and rendered \
+             Secrets, compressed) in one Secret of at most 1 MiB, which this may exceed. \
+             Compile with --keys-dir DIR to keep keys and node certificates out of the chart",
+            size as f64 / 1e6
+        );
+    }
     // Keys first: a chart must never reference Secrets whose keys were not kept.
     if let Some(keys) = &keys_staging {
         for name in KEYS_DIR_ENTRIES {
@@ -135,6 +144,24 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<Outcome> {
 }
 
 const CRYPTO_DIR: &str = "crypto-config";
+
+/// Above this many bytes of chart files, a release may not fit Helm's 1 MiB
+/// release Secret (measured: 6.7 MB of chart files compress to 1.3 MB).
+const LARGE_CHART_BYTES: u64 = 3_500_000;
+
+fn tree_size(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        if entry.file_type().is_file() {
+            total += entry
+                .metadata()
+                .with_context(|| format!("cannot read {}", entry.path().display()))?
+                .len();
+        }
+    }
+    Ok(total)
+}
 
 /// What `--keys-dir` holds, each replaced whole on a compile.
 const KEYS_DIR_ENTRIES: [&str; 2] = [CRYPTO_DIR, SECRETS_FILE];
@@ -187,7 +214,7 @@ pub fn compile_into(
         .with_context(|| format!("cannot create {}", crypto_root.display()))?;
     let report = crypto::generate(&specs, existing_crypto, &crypto_root, certificate_time()?)?;
     if keys.is_some() {
-        copy_public(&crypto_root, &chart_dir.join(CRYPTO_DIR))?;
+        copy_public(network, &crypto_root, chart_dir)?;
     }
 
     let mut package_ids = IndexMap::new();
@@ -209,18 +236,41 @@ pub fn compile_into(
     Ok(report)
 }
 
-/// Copies every folder and every file but the private keys from `from` to `to`.
-fn copy_public(from: &Path, to: &Path) -> anyhow::Result<()> {
-    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
-        let target = to.join(entry.path().strip_prefix(from)?);
+/// Copies from the full `crypto` tree into the chart's `crypto-config/` what
+/// the chart and configtx.yaml read besides the Secrets: every org's public
+/// `msp/` folder and the consenters' TLS certificates. Nothing else, so the
+/// chart stays small (Helm keeps a release in one 1 MiB Secret).
+fn copy_public(network: &Network, crypto: &Path, chart_dir: &Path) -> anyhow::Result<()> {
+    let msp_dirs: Vec<String> = network
+        .orgs
+        .iter()
+        .map(|o| format!("{}/", o.msp_dir))
+        .collect();
+    let certs: Vec<&str> = network
+        .channels
+        .iter()
+        .flat_map(|c| &c.profile.orderer.consenters)
+        .map(|c| c.tls_cert.as_str())
+        .collect();
+    for entry in walkdir::WalkDir::new(crypto).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("cannot read {}", crypto.display()))?;
         if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target)
-                .with_context(|| format!("cannot create {}", target.display()))?;
-        } else if !crypto::is_private_key(entry.path()) {
-            std::fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot write {}", target.display()))?;
+            continue;
         }
+        let rel = Path::new(CRYPTO_DIR).join(entry.path().strip_prefix(crypto)?);
+        let rel_text = rel.to_string_lossy();
+        let wanted = msp_dirs.iter().any(|d| rel_text.starts_with(d.as_str()))
+            || certs.contains(&rel_text.as_ref());
+        if !wanted || crypto::is_private_key(&rel) {
+            continue;
+        }
+        let target = chart_dir.join(&rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(entry.path(), &target)
+            .with_context(|| format!("cannot write {}", target.display()))?;
     }
     Ok(())
 }
