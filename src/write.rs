@@ -131,6 +131,7 @@ mod tests {
         std::fs::create_dir_all(staging.path().join("chart")).unwrap();
         std::fs::write(staging.path().join("chart/new.txt"), "new").unwrap();
         staging.commit("chart").unwrap();
+        drop(staging);
         assert!(out.path().join("chart/new.txt").exists());
         assert!(!out.path().join("chart/old.txt").exists());
         let leftovers: Vec<_> = std::fs::read_dir(out.path()).unwrap().flatten().collect();

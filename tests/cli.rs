@@ -250,3 +250,90 @@ fn keys_can_live_outside_the_chart() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--keys-dir"));
     assert!(fabchart::write::read_tree(&chart).unwrap() == chart_files);
 }
+
+/// PIVT's cross-cluster and "extended" inputs: orgs of other clusters named
+/// only in configtx.yaml (their MSP copied in by hand), raft consenters run by
+/// another cluster, a channel that network.yaml grows beyond its profile, an
+/// orderer org without NodeOUs, an anchor peer address fabchart does not make.
+#[test]
+fn other_clusters_orgs_come_from_configtx_yaml() {
+    let tmp = project_with(|p| {
+        replace_in(
+            &p.join("crypto-config.yaml"),
+            "    Domain: beacon.example\n    EnableNodeOUs: true\n",
+            "    Domain: beacon.example\n",
+        );
+        replace_in(
+            &p.join("configtx.yaml"),
+            "Organizations:\n",
+            "Organizations:\n  - &Distant\n    Name: DistantMSP\n    ID: DistantMSP\n    MSPDir: crypto-config/peerOrganizations/distant.example/msp\n    Policies:\n      Readers: {Type: Signature, Rule: \"OR('DistantMSP.member')\"}\n      Writers: {Type: Signature, Rule: \"OR('DistantMSP.member')\"}\n      Admins: {Type: Signature, Rule: \"OR('DistantMSP.admin')\"}\n      Endorsement: {Type: Signature, Rule: \"OR('DistantMSP.peer')\"}\n    AnchorPeers:\n      - {Host: peer0.distant.example, Port: 443}\n\n  - &Remote\n    Name: RemoteMSP\n    ID: RemoteMSP\n    MSPDir: crypto-config/ordererOrganizations/remote.example/msp\n    Policies:\n      Readers: {Type: Signature, Rule: \"OR('RemoteMSP.member')\"}\n      Writers: {Type: Signature, Rule: \"OR('RemoteMSP.member')\"}\n      Admins: {Type: Signature, Rule: \"OR('RemoteMSP.admin')\"}\n\n",
+        );
+        replace_in(
+            &p.join("configtx.yaml"),
+            "      Organizations: [*Beacon]\n    Application:\n      <<: *ApplicationDefaults\n      Organizations: [*Harbor, *Meadow, *Quarry]",
+            "      Organizations: [*Beacon, *Remote]\n      EtcdRaft:\n        Consenters:\n          - {Host: hlf-orderer--beacon--orderer0, Port: 7050}\n          - {Host: orderer0.remote.example, Port: 443}\n    Application:\n      <<: *ApplicationDefaults\n      Organizations: [*Harbor, *Quarry, *Distant]",
+        );
+        replace_in(
+            &p.join("configtx.yaml"),
+            "      - Host: hlf-peer--harbor--peer0\n        Port: 7051",
+            "      - Host: harbor-gateway.example\n        Port: 7051",
+        );
+    });
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("anchor peer `harbor-gateway.example`"),
+        "{stderr}"
+    );
+
+    let network =
+        fabchart::model::build(&fabchart::load::load(&tmp.path().join("project")).unwrap())
+            .unwrap();
+    let distant = network
+        .orgs
+        .iter()
+        .find(|o| o.msp_id == "DistantMSP")
+        .unwrap();
+    assert!(distant.external && distant.name == "Distant");
+    assert_eq!(
+        distant.anchor_peers[0].address(),
+        "peer0.distant.example:443"
+    );
+    let remote = network
+        .orgs
+        .iter()
+        .find(|o| o.msp_id == "RemoteMSP")
+        .unwrap();
+    assert!(remote.external);
+    assert_eq!(remote.nodes[0].fqdn, "orderer0.remote.example");
+
+    let trade = network.channels.iter().find(|c| c.name == "trade").unwrap();
+    // Meadow is on the channel in network.yaml, not in the profile: kept.
+    assert!(trade.profile.application.orgs.iter().any(|o| o == "Meadow"));
+    let consenter = trade
+        .profile
+        .orderer
+        .consenters
+        .iter()
+        .find(|c| c.org == "Remote")
+        .unwrap();
+    assert_eq!(
+        (consenter.host.as_str(), consenter.port),
+        ("orderer0.remote.example", 443)
+    );
+    assert_eq!(
+        consenter.tls_cert,
+        "crypto-config/ordererOrganizations/remote.example/orderers/orderer0.remote.example/tls/server.crt"
+    );
+
+    // Beacon has no NodeOUs: its MSPs carry the admin certificate instead.
+    let chart = tmp.path().join("project/out/hlf-kube");
+    let beacon = network.orgs.iter().find(|o| o.name == "Beacon").unwrap();
+    for file in &beacon.nodes[0].files {
+        assert!(chart.join(&file.source).is_file(), "{}", file.source);
+    }
+    assert!(beacon.nodes[0].files.iter().any(|f| f
+        .source
+        .contains("/msp/admincerts/Admin@beacon.example-cert.pem")));
+}

@@ -86,7 +86,12 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     let mut orgs = build_orgs(&mut faults, &settings, &configtx_orgs);
     let mut warnings = Vec::new();
     let channels = build_channels(&mut faults, &settings, &orgs, &configtx_orgs, &mut warnings);
-    resolve_anchor_peers(&mut faults, &mut orgs, &configtx_orgs);
+    resolve_anchor_peers(
+        &mut orgs,
+        &configtx_orgs,
+        &project.configtx.source,
+        &mut warnings,
+    );
     let chaincodes = build_chaincodes(&mut faults, &orgs, &channels);
     let flow_orderer = flow_orderer(&mut faults, &orgs);
 
@@ -243,7 +248,104 @@ fn build_orgs(faults: &mut Faults, settings: &Settings, configtx: &ConfigtxOrgs)
             }
         }
     }
+    add_implicit_external_orgs(faults, settings, configtx, &mut orgs);
     orgs
+}
+
+/// PIVT's cross-cluster inputs name other clusters' orgs in configtx.yaml
+/// only (their material is copied in by hand). Each such org becomes an
+/// external org, its kind and domain read from its MSPDir
+/// (`.../peerOrganizations/<domain>/msp`), its name from `<Name>MSP`, and an
+/// orderer org's nodes from the raft consenters under its domain.
+fn add_implicit_external_orgs(
+    faults: &mut Faults,
+    settings: &Settings,
+    configtx: &ConfigtxOrgs,
+    orgs: &mut Vec<Org>,
+) {
+    let mut hosts: Vec<String> = Vec::new();
+    let file = &faults.project.configtx.value;
+    let raft_sections = file
+        .profiles
+        .values()
+        .filter_map(|p| p.orderer.as_ref())
+        .chain(file.orderer.iter());
+    for orderer in raft_sections {
+        for c in orderer
+            .etcd_raft
+            .iter()
+            .flat_map(|r| r.consenters.iter().flatten())
+        {
+            if !hosts.contains(&c.host) {
+                hosts.push(c.host.clone());
+            }
+        }
+    }
+    for (id, (def, pointer)) in &configtx.by_id {
+        if orgs.iter().any(|o| &o.msp_id == id) {
+            continue;
+        }
+        let Some((kind, domain)) = def.msp_dir.as_deref().and_then(msp_dir_org) else {
+            faults.configtx(
+                pointer,
+                format!("org `{id}` is in configtx.yaml but not in crypto-config.yaml"),
+                "add it to crypto-config.yaml (PeerOrgs/OrdererOrgs, or ExternalPeerOrgs/ExternalOrdererOrgs for an org run elsewhere), or give it an MSPDir like crypto-config/peerOrganizations/<domain>/msp".into(),
+            );
+            continue;
+        };
+        let name = def
+            .name
+            .strip_suffix("MSP")
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&def.name)
+            .to_string();
+        let key = names::org_key(&name);
+        if !names::is_dns_label(&key) || key.contains("--") || orgs.iter().any(|o| o.key == key) {
+            faults.configtx(
+                pointer,
+                format!("org `{id}` (not in crypto-config.yaml) has no usable org name"),
+                "declare it in crypto-config.yaml under ExternalPeerOrgs or ExternalOrdererOrgs with a unique Name".into(),
+            );
+            continue;
+        }
+        let suffix = format!(".{domain}");
+        let specs = match kind {
+            OrgKind::Orderer => hosts
+                .iter()
+                .filter_map(|h| h.strip_suffix(&suffix))
+                .filter(|h| names::is_dns_label(h))
+                .map(|h| crate::load::crypto_config::NodeSpec {
+                    hostname: h.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            OrgKind::Peer => Vec::new(),
+        };
+        let spec = OrgSpec {
+            name,
+            domain,
+            enable_node_ous: true,
+            specs,
+            ..Default::default()
+        };
+        if let Some(org) = build_org(faults, settings, configtx, kind, true, &spec, pointer, key) {
+            orgs.push(org);
+        }
+    }
+}
+
+/// Kind and domain of an org from its MSPDir.
+fn msp_dir_org(msp_dir: &str) -> Option<(OrgKind, String)> {
+    let parts: Vec<&str> = msp_dir.trim_end_matches('/').split('/').collect();
+    let [.., folder, domain, "msp"] = parts.as_slice() else {
+        return None;
+    };
+    let kind = match *folder {
+        "peerOrganizations" => OrgKind::Peer,
+        "ordererOrganizations" => OrgKind::Orderer,
+        _ => return None,
+    };
+    names::is_dns_name(domain).then(|| (kind, domain.to_lowercase()))
 }
 
 /// Substitutes cryptogen's template fields (`{{.Hostname}}` and friends).
@@ -430,7 +532,7 @@ fn build_org(
         };
         let external_service = format!("{object}-external");
         nodes.push(Node {
-            files: node_files(&node_dir, &fqdn, &domain, kind),
+            files: identity_files(&node_dir, &fqdn, &domain, spec.enable_node_ous, "server"),
             secret: names::node_secret(&object),
             hostname,
             fqdn,
@@ -460,7 +562,13 @@ fn build_org(
     let identity = |name: &str, secret: String| Identity {
         name: name.to_string(),
         crypto_dir: format!("{crypto_dir}/users/{name}"),
-        files: user_files(&format!("{crypto_dir}/users/{name}"), name, &domain),
+        files: identity_files(
+            &format!("{crypto_dir}/users/{name}"),
+            name,
+            &domain,
+            spec.enable_node_ous,
+            "client",
+        ),
         secret,
     };
     let admin = identity(&admin_name, names::admin_secret(&key));
@@ -572,55 +680,37 @@ fn secret_file(key: &str, source: String, mount: &str) -> SecretFile {
 
 /// A node's MSP and TLS files, keyed for one Secret, mounted back into
 /// cryptogen's layout below the node's config folder.
-fn node_files(dir: &str, fqdn: &str, domain: &str, kind: OrgKind) -> Vec<SecretFile> {
-    let _ = kind;
-    vec![
+/// The files of one identity's Secret, in cryptogen's layout. `name` is its
+/// certificate's common name; `tls` is `server` (nodes) or `client` (users).
+/// Without NodeOUs an MSP holds an admin certificate instead of config.yaml:
+/// nodes the org admin's, users their own (as cryptogen writes them).
+fn identity_files(
+    dir: &str,
+    name: &str,
+    domain: &str,
+    node_ous: bool,
+    tls: &str,
+) -> Vec<SecretFile> {
+    let first = if node_ous {
         secret_file(
             "msp-config.yaml",
             format!("{dir}/msp/config.yaml"),
             "msp/config.yaml",
-        ),
+        )
+    } else {
+        let admin = if tls == "server" {
+            format!("Admin@{domain}")
+        } else {
+            name.to_string()
+        };
         secret_file(
-            "msp-cacert.pem",
-            format!("{dir}/msp/cacerts/ca.{domain}-cert.pem"),
-            &format!("msp/cacerts/ca.{domain}-cert.pem"),
-        ),
-        secret_file(
-            "msp-tlscacert.pem",
-            format!("{dir}/msp/tlscacerts/tlsca.{domain}-cert.pem"),
-            &format!("msp/tlscacerts/tlsca.{domain}-cert.pem"),
-        ),
-        secret_file(
-            "msp-signcert.pem",
-            format!("{dir}/msp/signcerts/{fqdn}-cert.pem"),
-            &format!("msp/signcerts/{fqdn}-cert.pem"),
-        ),
-        secret_file(
-            "msp-key.pem",
-            format!("{dir}/msp/keystore/priv_sk"),
-            "msp/keystore/priv_sk",
-        ),
-        secret_file("tls-ca.crt", format!("{dir}/tls/ca.crt"), "tls/ca.crt"),
-        secret_file(
-            "tls-server.crt",
-            format!("{dir}/tls/server.crt"),
-            "tls/server.crt",
-        ),
-        secret_file(
-            "tls-server.key",
-            format!("{dir}/tls/server.key"),
-            "tls/server.key",
-        ),
-    ]
-}
-
-fn user_files(dir: &str, name: &str, domain: &str) -> Vec<SecretFile> {
+            "msp-admincert.pem",
+            format!("{dir}/msp/admincerts/{admin}-cert.pem"),
+            &format!("msp/admincerts/{admin}-cert.pem"),
+        )
+    };
     vec![
-        secret_file(
-            "msp-config.yaml",
-            format!("{dir}/msp/config.yaml"),
-            "msp/config.yaml",
-        ),
+        first,
         secret_file(
             "msp-cacert.pem",
             format!("{dir}/msp/cacerts/ca.{domain}-cert.pem"),
@@ -643,14 +733,14 @@ fn user_files(dir: &str, name: &str, domain: &str) -> Vec<SecretFile> {
         ),
         secret_file("tls-ca.crt", format!("{dir}/tls/ca.crt"), "tls/ca.crt"),
         secret_file(
-            "tls-client.crt",
-            format!("{dir}/tls/client.crt"),
-            "tls/client.crt",
+            &format!("tls-{tls}.crt"),
+            format!("{dir}/tls/{tls}.crt"),
+            &format!("tls/{tls}.crt"),
         ),
         secret_file(
-            "tls-client.key",
-            format!("{dir}/tls/client.key"),
-            "tls/client.key",
+            &format!("tls-{tls}.key"),
+            format!("{dir}/tls/{tls}.key"),
+            &format!("tls/{tls}.key"),
         ),
     ]
 }
@@ -665,7 +755,12 @@ fn find_node<'a>(orgs: &'a [Org], kind: OrgKind, host: &str) -> Option<(&'a Org,
     })
 }
 
-fn resolve_anchor_peers(faults: &mut Faults, orgs: &mut [Org], configtx: &ConfigtxOrgs) {
+fn resolve_anchor_peers(
+    orgs: &mut [Org],
+    configtx: &ConfigtxOrgs,
+    source: &crate::load::source::SourceFile,
+    warnings: &mut Vec<String>,
+) {
     let mut resolved = Vec::new();
     for org in orgs.iter().filter(|o| o.kind == OrgKind::Peer) {
         let declared = configtx
@@ -684,17 +779,24 @@ fn resolve_anchor_peers(faults: &mut Faults, orgs: &mut [Org], configtx: &Config
                             host: anchor.host.clone(),
                             port: anchor.port,
                         }),
-                        None => faults.configtx(
-                            &format!("{pointer}/AnchorPeers/{i}/Host"),
-                            format!(
-                                "anchor peer `{}` is not a peer of org `{}`",
-                                anchor.host, org.name
-                            ),
-                            format!(
-                                "use one of: {}",
+                        // An address fabchart does not make (a load balancer, a
+                        // name resolved by hostAliases): kept as written.
+                        None => {
+                            out.push(Endpoint {
+                                host: anchor.host.clone(),
+                                port: anchor.port,
+                            });
+                            let at = source.locate(&format!("{pointer}/AnchorPeers/{i}/Host"));
+                            warnings.push(format!(
+                                "{}:{}:{}: anchor peer `{}` of org `{}` is none of its peers ({}); kept as written, so it must resolve in the cluster",
+                                source.display,
+                                at.line,
+                                at.column,
+                                anchor.host,
+                                org.name,
                                 known_list(org.nodes.iter().map(|n| n.host.as_str()))
-                            ),
-                        ),
+                            ));
+                        }
                     }
                 }
                 out
@@ -932,6 +1034,12 @@ fn build_profile(
             let mut out = Vec::new();
             for (i, c) in declared.iter().enumerate() {
                 match find_node(orgs, OrgKind::Orderer, &c.host) {
+                    // Another cluster's orderer: reached as configtx.yaml says.
+                    Some((org, node)) if org.external => out.push(Consenter {
+                        host: c.host.clone(),
+                        port: c.port,
+                        ..consenter(org, node)
+                    }),
                     Some((org, node)) => out.push(consenter(org, node)),
                     None => faults.configtx(
                         &format!("{orderer_pointer}/EtcdRaft/Consenters/{i}/Host"),
@@ -1013,38 +1121,17 @@ fn build_profile(
             ),
         }
     }
-    for (j, org) in entry.orgs.iter().enumerate() {
-        if orgs.iter().any(|o| &o.name == org)
+    // PIVT's way to grow a channel: network.yaml lists the orgs a channel
+    // should have, while the profile keeps the ones it was created with. The
+    // emitted profile has both; `fabchart flow peer-org` adds the new ones to
+    // a running channel.
+    for org in &entry.orgs {
+        if orgs
+            .iter()
+            .any(|o| &o.name == org && o.kind == OrgKind::Peer)
             && !app_orgs.contains(org)
-            && profile.application.is_some()
         {
-            let msp = orgs
-                .iter()
-                .find(|o| &o.name == org)
-                .map(|o| o.msp_id.clone())
-                .unwrap_or_default();
-            faults.network(
-                &format!(
-                    "/network/channels/{}/orgs/{j}",
-                    faults
-                        .project
-                        .network
-                        .value
-                        .network
-                        .channels
-                        .iter()
-                        .position(|c| c.name == entry.name)
-                        .unwrap_or(0)
-                ),
-                format!(
-                    "org `{org}` joins channel `{}`, but the channel's profile does not list {msp}",
-                    entry.name
-                ),
-                format!(
-                    "add *{org} to Profiles.{}.Application.Organizations in configtx.yaml",
-                    entry.profile.as_deref().unwrap_or(&entry.name)
-                ),
-            );
+            app_orgs.push(org.clone());
         }
     }
     let defaults_app = configtx.application.clone().unwrap_or_default();
