@@ -940,6 +940,9 @@ fn build_channels(
                 name: entry.name.clone(),
                 orgs: entry.orgs.clone(),
                 external_orgs: entry.external_orgs.clone(),
+                legacy_lifecycle: !capabilities::has_v2_lifecycle(
+                    &resolved.application.capabilities,
+                ),
                 profile: resolved,
             });
         }
@@ -1400,6 +1403,9 @@ fn build_chaincode(
                 }
             }
         }
+        if channel.legacy_lifecycle {
+            ok &= legacy_channel_fits(faults, entry, kind, channel, cc_channel, &cpointer);
+        }
         if cc_channel.policy.is_some() && cc_channel.channel_config_policy.is_some() {
             faults.network(
                 &cpointer,
@@ -1490,6 +1496,64 @@ fn build_chaincode(
         channels: cc_channels,
         packages,
     })
+}
+
+/// Whether chaincode `entry` can run on `channel`, which uses the legacy
+/// lifecycle: there, `peer chaincode install` hands the peer source code that
+/// it builds and launches through its Docker endpoint, so chaincode as a
+/// service has no way in, and there are no channel-config endorsement policies.
+fn legacy_channel_fits(
+    faults: &mut Faults,
+    entry: &ChaincodeEntry,
+    kind: ChaincodeKind,
+    channel: &Channel,
+    cc_channel: &crate::load::network::ChaincodeChannel,
+    cpointer: &str,
+) -> bool {
+    let capabilities = known_list(
+        channel
+            .profile
+            .application
+            .capabilities
+            .iter()
+            .map(String::as_str),
+    );
+    let profile = faults
+        .project
+        .network
+        .value
+        .network
+        .channels
+        .iter()
+        .find(|c| c.name == channel.name)
+        .and_then(|c| c.profile.clone())
+        .unwrap_or_else(|| channel.name.clone());
+    let mut ok = true;
+    if kind == ChaincodeKind::Ccaas {
+        ok = false;
+        faults.network(
+            &format!("{cpointer}/name"),
+            format!(
+                "chaincode `{}` runs as a service (`type: ccaas`), which channel `{}` cannot deploy: its Application capabilities ({capabilities}) have no V2_0, so it uses the legacy lifecycle, whose install takes source code for the peer to build",
+                entry.name, channel.name
+            ),
+            format!(
+                "raise the Application capability of profile `{profile}` to V2_0 (or V2_5) in configtx.yaml, or make the chaincode `type: source` (with `language` and `path`) and set the chart value peer.docker.dind.enabled=true"
+            ),
+        );
+    }
+    if cc_channel.channel_config_policy.is_some() {
+        ok = false;
+        faults.network(
+            &format!("{cpointer}/channelConfigPolicy"),
+            format!(
+                "channel `{}` uses the legacy lifecycle (Application capabilities: {capabilities}), which has no channel-config endorsement policies",
+                channel.name
+            ),
+            format!("give a signature `policy` instead, or raise the Application capability of profile `{profile}` to V2_0"),
+        );
+    }
+    ok
 }
 
 /// MSP IDs a signature policy names: `OR('KargaMSP.member', ...)` -> KargaMSP.

@@ -208,6 +208,11 @@ pub struct Channel {
     pub orgs: Vec<String>,
     pub external_orgs: Vec<String>,
     pub profile: ChannelProfile,
+    /// The channel's Application capabilities have neither V2_0 nor V2_5:
+    /// chaincodes are installed and instantiated through the legacy lifecycle
+    /// (LSCC), not `peer lifecycle`. Derived from `profile`, so not in topology.json.
+    #[serde(skip)]
+    pub legacy_lifecycle: bool,
 }
 
 /// One complete configtx.yaml profile, named after its channel.
@@ -312,6 +317,10 @@ pub struct ChaincodePackage {
 impl Network {
     pub fn org(&self, name: &str) -> Option<&Org> {
         self.orgs.iter().find(|o| o.name == name)
+    }
+
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.name == name)
     }
 
     pub fn orgs_of(&self, kind: OrgKind) -> impl Iterator<Item = &Org> {
