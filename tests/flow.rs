@@ -390,6 +390,163 @@ fn commit_waits_for_every_approval() {
     ));
 }
 
+// ---- legacy lifecycle ----
+
+#[test]
+fn legacy_install_only_when_the_version_is_missing() {
+    let installed = "peer-chaincode-list-installed.txt";
+    assert!(decides("legacy_installed price-board 1.0", installed));
+    // price-board-archive 2.0 is installed: a name that starts with this
+    // one's is another chaincode.
+    assert!(decides(
+        "legacy_installed price-board-archive 2.0",
+        installed
+    ));
+    assert!(!decides("legacy_installed price-board 2.0", installed));
+    assert!(!decides("legacy_installed price 1.0", installed));
+    assert!(!decides(
+        "legacy_installed price-board 1.0",
+        "peer-chaincode-list-installed-empty.txt"
+    ));
+}
+
+#[test]
+fn legacy_instantiate_or_upgrade_once_per_version() {
+    let action = |name: &str, version: &str, file: &str| {
+        let (ok, out) = lib(&format!("legacy_deploy_action {name} {version}"), file, &[]);
+        assert!(ok);
+        out.trim().to_string()
+    };
+    let listed = "peer-chaincode-list-instantiated.txt";
+    assert_eq!(action("price-board", "1.0", listed), "none");
+    assert_eq!(action("price-board", "2.0", listed), "upgrade");
+    // Listed without a path (not installed on the asked peer) still counts.
+    assert_eq!(action("ledger-notes", "2.0", listed), "none");
+    assert_eq!(action("price", "1.0", listed), "instantiate");
+    assert_eq!(
+        action(
+            "price-board",
+            "1.0",
+            "peer-chaincode-list-instantiated-empty.txt"
+        ),
+        "instantiate"
+    );
+}
+
+/// Runs a lib.sh `call` without stdin; returns success, stdout and stderr.
+fn lib_call(call: &str, env: &[(&str, String)]) -> (bool, String, String) {
+    let lib = support::root().join("workflow-templates/scripts/lib.sh");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -eu; . \"$LIB\"; {call}"))
+        .env("LIB", lib)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A lifecycle package shaped like fabchart's `type: source` ones, holding `files` below src/.
+fn source_package(path: &Path, language: &str, files: &[(&str, &str)]) {
+    fn tar_gz(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        for (name, content) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            tar.append_data(&mut header, name, content.as_slice())
+                .unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap()
+    }
+    let code = tar_gz(
+        &files
+            .iter()
+            .map(|(n, c)| (format!("src/{n}"), c.as_bytes().to_vec()))
+            .collect::<Vec<_>>(),
+    );
+    let metadata = format!(r#"{{"path":"cc","type":"{language}","label":"cc_org"}}"#);
+    std::fs::write(
+        path,
+        tar_gz(&[
+            ("metadata.json".into(), metadata.into_bytes()),
+            ("code.tar.gz".into(), code),
+        ]),
+    )
+    .unwrap();
+}
+
+#[test]
+fn legacy_install_takes_the_source_from_the_lifecycle_package() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unpack = |language: &str, files: &[(&str, &str)]| {
+        let package = tmp
+            .path()
+            .join(format!("{language}-{}.tar.gz", files.len()));
+        source_package(&package, language, files);
+        let dest = tmp.path().join(format!("{language}-{}", files.len()));
+        let (ok, out, err) = lib_call(
+            r#"legacy_source "$PKG" "$DEST" "$LANG_" cc
+               printf '%s|%s|%s' "$LEGACY_PATH" "${GOPATH:-}" "${GO111MODULE:-}""#,
+            &[
+                ("PKG", package.display().to_string()),
+                ("DEST", dest.display().to_string()),
+                ("LANG_", language.to_string()),
+            ],
+        );
+        assert!(ok, "{err}");
+        (dest, out)
+    };
+
+    // node (and java): `-p` is the unpacked folder, package.json at its top.
+    let (dest, out) = unpack("node", &[("package.json", "{}"), ("lib/board.js", "")]);
+    let path = format!("{}/code/src", dest.display());
+    assert_eq!(out, format!("{path}||"));
+    assert!(Path::new(&path).join("package.json").is_file());
+    assert!(Path::new(&path).join("lib/board.js").is_file());
+
+    // A Go module: the folder too, with a GOPATH and cache of its own.
+    let (dest, out) = unpack(
+        "golang",
+        &[("go.mod", "module example.com/cc\n"), ("main.go", "")],
+    );
+    assert_eq!(out, format!("{0}/code/src|{0}/gopath|", dest.display()));
+
+    // Go without go.mod: the import path (the chaincode name) in that GOPATH.
+    let (dest, out) = unpack("golang", &[("main.go", "")]);
+    assert_eq!(out, format!("cc|{}/gopath|off", dest.display()));
+    assert!(dest.join("gopath/src/cc/main.go").is_file());
+}
+
+#[test]
+fn legacy_definition_flags() {
+    let args = |kind: &str, text: &str| {
+        lib_call(
+            r#"legacy_definition_args; printf '%s\n' "${LEGACY_ARGS[@]}""#,
+            &[
+                ("CC_POLICY_KIND", kind.to_string()),
+                ("CC_POLICY_TEXT", text.to_string()),
+            ],
+        )
+    };
+    let (ok, out, _) = args("signature", "AND('HarborMSP.peer','QuarryMSP.peer')");
+    assert!(ok);
+    assert!(
+        out.starts_with("-P\nAND('HarborMSP.peer','QuarryMSP.peer')\n"),
+        "{out}"
+    );
+    let (ok, _, err) = args("channelConfig", "/Channel/Application/Endorsement");
+    assert!(!ok && err.contains("no channel-config policies"), "{err}");
+}
+
 // ---- size ----
 
 /// A project folder with `peer_orgs` x `peers`, `orderer_orgs` x `orderers`,

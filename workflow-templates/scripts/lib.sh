@@ -120,6 +120,96 @@ already_initialized() {
   grep -q 'is already initialized but called as init'
 }
 
+# ---- legacy lifecycle (channels whose Application capabilities lack V2_0) ----
+
+# stdin: `peer chaincode list --installed` or `--instantiated -C <channel>`
+# output ("Name: <n>, Version: <v>, Path: ..." per chaincode); stdout:
+# "<name> <version>" per chaincode.
+legacy_chaincodes() {
+  local line name version
+  while IFS= read -r line; do
+    case "$line" in
+      "Name: "*) ;;
+      *) continue ;;
+    esac
+    name=${line#Name: }
+    name=${name%%, *}
+    version=""
+    case "$line" in
+      *", Version: "*)
+        version=${line#*, Version: }
+        version=${version%%, *}
+        ;;
+    esac
+    printf '%s %s\n' "$name" "$version"
+  done
+}
+
+# stdin: `peer chaincode list --installed`. Succeeds when chaincode $1 is
+# installed at version $2.
+legacy_installed() {
+  legacy_chaincodes | grep -xF -- "$1 $2" >/dev/null
+}
+
+# stdin: `peer chaincode list --instantiated -C <channel>`. Prints what chaincode
+# $1 at version $2 needs on the channel: instantiate (absent), upgrade (another
+# version is instantiated) or none.
+legacy_deploy_action() {
+  local name version current=""
+  while read -r name version; do
+    if [ "$name" = "$1" ]; then
+      current=$version
+    fi
+  done < <(legacy_chaincodes)
+  if [ -z "$current" ]; then
+    echo instantiate
+  elif [ "$current" = "$2" ]; then
+    echo none
+  else
+    echo upgrade
+  fi
+}
+
+# Unpacks the source of lifecycle package $1 (a `type: source` package made by
+# fabchart: code.tar.gz holds the chaincode folder below src/) into folder $2
+# and sets LEGACY_PATH to what `peer chaincode install -p` takes for language
+# $3 and chaincode $4: the folder itself for node, java and Go modules; for Go
+# without go.mod, the import path $4 in a GOPATH at $2/gopath. Go packaging runs
+# the go tool (in the tools image since Fabric 2.5.1), which needs the module's
+# dependencies: vendored, or from GOPROXY.
+legacy_source() {
+  local package="$1" dest="$2" lang="$3" name="$4"
+  mkdir -p "$dest/package" "$dest/code"
+  tar -xzf "$package" -C "$dest/package" code.tar.gz
+  tar -xzf "$dest/package/code.tar.gz" -C "$dest/code"
+  LEGACY_PATH="$dest/code/src"
+  if [ "$lang" = golang ]; then
+    export GOPATH="$dest/gopath" GOCACHE="$dest/gocache"
+    if [ ! -f "$LEGACY_PATH/go.mod" ]; then
+      mkdir -p "$GOPATH/src"
+      mv "$LEGACY_PATH" "$GOPATH/src/$name"
+      LEGACY_PATH=$name
+      export GO111MODULE=off
+    fi
+  fi
+}
+
+# Sets LEGACY_ARGS to the instantiate/upgrade flags of the definition
+# load_definition loaded: the signature policy and the collections config.
+legacy_definition_args() {
+  LEGACY_ARGS=()
+  case "$CC_POLICY_KIND" in
+    signature) LEGACY_ARGS+=(-P "$CC_POLICY_TEXT") ;;
+    channelConfig)
+      log "the legacy lifecycle has no channel-config policies ($CC_POLICY_TEXT)"
+      return 1
+      ;;
+  esac
+  if [ -f /tmp/collections.json ]; then
+    LEGACY_ARGS+=(--collections-config /tmp/collections.json)
+  fi
+}
+
 # stdin: osnadmin output. Succeeds when its "Status:" line is a 2xx.
 osn_status_ok() {
   grep -qE '^Status: 2[0-9][0-9]$'
