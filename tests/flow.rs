@@ -52,30 +52,54 @@ const VARIANTS: &[(&str, Flow, &[&str])] = &[
     ),
 ];
 
+/// Variants pinned for the test projects of tests/fixtures/projects (the
+/// chaincode flow: legacy-lifecycle channels).
+const FIXTURE_VARIANTS: &[(&str, Flow, &[&str])] = &[
+    ("", Flow::Chaincode, &[]),
+    (
+        "invoke",
+        Flow::Chaincode,
+        &[
+            "flow.invoke.enabled=true",
+            "flow.install.enabled=false",
+            "retryCount=2",
+        ],
+    ),
+];
+
+type Variant = (&'static str, Flow, &'static [&'static str]);
+
+/// Every (project, variant) pinned by a golden and checked against the schema.
+fn pinned() -> Vec<(PathBuf, &'static Variant)> {
+    let samples = support::samples()
+        .into_iter()
+        .flat_map(|s| VARIANTS.iter().map(move |v| (s.clone(), v)));
+    let fixtures = support::fixture_projects()
+        .into_iter()
+        .flat_map(|s| FIXTURE_VARIANTS.iter().map(move |v| (s.clone(), v)));
+    samples.chain(fixtures).collect()
+}
+
 #[test]
 fn golden_workflows() {
-    for sample in support::samples() {
-        let name = sample.file_name().unwrap().to_string_lossy().to_string();
-        for (variant, kind, sets) in VARIANTS {
-            let text = render(&sample, *kind, &options(sets)).unwrap();
-            let snapshot = match *variant {
-                "" => format!("flow-{name}-{}", kind.name()),
-                v => format!("flow-{name}-{}-{v}", kind.name()),
-            };
-            golden_settings().bind(|| insta::assert_snapshot!(snapshot, text));
-        }
+    for (project, (variant, kind, sets)) in pinned() {
+        let name = project.file_name().unwrap().to_string_lossy().to_string();
+        let text = render(&project, *kind, &options(sets)).unwrap();
+        let snapshot = match *variant {
+            "" => format!("flow-{name}-{}", kind.name()),
+            v => format!("flow-{name}-{}-{v}", kind.name()),
+        };
+        golden_settings().bind(|| insta::assert_snapshot!(snapshot, text));
     }
 }
 
 fn write_workflows(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for sample in support::samples() {
-        for (i, (_, kind, sets)) in VARIANTS.iter().enumerate() {
-            let name = sample.file_name().unwrap().to_string_lossy().to_string();
-            let file = dir.join(format!("{name}-{}-{i}.yaml", kind.name()));
-            std::fs::write(&file, render(&sample, *kind, &options(sets)).unwrap()).unwrap();
-            files.push(file);
-        }
+    for (i, (project, (_, kind, sets))) in pinned().into_iter().enumerate() {
+        let name = project.file_name().unwrap().to_string_lossy().to_string();
+        let file = dir.join(format!("{name}-{}-{i}.yaml", kind.name()));
+        std::fs::write(&file, render(&project, *kind, &options(sets)).unwrap()).unwrap();
+        files.push(file);
     }
     files
 }
@@ -545,6 +569,103 @@ fn legacy_definition_flags() {
     );
     let (ok, _, err) = args("channelConfig", "/Channel/Application/Endorsement");
     assert!(!ok && err.contains("no channel-config policies"), "{err}");
+}
+
+/// A copy of the legacy-lifecycle test project with `edit` applied to its network.yaml.
+fn edited_legacy_project(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::root().join("tests/fixtures/projects/legacy-lifecycle"),
+        tmp.path(),
+    );
+    let file = tmp.path().join("network.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changes network.yaml");
+    std::fs::write(&file, edited).unwrap();
+    tmp
+}
+
+#[test]
+fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
+    let project = edited_legacy_project(|t| {
+        t.replace(
+            "          policy: OR('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')\n",
+            "          policy: OR('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')\n        - name: archive\n          orgs: [Harbor]\n",
+        )
+    });
+    let e = format!(
+        "{:#}",
+        render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
+    );
+    assert!(e.contains("network.yaml:24:17"), "{e}");
+    assert!(
+        e.contains("chaincode `ledger-notes` runs as a service")
+            && e.contains("channel `archive`")
+            && e.contains("V1_4_2"),
+        "{e}"
+    );
+    assert!(
+        e.contains("to V2_0")
+            && e.contains("type: source")
+            && e.contains("peer.docker.dind.enabled"),
+        "{e}"
+    );
+}
+
+#[test]
+fn channel_config_policy_on_a_legacy_channel_is_refused() {
+    let project = edited_legacy_project(|t| {
+        t.replace(
+            "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
+            "channelConfigPolicy: /Channel/Application/Endorsement",
+        )
+    });
+    let e = format!(
+        "{:#}",
+        render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
+    );
+    assert!(
+        e.contains("no channel-config endorsement policies") && e.contains("signature `policy`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn legacy_steps_only_where_a_channel_needs_them() {
+    let legacy = render(
+        &support::root().join("tests/fixtures/projects/legacy-lifecycle"),
+        Flow::Chaincode,
+        &options(&[]),
+    )
+    .unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&legacy).unwrap();
+    let items = workflow["spec"]["templates"][0]["steps"][0][0]["withItems"]
+        .as_sequence()
+        .unwrap();
+    let board = items
+        .iter()
+        .find(|i| i["chaincode"] == "price-board")
+        .unwrap();
+    let orgs = |key: &str| -> Vec<String> {
+        board[key]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|o| o["org"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Meadow is on the v2 channel only; Harbor and Quarry on both kinds.
+    assert_eq!(orgs("orgs"), ["Harbor", "Meadow", "Quarry"]);
+    assert_eq!(orgs("legacyOrgs"), ["Harbor", "Quarry"]);
+    assert_eq!(board["commits"][0]["channel"], "trade");
+    assert_eq!(board["legacyChannels"][0]["channel"], "archive");
+    assert_eq!(board["legacyChannels"][0]["language"], "node");
+
+    for sample in support::samples() {
+        let text = render(&sample, Flow::Chaincode, &options(&[])).unwrap();
+        assert!(!text.contains("chaincode-legacy"), "{}", sample.display());
+    }
 }
 
 // ---- size ----

@@ -81,6 +81,7 @@ fn samples_match_their_golden_charts() {
 fn every_golden_snapshot_belongs_to_a_sample() {
     let samples: Vec<String> = support::samples()
         .iter()
+        .chain(&support::fixture_projects())
         .map(|s| s.file_name().unwrap().to_string_lossy().to_string())
         .collect();
     let mut orphans = Vec::new();

@@ -308,6 +308,18 @@ impl<'a> Builder<'a> {
         )
     }
 
+    /// The org's lifecycle package from the chaincode ConfigMap, at
+    /// /package/package.tar.gz.
+    fn package_volume() -> (Value, Value) {
+        (
+            json!({ "name": "package", "configMap": {
+                "name": names::CHAINCODE_CONFIGMAP,
+                "items": [{ "key": "{{inputs.parameters.package-key}}", "path": "package.tar.gz" }],
+            }}),
+            json!({ "name": "package", "mountPath": "/package", "readOnly": true }),
+        )
+    }
+
     fn steps_template(
         name: &str,
         input_names: &[&str],
@@ -557,30 +569,49 @@ impl<'a> Builder<'a> {
             |c| c.name.as_str(),
             &options.chaincode_include,
         )?;
+        // Channels on the legacy lifecycle get their own steps (install,
+        // instantiate/upgrade) next to the v2 ones, only when there are any.
+        let legacy = |channel: &str| network.channel(channel).is_some_and(|c| c.legacy_lifecycle);
+        let any_legacy = chaincodes
+            .iter()
+            .any(|c| c.channels.iter().any(|cc| legacy(&cc.channel)));
         let mut orgs = Map::new();
         let mut items = Vec::new();
         for chaincode in &chaincodes {
             let mut org_items = Vec::new();
+            let mut legacy_orgs = Vec::new();
             for pkg in &chaincode.packages {
                 let org = self.org(&pkg.org)?;
                 let built = package::build(chaincode, pkg)
                     .with_context(|| format!("cannot package chaincode {}", chaincode.name))?;
-                let channels: Vec<&str> = chaincode
+                let (legacy_channels, channels): (Vec<&str>, Vec<&str>) = chaincode
                     .channels
                     .iter()
                     .filter(|c| c.orgs.contains(&org.name))
                     .map(|c| c.channel.as_str())
-                    .collect();
+                    .partition(|c| legacy(c));
                 orgs.insert(org.name.clone(), self.org_entry(org));
-                org_items.push(json!({
-                    "org": org.name,
-                    "secret": org.admin.secret,
-                    "packageKey": pkg.configmap_key,
-                    "packageId": built.id,
-                    "channels": channels,
-                }));
+                if !legacy_channels.is_empty() {
+                    legacy_orgs.push(json!({
+                        "org": org.name,
+                        "secret": org.admin.secret,
+                        "packageKey": pkg.configmap_key,
+                        "language": chaincode.language,
+                    }));
+                }
+                // An org on legacy channels only has no use for the v2 package.
+                if legacy_channels.is_empty() || !channels.is_empty() {
+                    org_items.push(json!({
+                        "org": org.name,
+                        "secret": org.admin.secret,
+                        "packageKey": pkg.configmap_key,
+                        "packageId": built.id,
+                        "channels": channels,
+                    }));
+                }
             }
             let mut commits = Vec::new();
+            let mut instantiations = Vec::new();
             for cc in &chaincode.channels {
                 let local: Vec<&Org> = cc
                     .orgs
@@ -592,7 +623,7 @@ impl<'a> Builder<'a> {
                     continue;
                 };
                 orgs.insert(committer.name.clone(), self.org_entry(committer));
-                commits.push(json!({
+                let mut item = json!({
                     "channel": cc.channel,
                     "org": committer.name,
                     "secret": committer.admin.secret,
@@ -600,30 +631,52 @@ impl<'a> Builder<'a> {
                         "address": o.nodes[0].endpoint().address(),
                         "mspDir": o.msp_dir,
                     })).collect::<Vec<_>>(),
-                }));
+                });
+                if legacy(&cc.channel) {
+                    item["language"] = json!(chaincode.language);
+                    instantiations.push(item);
+                } else {
+                    commits.push(item);
+                }
             }
-            items.push(json!({
+            let mut item = json!({
                 "chaincode": chaincode.name,
                 "version": chaincode.version.clone().unwrap_or_else(|| options.chaincode_version.clone()),
                 "definitions": self.definitions(chaincode)?,
                 "orgs": org_items,
                 "commits": commits,
-            }));
+            });
+            if any_legacy {
+                item["legacyOrgs"] = json!(legacy_orgs);
+                item["legacyChannels"] = json!(instantiations);
+            }
+            items.push(item);
         }
         let parallel = options.chaincode_parallel;
+        let mut chaincode_inputs = vec!["chaincode", "version", "definitions", "orgs", "commits"];
+        if any_legacy {
+            chaincode_inputs.extend(["legacy-orgs", "legacy-channels"]);
+        }
+        let mut main_args = vec![
+            param("chaincode", "{{item.chaincode}}"),
+            param("version", "{{item.version}}"),
+            param("definitions", "{{item.definitions}}"),
+            param("orgs", "{{item.orgs}}"),
+            param("commits", "{{item.commits}}"),
+        ];
+        if any_legacy {
+            main_args.extend([
+                param("legacy-orgs", "{{item.legacyOrgs}}"),
+                param("legacy-channels", "{{item.legacyChannels}}"),
+            ]);
+        }
         let main = Self::steps_template(
             "main",
             &[],
             vec![json!([{
                 "name": "chaincode",
                 "template": "chaincode",
-                "arguments": { "parameters": [
-                    param("chaincode", "{{item.chaincode}}"),
-                    param("version", "{{item.version}}"),
-                    param("definitions", "{{item.definitions}}"),
-                    param("orgs", "{{item.orgs}}"),
-                    param("commits", "{{item.commits}}"),
-                ]},
+                "arguments": { "parameters": main_args },
                 "withItems": items,
             }])],
             parallel,
@@ -636,6 +689,7 @@ impl<'a> Builder<'a> {
             ]
         };
         let mut steps = Vec::new();
+        let mut first = Vec::new();
         if options.install || options.approve {
             let mut args = chaincode_args();
             args.extend([
@@ -645,12 +699,30 @@ impl<'a> Builder<'a> {
                 param("package-id", "{{item.packageId}}"),
                 param("channels", "{{item.channels}}"),
             ]);
-            steps.push(json!([{
+            first.push(json!({
                 "name": "org",
                 "template": "chaincode-org",
                 "arguments": { "parameters": args },
                 "withParam": "{{inputs.parameters.orgs}}",
-            }]));
+            }));
+        }
+        if any_legacy && options.install {
+            first.push(json!({
+                "name": "legacy-install",
+                "template": "chaincode-legacy-install",
+                "arguments": { "parameters": [
+                    param("chaincode", "{{inputs.parameters.chaincode}}"),
+                    param("version", "{{inputs.parameters.version}}"),
+                    param("org", "{{item.org}}"),
+                    param("secret", "{{item.secret}}"),
+                    param("package-key", "{{item.packageKey}}"),
+                    param("language", "{{item.language}}"),
+                ]},
+                "withParam": "{{inputs.parameters.legacy-orgs}}",
+            }));
+        }
+        if !first.is_empty() {
+            steps.push(Value::Array(first));
         }
         for (enabled, name) in [(options.commit, "commit"), (options.invoke, "invoke")] {
             if !enabled {
@@ -661,14 +733,39 @@ impl<'a> Builder<'a> {
                 param("channel", "{{item.channel}}"),
                 param("org", "{{item.org}}"),
                 param("secret", "{{item.secret}}"),
-                param("peers", "{{item.peers}}"),
             ]);
-            steps.push(json!([{
+            let mut v2_args = args.clone();
+            v2_args.push(param("peers", "{{item.peers}}"));
+            let mut group = vec![json!({
                 "name": name,
                 "template": format!("chaincode-{name}"),
-                "arguments": { "parameters": args },
+                "arguments": { "parameters": v2_args },
                 "withParam": "{{inputs.parameters.commits}}",
-            }]));
+            })];
+            if any_legacy {
+                // Legacy channels: instantiate or upgrade in place of the
+                // commit; the invoke is the same.
+                let (step, template, extra) = match name {
+                    "commit" => (
+                        "instantiate",
+                        "chaincode-legacy-instantiate",
+                        param("language", "{{item.language}}"),
+                    ),
+                    _ => (
+                        "legacy-invoke",
+                        "chaincode-invoke",
+                        param("peers", "{{item.peers}}"),
+                    ),
+                };
+                args.push(extra);
+                group.push(json!({
+                    "name": step,
+                    "template": template,
+                    "arguments": { "parameters": args },
+                    "withParam": "{{inputs.parameters.legacy-channels}}",
+                }));
+            }
+            steps.push(Value::Array(group));
         }
         let mut templates = vec![main];
         if steps.is_empty() {
@@ -676,7 +773,7 @@ impl<'a> Builder<'a> {
         }
         templates.push(Self::steps_template(
             "chaincode",
-            &["chaincode", "version", "definitions", "orgs", "commits"],
+            &chaincode_inputs,
             steps,
             parallel,
         ));
@@ -695,11 +792,7 @@ impl<'a> Builder<'a> {
         if options.install || options.approve {
             let (cv, cm) = Self::configtx_volume();
             let (av, am) = Self::admin_volume();
-            let pv = json!({ "name": "package", "configMap": {
-                "name": names::CHAINCODE_CONFIGMAP,
-                "items": [{ "key": "{{inputs.parameters.package-key}}", "path": "package.tar.gz" }],
-            }});
-            let pm = json!({ "name": "package", "mountPath": "/package", "readOnly": true });
+            let (pv, pm) = Self::package_volume();
             let mut e = common_env()?;
             e.extend([
                 env("PACKAGE_ID", "{{inputs.parameters.package-id}}"),
@@ -755,6 +848,72 @@ impl<'a> Builder<'a> {
                 vec![am, cm],
             )?);
         }
+        if any_legacy {
+            self.legacy_templates(&mut templates)?;
+        }
         Ok((templates, orgs))
+    }
+
+    /// The script templates of the legacy lifecycle's steps.
+    fn legacy_templates(&self, templates: &mut Vec<Value>) -> anyhow::Result<()> {
+        let options = self.options;
+        if options.install {
+            let (av, am) = Self::admin_volume();
+            let (pv, pm) = Self::package_volume();
+            let env_vars = vec![
+                env("TLS_ENABLED", self.network.settings.tls_enabled.to_string()),
+                env("FABRIC_LOGGING_SPEC", options.log_level.clone()),
+                env("CC_NAME", "{{inputs.parameters.chaincode}}"),
+                env("CC_VERSION", "{{inputs.parameters.version}}"),
+                env("CC_LANG", "{{inputs.parameters.language}}"),
+                env("ORG", "{{inputs.parameters.org}}"),
+                env("ORGS", "{{workflow.parameters.orgs}}"),
+            ];
+            templates.push(self.script_template(
+                "chaincode-legacy-install",
+                &[
+                    "chaincode",
+                    "version",
+                    "org",
+                    "secret",
+                    "package-key",
+                    "language",
+                ],
+                env_vars,
+                vec![av, pv],
+                vec![am, pm],
+            )?);
+        }
+        if options.commit {
+            let (cv, cm) = Self::configtx_volume();
+            let (av, am) = Self::admin_volume();
+            let mut env_vars = self.orderer_env()?;
+            env_vars.extend([
+                env("CC_NAME", "{{inputs.parameters.chaincode}}"),
+                env("CC_VERSION", "{{inputs.parameters.version}}"),
+                env("CC_LANG", "{{inputs.parameters.language}}"),
+                env("DEFINITIONS", "{{inputs.parameters.definitions}}"),
+                env("CHANNEL", "{{inputs.parameters.channel}}"),
+                env("ORG", "{{inputs.parameters.org}}"),
+                env("ORGS", "{{workflow.parameters.orgs}}"),
+                env("INIT_ARGS", options.legacy_init.clone()),
+            ]);
+            templates.push(self.script_template(
+                "chaincode-legacy-instantiate",
+                &[
+                    "chaincode",
+                    "version",
+                    "definitions",
+                    "channel",
+                    "org",
+                    "secret",
+                    "language",
+                ],
+                env_vars,
+                vec![av, cv],
+                vec![am, cm],
+            )?);
+        }
+        Ok(())
     }
 }

@@ -61,7 +61,7 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
         "flow.install.enabled",
         Kind::Bool,
         "true",
-        "install packages on peers",
+        "install packages on peers (legacy-lifecycle channels too)",
         "chaincode",
     ),
     (
@@ -75,7 +75,7 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
         "flow.commit.enabled",
         Kind::Bool,
         "true",
-        "commit definitions",
+        "commit definitions (instantiate or upgrade on legacy-lifecycle channels)",
         "chaincode",
     ),
     (
@@ -97,6 +97,13 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
         Kind::Text,
         r#"{"function":"init","Args":[]}"#,
         "arguments of the --isInit invoke for definitions with initRequired",
+        "chaincode",
+    ),
+    (
+        "flow.legacy.init",
+        Kind::Text,
+        r#"{"Args":[""]}"#,
+        "Init arguments of instantiate and upgrade on legacy-lifecycle channels",
         "chaincode",
     ),
     (
@@ -164,6 +171,7 @@ pub struct FlowOptions {
     pub invoke: bool,
     pub invoke_function: String,
     pub init_function: String,
+    pub legacy_init: String,
     pub retry_count: u32,
     pub log_level: String,
     pub host_aliases: Vec<HostAlias>,
@@ -259,6 +267,7 @@ impl FlowOptions {
             invoke: boolean("flow.invoke.enabled")?,
             invoke_function: text("flow.invoke.function")?,
             init_function: text("flow.init.function")?,
+            legacy_init: text("flow.legacy.init")?,
             retry_count: get("retryCount")?.as_u64().expect("checked") as u32,
             log_level: text("logLevel")?,
             host_aliases: serde_json::from_value(get("hostAliases")?)?,

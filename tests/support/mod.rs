@@ -21,6 +21,19 @@ pub fn samples() -> Vec<PathBuf> {
     out
 }
 
+/// Test projects (`tests/fixtures/projects/*`): samples for cases the shipped
+/// samples do not show, sorted.
+pub fn fixture_projects() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("tests/fixtures/projects"))
+        .expect("tests/fixtures/projects/ exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("network.yaml").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
 /// The fabchart binary with a cleared environment and a fixed certificate clock.
 pub fn fabchart(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabchart"));

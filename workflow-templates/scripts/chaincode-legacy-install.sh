@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Legacy lifecycle, for chaincode $CC_NAME and org $ORG: installs version
+# $CC_VERSION with `peer chaincode install` on every peer of the org that does
+# not list it as installed. The source comes from the org's lifecycle package
+# (fabchart packs `type: source` chaincodes); the peer builds and launches it
+# through its Docker endpoint (the chart's peer.docker.dind).
+# Env: CC_NAME, CC_VERSION, CC_LANG, ORG, ORGS, TLS_ENABLED.
+# Mounts: /crypto/admin (org admin Secret), /package/package.tar.gz.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
+msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
+materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+legacy_source /package/package.tar.gz /tmp/legacy "$CC_LANG" "$CC_NAME"
+
+while read -r peer; do
+  use_peer /tmp/admin "$msp_id" "$peer"
+  peer chaincode list --installed > /tmp/installed.out
+  if legacy_installed "$CC_NAME" "$CC_VERSION" < /tmp/installed.out; then
+    log "$peer has $CC_NAME $CC_VERSION"
+    continue
+  fi
+  peer chaincode install -n "$CC_NAME" -v "$CC_VERSION" -l "$CC_LANG" -p "$LEGACY_PATH"
+  log "$peer installed $CC_NAME $CC_VERSION"
+done < <(printf '%s' "$org_json" | jq -r '.peers[]')
