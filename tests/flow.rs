@@ -571,29 +571,34 @@ fn legacy_definition_flags() {
     assert!(!ok && err.contains("no channel-config policies"), "{err}");
 }
 
-/// A copy of the legacy-lifecycle test project with `edit` applied to its network.yaml.
-fn edited_legacy_project(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+/// A copy of the legacy-lifecycle test project with each (file, edit) applied.
+fn edited_legacy_project(edits: &[(&str, &dyn Fn(String) -> String)]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     support::copy_tree(
         &support::root().join("tests/fixtures/projects/legacy-lifecycle"),
         tmp.path(),
     );
-    let file = tmp.path().join("network.yaml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    let edited = edit(text.clone());
-    assert_ne!(edited, text, "the edit changes network.yaml");
-    std::fs::write(&file, edited).unwrap();
+    for (name, edit) in edits {
+        let file = tmp.path().join(name);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let edited = edit(text.clone());
+        assert_ne!(edited, text, "the edit changes {name}");
+        std::fs::write(&file, edited).unwrap();
+    }
     tmp
+}
+
+/// network.yaml with ccaas chaincode ledger-notes on the legacy channel too.
+fn ccaas_on_archive(text: String) -> String {
+    text.replace(
+        "          policy: OR('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')\n",
+        "          policy: OR('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')\n        - name: archive\n          orgs: [Harbor]\n",
+    )
 }
 
 #[test]
 fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
-    let project = edited_legacy_project(|t| {
-        t.replace(
-            "          policy: OR('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')\n",
-            "          policy: OR('HarborMSP.peer','MeadowMSP.peer','QuarryMSP.peer')\n        - name: archive\n          orgs: [Harbor]\n",
-        )
-    });
+    let project = edited_legacy_project(&[("network.yaml", &ccaas_on_archive)]);
     let e = format!(
         "{:#}",
         render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
@@ -615,12 +620,12 @@ fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
 
 #[test]
 fn channel_config_policy_on_a_legacy_channel_is_refused() {
-    let project = edited_legacy_project(|t| {
+    let project = edited_legacy_project(&[("network.yaml", &|t: String| {
         t.replace(
             "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
             "channelConfigPolicy: /Channel/Application/Endorsement",
         )
-    });
+    })]);
     let e = format!(
         "{:#}",
         render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
@@ -629,6 +634,24 @@ fn channel_config_policy_on_a_legacy_channel_is_refused() {
         e.contains("no channel-config endorsement policies") && e.contains("signature `policy`"),
         "{e}"
     );
+}
+
+#[test]
+fn a_refused_capability_does_not_make_a_channel_legacy() {
+    // The unknown capability is reported and left out of the list; the
+    // channel is then not judged, so no legacy-lifecycle error follows.
+    let project = edited_legacy_project(&[
+        ("network.yaml", &ccaas_on_archive),
+        ("configtx.yaml", &|t: String| {
+            t.replace("V1_4_2: true", "V1_4_9: true")
+        }),
+    ]);
+    let e = format!(
+        "{:#}",
+        render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
+    );
+    assert!(e.contains("`V1_4_9` is unknown"), "{e}");
+    assert!(!e.contains("legacy lifecycle"), "{e}");
 }
 
 #[test]

@@ -925,6 +925,7 @@ fn build_channels(
             continue;
         };
         let profile_pointer = format!("/Profiles/{profile_name}");
+        let faults_before = faults.diagnostics.0.len();
         if let Some(resolved) = build_profile(
             faults,
             settings,
@@ -940,9 +941,10 @@ fn build_channels(
                 name: entry.name.clone(),
                 orgs: entry.orgs.clone(),
                 external_orgs: entry.external_orgs.clone(),
-                legacy_lifecycle: !capabilities::has_v2_lifecycle(
-                    &resolved.application.capabilities,
-                ),
+                // A profile with faults (say an unknown capability, left out of
+                // the list) is not judged: no cascade of legacy-lifecycle errors.
+                legacy_lifecycle: faults.diagnostics.0.len() == faults_before
+                    && !capabilities::has_v2_lifecycle(&resolved.application.capabilities),
                 profile: resolved,
             });
         }
