@@ -337,3 +337,28 @@ fn other_clusters_orgs_come_from_configtx_yaml() {
         .source
         .contains("/msp/admincerts/Admin@beacon.example-cert.pem")));
 }
+
+/// PIVT's inputs were written for Fabric 1.4: Application V1_4_2 channels and
+/// chaincodes with no `type`. They compile; such a chaincode is left off the
+/// legacy channel with a warning that says how to raise the capability.
+#[test]
+fn untyped_chaincodes_are_left_off_legacy_channels_with_a_warning() {
+    let tmp = project_with(|p| {
+        replace_in(
+            &p.join("configtx.yaml"),
+            "  Application: &ApplicationCapabilities\n    V2_5: true",
+            "  Application: &ApplicationCapabilities\n    V1_4_2: true",
+        );
+    });
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("chaincode `ledger-notes` (chaincode as a service by default) is left off channel `trade`")
+            && stderr.contains("update.application.capabilities.version=V2_0"),
+        "{stderr}"
+    );
+    let flow = run(tmp.path(), &["flow", "chaincode", "-p", "project"]);
+    assert!(flow.status.success(), "{}", transcript(&flow));
+    assert!(!String::from_utf8_lossy(&flow.stdout).contains("chaincode: ledger-notes"));
+}

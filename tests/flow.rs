@@ -603,7 +603,7 @@ fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
         "{:#}",
         render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
     );
-    assert!(e.contains("network.yaml:24:17"), "{e}");
+    assert!(e.contains("network.yaml:26:17"), "{e}");
     assert!(
         e.contains("chaincode `ledger-notes` runs as a service")
             && e.contains("channel `archive`")

@@ -563,12 +563,17 @@ impl<'a> Builder<'a> {
     fn chaincode_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
         let network = self.network;
         let options = self.options;
-        let chaincodes = Self::included(
+        // A chaincode on no channel (left off legacy channels by the model,
+        // with a warning) has nothing to deploy.
+        let chaincodes: Vec<&Chaincode> = Self::included(
             "chaincode",
             &network.chaincodes,
             |c| c.name.as_str(),
             &options.chaincode_include,
-        )?;
+        )?
+        .into_iter()
+        .filter(|c| !c.channels.is_empty())
+        .collect();
         // Channels on the legacy lifecycle get their own steps (install,
         // instantiate/upgrade) next to the v2 ones, only when there are any.
         let legacy = |channel: &str| network.channel(channel).is_some_and(|c| c.legacy_lifecycle);

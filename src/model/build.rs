@@ -18,6 +18,8 @@ use crate::load::{Diagnostic, Diagnostics, Input, Project, SourceFile};
 struct Faults<'a> {
     project: &'a Project,
     diagnostics: Diagnostics,
+    /// Warnings found where no `warnings` list is passed along.
+    warnings: Vec<String>,
 }
 
 impl Faults<'_> {
@@ -56,6 +58,7 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     let mut faults = Faults {
         project,
         diagnostics: Diagnostics::default(),
+        warnings: Vec::new(),
     };
     let network_file = &project.network.value;
     let fabric_version = network_file
@@ -95,6 +98,7 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     let chaincodes = build_chaincodes(&mut faults, &orgs, &channels);
     let flow_orderer = flow_orderer(&mut faults, &orgs);
 
+    warnings.append(&mut faults.warnings);
     faults.diagnostics.into_result()?;
     let orderer_service = orgs
         .iter()
@@ -1406,7 +1410,11 @@ fn build_chaincode(
             }
         }
         if channel.legacy_lifecycle {
-            ok &= legacy_channel_fits(faults, entry, kind, channel, cc_channel, &cpointer);
+            match legacy_channel_fits(faults, entry, kind, channel, cc_channel, &cpointer) {
+                LegacyFit::Fits => {}
+                LegacyFit::Skip => continue,
+                LegacyFit::Refused => ok = false,
+            }
         }
         if cc_channel.policy.is_some() && cc_channel.channel_config_policy.is_some() {
             faults.network(
@@ -1504,6 +1512,9 @@ fn build_chaincode(
 /// lifecycle: there, `peer chaincode install` hands the peer source code that
 /// it builds and launches through its Docker endpoint, so chaincode as a
 /// service has no way in, and there are no channel-config endorsement policies.
+/// A chaincode whose network.yaml entry names no `type` (PIVT's inputs, written
+/// for Fabric 1.4) is left off such a channel with a warning instead: the
+/// channel is usable once its Application capability is raised.
 fn legacy_channel_fits(
     faults: &mut Faults,
     entry: &ChaincodeEntry,
@@ -1511,7 +1522,7 @@ fn legacy_channel_fits(
     channel: &Channel,
     cc_channel: &crate::load::network::ChaincodeChannel,
     cpointer: &str,
-) -> bool {
+) -> LegacyFit {
     let capabilities = known_list(
         channel
             .profile
@@ -1530,6 +1541,15 @@ fn legacy_channel_fits(
         .find(|c| c.name == channel.name)
         .and_then(|c| c.profile.clone())
         .unwrap_or_else(|| channel.name.clone());
+    if kind == ChaincodeKind::Ccaas && entry.kind.is_none() {
+        let source = &faults.project.network.source;
+        let at = source.locate(&format!("{cpointer}/name"));
+        faults.warnings.push(format!(
+            "{}:{}:{}: chaincode `{}` (chaincode as a service by default) is left off channel `{}`, whose Application capabilities ({capabilities}) have no V2_0; raise them (`fabchart flow channel-update --set update.application.capabilities.version=V2_0`, and V2_0 in profile `{profile}`) to run it there",
+            source.display, at.line, at.column, entry.name, channel.name
+        ));
+        return LegacyFit::Skip;
+    }
     let mut ok = true;
     if kind == ChaincodeKind::Ccaas {
         ok = false;
@@ -1555,7 +1575,18 @@ fn legacy_channel_fits(
             format!("give a signature `policy` instead, or raise the Application capability of profile `{profile}` to V2_0"),
         );
     }
-    ok
+    if ok {
+        LegacyFit::Fits
+    } else {
+        LegacyFit::Refused
+    }
+}
+
+enum LegacyFit {
+    Fits,
+    /// Left off the channel, with a warning.
+    Skip,
+    Refused,
 }
 
 /// MSP IDs a signature policy names: `OR('KargaMSP.member', ...)` -> KargaMSP.
