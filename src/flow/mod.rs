@@ -105,7 +105,8 @@ impl From<(Vec<Value>, Map<String, Value>)> for Parts {
     }
 }
 
-/// A step script with `lib.sh` in place of the line that sources it.
+/// A step script with `lib.sh` (and any other `scripts/*.sh` it sources the
+/// same way, e.g. `update-lib.sh`) in place of the lines that source them.
 pub fn script(name: &str) -> anyhow::Result<String> {
     let find = |path: &str| {
         WORKFLOW_TEMPLATES
@@ -114,27 +115,34 @@ pub fn script(name: &str) -> anyhow::Result<String> {
             .map(|(_, t)| *t)
             .with_context(|| format!("workflow template {path} is not embedded"))
     };
-    let lib = find("scripts/lib.sh")?;
     let text = find(&format!("scripts/{name}.sh"))?;
     if !text.lines().any(|l| l == SOURCE_LIB) {
         bail!("scripts/{name}.sh does not source lib.sh");
     }
-    let lib_body: String = lib
-        .lines()
-        .filter(|l| !l.starts_with("# shellcheck"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    Ok(text
-        .lines()
-        .filter(|l| !l.starts_with("# shellcheck source="))
-        .map(|l| {
-            if l == SOURCE_LIB {
-                lib_body.clone()
-            } else {
-                format!("{l}\n")
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with("# shellcheck source=") {
+            continue;
+        }
+        let sourced = line
+            .strip_prefix(". \"$(dirname \"$0\")/")
+            .and_then(|rest| rest.strip_suffix('"'));
+        match sourced {
+            Some(lib) => {
+                for lib_line in find(&format!("scripts/{lib}"))?.lines() {
+                    if !lib_line.starts_with("# shellcheck") {
+                        out.push_str(lib_line);
+                        out.push('\n');
+                    }
+                }
             }
-        })
-        .collect())
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The workflow as YAML text.
@@ -159,7 +167,8 @@ pub fn workflow(
         Flow::Backup => builder.backup_parts()?,
         Flow::Restore => builder.restore_parts()?,
     };
-    let mut parameters = vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
+    let mut parameters =
+        vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
     parameters.extend(parts.parameters);
     let labels = json!({
         "app.kubernetes.io/managed-by": "fabchart",
