@@ -18,6 +18,7 @@ mod channel_update;
 pub mod options;
 mod peer_org;
 pub mod policy;
+pub mod update_options;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
