@@ -15,6 +15,8 @@
 
 mod backup;
 mod channel_update;
+mod config_update;
+mod envelope;
 pub mod options;
 mod peer_org;
 pub mod policy;

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
+pub(crate) use der::base64;
 pub use describe::{describe_file, describe_tree};
 pub use spec::{CaSubject, NodeCrypto, OrgCrypto, OrgKind, UserCrypto};
 
