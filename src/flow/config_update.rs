@@ -344,6 +344,7 @@ impl<'a> Builder<'a> {
         Ok(Parts {
             templates,
             orgs,
+            waits: true,
             ..Parts::default()
         })
     }

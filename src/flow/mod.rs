@@ -96,7 +96,15 @@ struct Parts {
     parameters: Vec<Value>,
     /// Name of the exit-handler template, if the flow has one.
     on_exit: Option<String>,
+    /// The flow may wait for people (a suspend step: other orgs' admins
+    /// signing): it may run for days, and its pods stay until it succeeds,
+    /// since a finished step's log and files may be needed meanwhile.
+    waits: bool,
 }
+
+/// How long a workflow may run; one that waits for people, a week.
+const DEADLINE_SECONDS: u64 = 2 * 60 * 60;
+const WAITING_DEADLINE_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 impl From<(Vec<Value>, Map<String, Value>)> for Parts {
     fn from((templates, orgs): (Vec<Value>, Map<String, Value>)) -> Self {
@@ -181,8 +189,8 @@ pub fn workflow(
     let mut spec = json!({
         "entrypoint": "main",
         "serviceAccountName": SERVICE_ACCOUNT,
-        "activeDeadlineSeconds": 7200,
-        "podGC": { "strategy": "OnPodSuccess" },
+        "activeDeadlineSeconds": if parts.waits { WAITING_DEADLINE_SECONDS } else { DEADLINE_SECONDS },
+        "podGC": { "strategy": if parts.waits { "OnWorkflowSuccess" } else { "OnPodSuccess" } },
         "ttlStrategy": { "secondsAfterSuccess": 3600, "secondsAfterFailure": 86400 },
         "podMetadata": { "labels": labels },
         "arguments": { "parameters": parameters },

@@ -254,14 +254,17 @@ resume_commands() {
   log "If someone else sent it already, set it empty (--output-parameter update=) and resume: the flow then only checks the channel."
 }
 
-# Hands the config update in file $1 on: keeps it in the pod, prints it base64
-# (the step's output parameter "signed" holds it too) and how to continue.
+# Hands the config update in file $1 on: keeps it in the pod while it runs,
+# prints it base64 (the step's output parameter "signed" holds it too), how
+# to save it and how to continue.
 hand_on_update() {
   cp "$1" /tmp/signed-update.pb
-  log "The config update of $CHANNEL, base64 (output parameter \"signed\" of this step):"
+  log "The config update of $CHANNEL, base64 (also output parameter \"signed\" of this step):"
   base64 -w0 "$1" >&2
   printf '\n' >&2
-  log "Save it: ... | base64 -d > update.pb; another cluster adds its signatures with"
+  log "Save it as update.pb:"
+  log "  argo get $WORKFLOW_NAME -n $WORKFLOW_NAMESPACE -o json | jq -r '[.status.nodes[] | select(.templateName == \"config-update-submit\" and .phase == \"Succeeded\" and any(.inputs.parameters[]; .name == \"channel\" and .value == \"$CHANNEL\"))][0].outputs.parameters[] | select(.name == \"signed\").value' | base64 -d > update.pb"
+  log "Another cluster adds its admins' signatures and sends it (or hands it on) with:"
   log "  fabchart flow channel-update --set update.scope=<scope> --set flow.channel.include={$CHANNEL} --set update.file=update.pb"
   resume_commands
 }
