@@ -117,6 +117,19 @@ impl<'a> Builder<'a> {
             })
     }
 
+    /// The environment of a step that acts as the channel's reader (inputs
+    /// `channel`, `org`; the org's admin Secret mounted by `secret`) on the
+    /// flows' orderer.
+    fn reader_env(&self) -> anyhow::Result<Vec<Value>> {
+        let mut env_vars = self.orderer_env()?;
+        env_vars.extend([
+            env("CHANNEL", "{{inputs.parameters.channel}}"),
+            env("ORG", "{{inputs.parameters.org}}"),
+            env("ORGS", "{{workflow.parameters.orgs}}"),
+        ]);
+        Ok(env_vars)
+    }
+
     /// The flow's prepare step: `scripts/<flow>-prepare.sh` with the common
     /// environment plus `extra_env`.
     pub(super) fn prepare_template(
@@ -126,11 +139,8 @@ impl<'a> Builder<'a> {
     ) -> anyhow::Result<Value> {
         let (cv, cm) = Self::configtx_volume();
         let (av, am) = Self::admin_volume();
-        let mut env_vars = self.orderer_env()?;
+        let mut env_vars = self.reader_env()?;
         env_vars.extend([
-            env("CHANNEL", "{{inputs.parameters.channel}}"),
-            env("ORG", "{{inputs.parameters.org}}"),
-            env("ORGS", "{{workflow.parameters.orgs}}"),
             env("DESIRED", "{{inputs.parameters.desired}}"),
             env("CANDIDATES", "{{inputs.parameters.candidates}}"),
             env("CREATE_ENABLED", self.options.update.create.to_string()),
@@ -367,18 +377,9 @@ impl<'a> Builder<'a> {
         )?;
         sign["outputs"] = output_files(&["signature"]);
 
-        let identity_env = || -> anyhow::Result<Vec<Value>> {
-            let mut e = self.orderer_env()?;
-            e.extend([
-                env("CHANNEL", "{{inputs.parameters.channel}}"),
-                env("ORG", "{{inputs.parameters.org}}"),
-                env("ORGS", "{{workflow.parameters.orgs}}"),
-                env("UPDATE", "{{inputs.parameters.update}}"),
-            ]);
-            Ok(e)
-        };
-        let mut submit_env = identity_env()?;
+        let mut submit_env = self.reader_env()?;
         submit_env.extend([
+            env("UPDATE", "{{inputs.parameters.update}}"),
             env("SIGNATURES", "{{inputs.parameters.signatures}}"),
             env("SEND_ENABLED", self.options.update.send.to_string()),
             env("WORKFLOW_NAME", "{{workflow.name}}"),
@@ -395,8 +396,9 @@ impl<'a> Builder<'a> {
         )?;
         submit["outputs"] = output_files(&["result", "signed"]);
 
-        let mut finish_env = identity_env()?;
+        let mut finish_env = self.reader_env()?;
         finish_env.extend([
+            env("UPDATE", "{{inputs.parameters.update}}"),
             env("FLOW", flow.name()),
             env("DESIRED", "{{inputs.parameters.desired}}"),
         ]);
