@@ -362,3 +362,54 @@ fn untyped_chaincodes_are_left_off_legacy_channels_with_a_warning() {
     assert!(flow.status.success(), "{}", transcript(&flow));
     assert!(!String::from_utf8_lossy(&flow.stdout).contains("chaincode: ledger-notes"));
 }
+
+/// `fabchart flow channel-update|peer-org` refuses, before anything is
+/// printed on stdout, what would break a channel or cannot work.
+fn flow_transcript(args: &[&str]) -> String {
+    let tmp = project_with(|_| {});
+    let mut all = vec!["flow"];
+    all.extend_from_slice(args);
+    all.extend(["-p", "project"]);
+    let output = run(tmp.path(), &all);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(output.stdout.is_empty(), "nothing reaches argo submit");
+    transcript(&output)
+}
+
+#[test]
+fn channel_update_refuses_unknown_capabilities() {
+    insta::assert_snapshot!(flow_transcript(&[
+        "channel-update",
+        "--set",
+        "update.scope=application,update.application.capabilities.version=V1_4_3",
+    ]));
+}
+
+#[test]
+fn channel_update_refuses_json_paths_that_are_not_plain() {
+    insta::assert_snapshot!(flow_transcript(&[
+        "channel-update",
+        "--set",
+        "update.scope=application,update.application.type=jsonPath",
+        "--set",
+        "update.application.jsonPath.key=.channel_group.groups[\"Application\"] | del(.),update.application.jsonPath.value=ANY",
+    ]));
+}
+
+#[test]
+fn system_channel_updates_are_refused_without_a_system_channel() {
+    insta::assert_snapshot!(flow_transcript(&[
+        "peer-org",
+        "--set",
+        "flow.sendUpdate.systemChannel.enabled=true",
+    ]));
+}
+
+#[test]
+fn channel_update_names_a_missing_update_file() {
+    insta::assert_snapshot!(flow_transcript(&[
+        "channel-update",
+        "--set",
+        "update.scope=application,flow.channel.include={trade},update.file=signed.pb",
+    ]));
+}

@@ -50,6 +50,40 @@ const VARIANTS: &[(&str, Flow, &[&str])] = &[
             "retryCount=2",
         ],
     ),
+    ("", Flow::PeerOrg, &[]),
+    ("hand-on", Flow::PeerOrg, &["flow.sendUpdate.channel.enabled=false"]),
+    (
+        "capabilities",
+        Flow::ChannelUpdate,
+        &[
+            "update.scope=application",
+            "update.application.capabilities.version=V2_5",
+        ],
+    ),
+    (
+        "batch-timeout",
+        Flow::ChannelUpdate,
+        &["update.scope=orderer", "update.orderer.batchTimeout=5s"],
+    ),
+    (
+        "json-path",
+        Flow::ChannelUpdate,
+        &[
+            "update.scope=application",
+            "update.application.type=jsonPath",
+            "update.application.jsonPath.key=.channel_group.groups.Application.policies.Admins.policy.value.rule",
+            "update.application.jsonPath.value=ANY",
+        ],
+    ),
+    (
+        "update-file",
+        Flow::ChannelUpdate,
+        &[
+            "update.scope=application",
+            "flow.channel.include={trade}",
+            "update.file=tests/fixtures/flow/config-update-trade.pb",
+        ],
+    ),
 ];
 
 /// Variants pinned for the test projects of tests/fixtures/projects (the
@@ -691,6 +725,406 @@ fn legacy_steps_only_where_a_channel_needs_them() {
     }
 }
 
+// ---- the config-update flows' decisions (peer-org, channel-update) ----
+
+/// Runs `call` in bash with lib.sh and update-lib.sh sourced, stdin from
+/// fixture `stdin_file` (none: empty); returns whether it succeeded and its stdout.
+fn update_lib(call: &str, stdin_file: Option<&str>, env: &[(&str, &str)]) -> (bool, String) {
+    let scripts = support::root().join("workflow-templates/scripts");
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(format!(
+            "set -eu; . \"$SCRIPTS/lib.sh\"; . \"$SCRIPTS/update-lib.sh\"; {call}"
+        ))
+        .env("SCRIPTS", scripts)
+        .current_dir(support::root().join("tests/fixtures/flow"));
+    cmd.stdin(match stdin_file {
+        Some(file) => std::process::Stdio::from(std::fs::File::open(fixture(file)).unwrap()),
+        None => std::process::Stdio::null(),
+    });
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn update_decides(call: &str, stdin_file: &str, env: &[(&str, &str)]) -> bool {
+    update_lib(call, Some(stdin_file), env).0
+}
+
+fn fixture_json(name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap()
+}
+
+/// The orgs of the recorded config: Application AtlantisMSP, KargaMSP,
+/// NevergreenMSP; Orderer GroeifabriekMSP.
+const CONFIG: &str = "config-with-anchors.json";
+
+/// An org table as the config-update flows carry it (`orgs` parameter).
+const ORG_TABLE: &str = r#"{
+    "Atlantis": {"mspId": "AtlantisMSP", "secret": "hlf-admin--atlantis"},
+    "Karga": {"mspId": "KargaMSP", "secret": "hlf-admin--karga"},
+    "Cimmeria": {"mspId": "CimmeriaMSP", "secret": "hlf-admin--cimmeria"},
+    "Valhalla": {"mspId": "ValhallaMSP"},
+    "Groeifabriek": {"mspId": "GroeifabriekMSP", "secret": "hlf-admin--groeifabriek"}}"#;
+
+#[test]
+fn peer_org_adds_only_missing_orgs() {
+    let missing = |want: &str| {
+        let (ok, out) = update_lib(
+            "channel_orgs_missing \"$WANT\" \"$ORGS\"",
+            Some(CONFIG),
+            &[("WANT", want), ("ORGS", ORG_TABLE)],
+        );
+        assert!(ok);
+        out
+    };
+    assert_eq!(missing(r#"["Atlantis","Karga"]"#), "", "members already");
+    assert_eq!(
+        missing(r#"["Atlantis","Cimmeria","Valhalla"]"#),
+        "Cimmeria\nValhalla\n"
+    );
+
+    // The group configtxgen -printOrg printed lands under its MSP ID, and
+    // nothing else changes.
+    let group = fixture_json("printorg-cimmeria.json");
+    let groups = serde_json::json!({ "CimmeriaMSP": group }).to_string();
+    let (ok, updated) = update_lib(
+        "add_org_groups \"$GROUPS\"",
+        Some(CONFIG),
+        &[("GROUPS", &groups)],
+    );
+    assert!(ok);
+    let updated: serde_json::Value = serde_json::from_str(&updated).unwrap();
+    let mut expected = fixture_json(CONFIG);
+    expected["channel_group"]["groups"]["Application"]["groups"]["CimmeriaMSP"] = group;
+    assert_eq!(updated, expected);
+}
+
+#[test]
+fn only_member_admins_sign() {
+    let candidates = r#"{"Application": ["Atlantis", "Cimmeria"],
+        "Orderer": ["Groeifabriek", "Karga"]}"#;
+    let (ok, signers) = update_lib(
+        "member_signers \"$CANDIDATES\" \"$ORGS\"",
+        Some(CONFIG),
+        &[("CANDIDATES", candidates), ("ORGS", ORG_TABLE)],
+    );
+    assert!(ok);
+    let signers: serde_json::Value = serde_json::from_str(&signers).unwrap();
+    assert_eq!(
+        signers,
+        serde_json::json!([
+            {"org": "Atlantis", "secret": "hlf-admin--atlantis"},
+            {"org": "Groeifabriek", "secret": "hlf-admin--groeifabriek"}
+        ])
+    );
+}
+
+/// `[{path, value}]` as `fabchart flow channel-update` emits it for `sets`.
+fn desired_values(sets: &[&str]) -> String {
+    desired_values_for(&options(sets))
+}
+
+fn desired_values_for(options: &FlowOptions) -> String {
+    let text = render(
+        &support::root().join("samples/simple"),
+        Flow::ChannelUpdate,
+        options,
+    )
+    .unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let items = &workflow["spec"]["templates"][0]["steps"][0][0]["withItems"];
+    serde_json::to_string(
+        &serde_yaml::from_value::<serde_json::Value>(items[0]["desired"].clone()).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn channel_update_changes_only_values_that_differ() {
+    let application_v2_5 = desired_values(&[
+        "update.scope=application",
+        "update.application.capabilities.version=V2_5",
+    ]);
+    let differ = |desired: &str| {
+        let (ok, out) = update_lib(
+            "config_values_differ \"$DESIRED\"",
+            Some(CONFIG),
+            &[("DESIRED", desired)],
+        );
+        assert!(ok);
+        out
+    };
+    assert_eq!(differ(&application_v2_5), "", "V2_5 is set already");
+    let batch = desired_values(&[
+        "update.scope=orderer",
+        "update.orderer.batchTimeout=2s",
+        "update.orderer.batchSize.absoluteMaxBytes=99 MB",
+        "update.orderer.batchSize.maxMessageCount=10",
+    ]);
+    assert_eq!(differ(&batch), "", "the recorded config has these values");
+    let changed = desired_values(&[
+        "update.scope=orderer",
+        "update.orderer.capabilities.version=V2_0",
+        "update.orderer.batchTimeout=5s",
+        "update.orderer.policies.Admins=ANY Admins",
+    ]);
+    assert_eq!(
+        differ(&changed),
+        ".channel_group.groups.Orderer.values.BatchTimeout.value.timeout\n\
+         .channel_group.groups.Orderer.policies.Admins.policy\n"
+    );
+
+    // Setting them changes exactly those values, after which they hold.
+    let (ok, updated) = update_lib(
+        "config_set_values \"$DESIRED\"",
+        Some(CONFIG),
+        &[("DESIRED", &changed)],
+    );
+    assert!(ok);
+    let updated: serde_json::Value = serde_json::from_str(&updated).unwrap();
+    let mut expected = fixture_json(CONFIG);
+    let orderer = &mut expected["channel_group"]["groups"]["Orderer"];
+    orderer["values"]["BatchTimeout"]["value"]["timeout"] = "5s".into();
+    orderer["policies"]["Admins"]["policy"]["value"]["rule"] = "ANY".into();
+    assert_eq!(updated, expected);
+
+    // A JSON path may create a policy: it gets mod_policy Admins. (A JSON
+    // object comes as a string from a values file: --set reads {..} as a list.)
+    let tmp = tempfile::tempdir().unwrap();
+    let values = tmp.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        "update:\n  scope: application\n  application:\n    type: jsonPath\n    jsonPath:\n      \
+         key: .channel_group.groups.Application.policies.Auditors.policy\n      \
+         value: '{\"type\": 3, \"value\": {\"rule\": \"ANY\", \"sub_policy\": \"Readers\"}}'\n",
+    )
+    .unwrap();
+    let created = desired_values_for(&FlowOptions::load(&[&values], &[] as &[&str]).unwrap());
+    let (ok, updated) = update_lib(
+        "config_set_values \"$DESIRED\"",
+        Some(CONFIG),
+        &[("DESIRED", &created)],
+    );
+    assert!(ok, "{created}");
+    let updated: serde_json::Value = serde_json::from_str(&updated).unwrap();
+    assert_eq!(
+        updated["channel_group"]["groups"]["Application"]["policies"]["Auditors"],
+        serde_json::json!({"mod_policy": "Admins",
+            "policy": {"type": 3, "value": {"rule": "ANY", "sub_policy": "Readers"}}})
+    );
+}
+
+#[test]
+fn a_rejected_update_is_told_apart_by_cause() {
+    assert!(update_decides(
+        "update_lacks_signatures",
+        "channel-update-lacks-signatures.err",
+        &[]
+    ));
+    assert!(update_decides(
+        "update_lacks_signatures",
+        "channel-update-signature-policy.err",
+        &[]
+    ));
+    assert!(!update_decides(
+        "update_lacks_signatures",
+        "channel-update-stale.err",
+        &[]
+    ));
+    assert!(!update_decides(
+        "update_lacks_signatures",
+        "querycommitted-unreachable.err",
+        &[]
+    ));
+    assert!(update_decides(
+        "channel_absent",
+        "channel-fetch-not-found.err",
+        &[]
+    ));
+    assert!(!update_decides(
+        "channel_absent",
+        "channel-fetch-forbidden.err",
+        &[]
+    ));
+}
+
+#[test]
+fn update_files_are_checked_for_their_channel() {
+    let decoded = "config-update-trade.json";
+    assert!(update_decides("is_config_update_for trade", decoded, &[]));
+    assert!(!update_decides(
+        "is_config_update_for harbor-quarry",
+        decoded,
+        &[]
+    ));
+    assert!(!update_decides("is_config_update_for trade", CONFIG, &[]));
+}
+
+/// Length-delimited and varint fields of one protobuf message, in order.
+fn pb_fields(data: &[u8]) -> Vec<(u64, Vec<u8>)> {
+    fn varint(data: &[u8], pos: &mut usize) -> u64 {
+        let mut value = 0;
+        let mut shift = 0;
+        loop {
+            let byte = data[*pos];
+            *pos += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte < 0x80 {
+                return value;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let tag = varint(data, &mut pos);
+        match tag & 7 {
+            0 => out.push((tag >> 3, varint(data, &mut pos).to_string().into_bytes())),
+            2 => {
+                let len = varint(data, &mut pos) as usize;
+                out.push((tag >> 3, data[pos..pos + len].to_vec()));
+                pos += len;
+            }
+            other => panic!("wire type {other}"),
+        }
+    }
+    out
+}
+
+fn pb_field(data: &[u8], number: u64) -> Vec<Vec<u8>> {
+    pb_fields(data)
+        .into_iter()
+        .filter(|(n, _)| *n == number)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// (header bytes, config_update bytes, signatures) of a config update envelope.
+fn config_update_parts(envelope: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
+    let payload = &pb_field(envelope, 1)[0];
+    let header = pb_field(payload, 1).remove(0);
+    let data = &pb_field(payload, 2)[0];
+    (header, pb_field(data, 1).remove(0), pb_field(data, 2))
+}
+
+#[test]
+fn signatures_merge_without_touching_the_signed_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let merged = tmp.path().join("merged.pb");
+    let merged_arg = merged.to_str().unwrap();
+    let (ok, _) = update_lib(
+        "envelope_add_signatures config-update-trade.pb \"$OUT\" config-signature-meadow.pb",
+        None,
+        &[("OUT", merged_arg)],
+    );
+    assert!(ok);
+    let original = std::fs::read(fixture("config-update-trade.pb")).unwrap();
+    let meadow = std::fs::read(fixture("config-signature-meadow.pb")).unwrap();
+    let (header, update, signatures) = config_update_parts(&original);
+    let (merged_header, merged_update, merged_signatures) =
+        config_update_parts(&std::fs::read(&merged).unwrap());
+    assert_eq!(merged_header, header);
+    assert_eq!(
+        merged_update, update,
+        "the signed ConfigUpdate bytes are kept"
+    );
+    assert_eq!(merged_signatures, [signatures[0].clone(), meadow.clone()]);
+
+    // The sign step's output: the signature signconfigtx added last.
+    let (ok, last) = update_lib(
+        "last_signature \"$OUT\" | base64 -w0",
+        None,
+        &[("OUT", merged_arg)],
+    );
+    assert!(ok);
+    let (ok, expected) = update_lib("base64 -w0 config-signature-meadow.pb", None, &[]);
+    assert!(ok);
+    assert_eq!(last, expected);
+
+    // Merging nothing keeps the update as it is (outer signature aside).
+    let (ok, _) = update_lib(
+        "envelope_add_signatures config-update-trade.pb \"$OUT\"",
+        None,
+        &[("OUT", merged_arg)],
+    );
+    assert!(ok);
+    let unchanged = config_update_parts(&std::fs::read(&merged).unwrap());
+    assert_eq!(unchanged, (header, update, signatures));
+}
+
+#[test]
+fn config_update_outputs_are_read_only_where_they_exist() {
+    // Argo leaves a reference to a skipped step's outputs unresolved; so every
+    // step whose outputs another step reads must run whenever that one does:
+    // it is in an earlier group of the same template and has no `when`.
+    for (flow, sets) in [
+        (Flow::PeerOrg, &[][..]),
+        (Flow::ChannelUpdate, CHANNEL_UPDATE),
+    ] {
+        let text = render(
+            &support::root().join("samples/simple"),
+            flow,
+            &options(sets),
+        )
+        .unwrap();
+        let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        for template in workflow["spec"]["templates"].as_sequence().unwrap() {
+            let Some(groups) = template["steps"].as_sequence() else {
+                continue;
+            };
+            let mut earlier: Vec<&serde_yaml::Value> = Vec::new();
+            for group in groups {
+                let steps = group.as_sequence().unwrap();
+                for step in steps {
+                    let text = serde_yaml::to_string(step).unwrap();
+                    for reference in text.split("{{steps.").skip(1) {
+                        let name = reference.split('.').next().unwrap();
+                        let producer =
+                            earlier
+                                .iter()
+                                .find(|s| s["name"] == name)
+                                .unwrap_or_else(|| {
+                                    panic!(
+                                        "{:?}: `{name}` is not an earlier step",
+                                        template["name"]
+                                    )
+                                });
+                        assert!(
+                            producer.get("when").is_none(),
+                            "{:?}: step `{name}` may be skipped",
+                            template["name"]
+                        );
+                    }
+                }
+                earlier.extend(steps);
+            }
+        }
+        // The wait step takes an update on resume, or nothing (its default).
+        let wait = workflow["spec"]["templates"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "config-update-wait")
+            .unwrap();
+        assert_eq!(wait["outputs"]["parameters"][0]["valueFrom"]["default"], "");
+        assert!(wait["outputs"]["parameters"][0]["valueFrom"]["supplied"].is_mapping());
+    }
+}
+
+/// A channel-update option set for the size and structure tests.
+const CHANNEL_UPDATE: &[&str] = &[
+    "update.scope=channel",
+    "update.channel.capabilities.version=V2_0",
+    "update.channel.policies.Admins=MAJORITY Admins",
+];
+
 // ---- size ----
 
 /// A project folder with `peer_orgs` x `peers`, `orderer_orgs` x `orderers`,
@@ -767,6 +1201,8 @@ fn critical_path(workflow: &serde_yaml::Value) -> usize {
     fn depth(templates: &[serde_yaml::Value], name: &str) -> usize {
         let t = templates.iter().find(|t| t["name"] == name).unwrap();
         match t["steps"].as_sequence() {
+            // A suspend step waits for a person; it launches no pod.
+            None if t.get("suspend").is_some() => 0,
             None => 1,
             Some(groups) => groups
                 .iter()
@@ -796,11 +1232,19 @@ fn workflows_stay_small_as_the_network_grows() {
         &options(&["flow.invoke.enabled=true"]),
     )
     .unwrap();
+    let peer_org = render(&project, Flow::PeerOrg, &options(&[])).unwrap();
+    let channel_update = render(&project, Flow::ChannelUpdate, &options(CHANNEL_UPDATE)).unwrap();
     eprintln!(
-        "20x5, 3x3 orderers, 30 channels, 10 chaincodes: channel {} bytes, chaincode {} bytes",
+        "20x5, 3x3 orderers, 30 channels, 10 chaincodes: channel {} bytes, chaincode {} bytes, \
+         peer-org {} bytes, channel-update {} bytes",
         channel.len(),
-        chaincode.len()
+        chaincode.len(),
+        peer_org.len(),
+        channel_update.len()
     );
+    for (name, text) in [("peer-org", &peer_org), ("channel-update", &channel_update)] {
+        assert!(text.len() < 200_000, "{name} flow is {} bytes", text.len());
+    }
     assert!(
         channel.len() < 200_000,
         "channel flow is {} bytes",
@@ -811,7 +1255,7 @@ fn workflows_stay_small_as_the_network_grows() {
         "chaincode flow is {} bytes",
         chaincode.len()
     );
-    for text in [&channel, &chaincode] {
+    for text in [&channel, &chaincode, &peer_org, &channel_update] {
         let workflow: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
         assert!(
             critical_path(&workflow) <= 6,
@@ -824,10 +1268,15 @@ fn workflows_stay_small_as_the_network_grows() {
     synthetic_project(&project, 100, 4, 3, 3, 100, 10);
     let channel = render(&project, Flow::Channel, &options(&[])).unwrap();
     let chaincode = render(&project, Flow::Chaincode, &options(&[])).unwrap();
+    let peer_org = render(&project, Flow::PeerOrg, &options(&[])).unwrap();
+    let channel_update = render(&project, Flow::ChannelUpdate, &options(CHANNEL_UPDATE)).unwrap();
     eprintln!(
-        "100x4, 100 channels: channel {} bytes, chaincode {} bytes",
+        "100x4, 100 channels: channel {} bytes, chaincode {} bytes, peer-org {} bytes, channel-update {} bytes",
         channel.len(),
-        chaincode.len()
+        chaincode.len(),
+        peer_org.len(),
+        channel_update.len()
     );
     assert!(channel.len() < 1 << 20 && chaincode.len() < 1 << 20);
+    assert!(peer_org.len() < 1 << 20 && channel_update.len() < 1 << 20);
 }

@@ -15,9 +15,12 @@
 
 mod backup;
 mod channel_update;
+mod config_update;
+mod envelope;
 pub mod options;
 mod peer_org;
 pub mod policy;
+pub mod update_options;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
@@ -93,7 +96,15 @@ struct Parts {
     parameters: Vec<Value>,
     /// Name of the exit-handler template, if the flow has one.
     on_exit: Option<String>,
+    /// The flow may wait for people (a suspend step: other orgs' admins
+    /// signing): it may run for days, and its pods stay until it succeeds,
+    /// since a finished step's log and files may be needed meanwhile.
+    waits: bool,
 }
+
+/// How long a workflow may run; one that waits for people, a week.
+const DEADLINE_SECONDS: u64 = 2 * 60 * 60;
+const WAITING_DEADLINE_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 impl From<(Vec<Value>, Map<String, Value>)> for Parts {
     fn from((templates, orgs): (Vec<Value>, Map<String, Value>)) -> Self {
@@ -105,7 +116,8 @@ impl From<(Vec<Value>, Map<String, Value>)> for Parts {
     }
 }
 
-/// A step script with `lib.sh` in place of the line that sources it.
+/// A step script with `lib.sh` (and any other `scripts/*.sh` it sources the
+/// same way, e.g. `update-lib.sh`) in place of the lines that source them.
 pub fn script(name: &str) -> anyhow::Result<String> {
     let find = |path: &str| {
         WORKFLOW_TEMPLATES
@@ -114,27 +126,34 @@ pub fn script(name: &str) -> anyhow::Result<String> {
             .map(|(_, t)| *t)
             .with_context(|| format!("workflow template {path} is not embedded"))
     };
-    let lib = find("scripts/lib.sh")?;
     let text = find(&format!("scripts/{name}.sh"))?;
     if !text.lines().any(|l| l == SOURCE_LIB) {
         bail!("scripts/{name}.sh does not source lib.sh");
     }
-    let lib_body: String = lib
-        .lines()
-        .filter(|l| !l.starts_with("# shellcheck"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    Ok(text
-        .lines()
-        .filter(|l| !l.starts_with("# shellcheck source="))
-        .map(|l| {
-            if l == SOURCE_LIB {
-                lib_body.clone()
-            } else {
-                format!("{l}\n")
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with("# shellcheck source=") {
+            continue;
+        }
+        let sourced = line
+            .strip_prefix(". \"$(dirname \"$0\")/")
+            .and_then(|rest| rest.strip_suffix('"'));
+        match sourced {
+            Some(lib) => {
+                for lib_line in find(&format!("scripts/{lib}"))?.lines() {
+                    if !lib_line.starts_with("# shellcheck") {
+                        out.push_str(lib_line);
+                        out.push('\n');
+                    }
+                }
             }
-        })
-        .collect())
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The workflow as YAML text.
@@ -170,8 +189,8 @@ pub fn workflow(
     let mut spec = json!({
         "entrypoint": "main",
         "serviceAccountName": SERVICE_ACCOUNT,
-        "activeDeadlineSeconds": 7200,
-        "podGC": { "strategy": "OnPodSuccess" },
+        "activeDeadlineSeconds": if parts.waits { WAITING_DEADLINE_SECONDS } else { DEADLINE_SECONDS },
+        "podGC": { "strategy": if parts.waits { "OnWorkflowSuccess" } else { "OnPodSuccess" } },
         "ttlStrategy": { "secondsAfterSuccess": 3600, "secondsAfterFailure": 86400 },
         "podMetadata": { "labels": labels },
         "arguments": { "parameters": parameters },

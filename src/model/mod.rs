@@ -2,7 +2,7 @@
 //! consistency, and holding every name the generators and renderers print.
 
 mod build;
-mod capabilities;
+pub mod capabilities;
 pub mod names;
 
 use std::path::PathBuf;

@@ -36,14 +36,6 @@ if anchor_peers_set "$msp_id" "$want" < /tmp/config.json; then
   exit 0
 fi
 anchor_peers_update "$msp_id" "$want" < /tmp/config.json > /tmp/modified.json
-configtxlator proto_encode --input /tmp/config.json --type common.Config --output /tmp/config.pb
-configtxlator proto_encode --input /tmp/modified.json --type common.Config --output /tmp/modified.pb
-configtxlator compute_update --channel_id "$CHANNEL" --original /tmp/config.pb \
-  --updated /tmp/modified.pb --output /tmp/update.pb
-configtxlator proto_decode --input /tmp/update.pb --type common.ConfigUpdate > /tmp/update.json
-jq --arg channel "$CHANNEL" \
-  '{payload: {header: {channel_header: {channel_id: $channel, type: 2}}, data: {config_update: .}}}' \
-  /tmp/update.json > /tmp/envelope.json
-configtxlator proto_encode --input /tmp/envelope.json --type common.Envelope --output /tmp/envelope.pb
+config_update_envelope "$CHANNEL" /tmp/config.json /tmp/modified.json /tmp/envelope.pb
 peer channel update -f /tmp/envelope.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
 log "anchor peers of $ORG on $CHANNEL set to $want"

@@ -54,6 +54,20 @@ anchor_peers_update() {
       ((. // {mod_policy: "Admins", version: "0"}) | .value = {anchor_peers: $want})'
 }
 
+# Writes to $4 the CONFIG_UPDATE envelope for channel $1 that turns config $2
+# into config $3 (decoded common.Config JSON files), unsigned.
+config_update_envelope() {
+  configtxlator proto_encode --input "$2" --type common.Config --output /tmp/original.pb
+  configtxlator proto_encode --input "$3" --type common.Config --output /tmp/modified.pb
+  configtxlator compute_update --channel_id "$1" --original /tmp/original.pb \
+    --updated /tmp/modified.pb --output /tmp/config_update.pb
+  configtxlator proto_decode --input /tmp/config_update.pb --type common.ConfigUpdate > /tmp/config_update.json
+  jq --arg channel "$1" \
+    '{payload: {header: {channel_header: {channel_id: $channel, type: 2}}, data: {config_update: .}}}' \
+    /tmp/config_update.json > /tmp/envelope.json
+  configtxlator proto_encode --input /tmp/envelope.json --type common.Envelope --output "$4"
+}
+
 # stdin: `peer lifecycle chaincode queryinstalled --output json`.
 # Succeeds when package id $1 is installed.
 package_installed() {

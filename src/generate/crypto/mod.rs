@@ -13,8 +13,6 @@ mod cert;
 mod der;
 pub mod describe;
 mod layout;
-pub(crate) use der::base64;
-pub use layout::is_private_key;
 mod org;
 mod output;
 pub mod spec;
@@ -23,7 +21,9 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
+pub(crate) use der::base64;
 pub use describe::{describe_file, describe_tree};
+pub use layout::is_private_key;
 pub use spec::{CaSubject, NodeCrypto, OrgCrypto, OrgKind, UserCrypto};
 
 /// What [`generate`] wrote, as paths relative to `out`, sorted.

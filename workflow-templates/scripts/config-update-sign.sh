@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Signs the config update of channel $CHANNEL as the admin of org $ORG, and
+# outputs the one signature added (base64 common.ConfigSignature), for the
+# submit step to merge with the other orgs' signatures.
+# Env: CHANNEL, ORG, ORGS (the org table), UPDATE (base64 envelope). The org's
+# admin Secret is mounted at /crypto/admin; nothing else is.
+# Outputs (/tmp/outputs): signature.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=update-lib.sh
+. "$(dirname "$0")/update-lib.sh"
+
+mkdir -p /tmp/outputs
+use_org_admin "$ORG"
+printf '%s' "$UPDATE" | base64 -d > /tmp/update.pb
+peer channel signconfigtx -f /tmp/update.pb
+last_signature /tmp/update.pb > /tmp/signature.pb
+base64 -w0 /tmp/signature.pb > /tmp/outputs/signature
+log "$ORG ($CORE_PEER_LOCALMSPID) signed the config update of $CHANNEL"
