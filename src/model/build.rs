@@ -418,7 +418,9 @@ fn build_org(
             }
         };
         let external_service = format!("{object}-external");
+        let couchdb_data = couchdb.as_deref().map(DataVolume::of);
         nodes.push(Node {
+            data: DataVolume::of(&object),
             files: node_files(&node_dir, &fqdn, &domain, kind),
             secret: names::node_secret(&object),
             hostname,
@@ -428,6 +430,7 @@ fn build_org(
             port,
             crypto_dir: node_dir,
             couchdb,
+            couchdb_data,
             cluster_port,
             admin_port,
             external_service,
