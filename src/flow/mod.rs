@@ -31,9 +31,6 @@ pub use options::FlowOptions;
 /// The ServiceAccount the chart creates for the flows.
 pub const SERVICE_ACCOUNT: &str = "hlf-flow";
 
-/// The line of each step script that the embedding replaces with `lib.sh`.
-const SOURCE_LIB: &str = ". \"$(dirname \"$0\")/lib.sh\"";
-
 const CONFIGTX_MOUNT: &str = "/configtx";
 /// Where the scripts rebuild the configtx tree (`materialize_configtx`).
 const CONFIGTX_TREE: &str = "/tmp/configtx";
@@ -93,6 +90,11 @@ struct Parts {
     parameters: Vec<Value>,
     /// Name of the exit-handler template, if the flow has one.
     on_exit: Option<String>,
+    /// The workflow's deadline, when not the default two hours.
+    active_deadline_seconds: Option<u64>,
+    /// A mutex (Argo 3.6+) the whole workflow, exit handler included, holds:
+    /// workflows naming the same one run one after another.
+    mutex: Option<&'static str>,
 }
 
 impl From<(Vec<Value>, Map<String, Value>)> for Parts {
@@ -107,19 +109,19 @@ impl From<(Vec<Value>, Map<String, Value>)> for Parts {
 
 /// A step script with `lib.sh` in place of the line that sources it.
 pub fn script(name: &str) -> anyhow::Result<String> {
-    let find = |path: &str| {
-        WORKFLOW_TEMPLATES
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, t)| *t)
-            .with_context(|| format!("workflow template {path} is not embedded"))
-    };
-    let lib = find("scripts/lib.sh")?;
-    let text = find(&format!("scripts/{name}.sh"))?;
-    if !text.lines().any(|l| l == SOURCE_LIB) {
-        bail!("scripts/{name}.sh does not source lib.sh");
+    script_with_lib(name, "lib")
+}
+
+/// A step script with library `scripts/<lib>.sh` in place of the line that
+/// sources it (`. "$(dirname "$0")/<lib>.sh"`).
+pub fn script_with_lib(name: &str, lib: &str) -> anyhow::Result<String> {
+    let source_line = format!(". \"$(dirname \"$0\")/{lib}.sh\"");
+    let lib_text = script_text(lib)?;
+    let text = script_text(name)?;
+    if !text.lines().any(|l| l == source_line) {
+        bail!("scripts/{name}.sh does not source {lib}.sh");
     }
-    let lib_body: String = lib
+    let lib_body: String = lib_text
         .lines()
         .filter(|l| !l.starts_with("# shellcheck"))
         .map(|l| format!("{l}\n"))
@@ -128,13 +130,23 @@ pub fn script(name: &str) -> anyhow::Result<String> {
         .lines()
         .filter(|l| !l.starts_with("# shellcheck source="))
         .map(|l| {
-            if l == SOURCE_LIB {
+            if l == source_line {
                 lib_body.clone()
             } else {
                 format!("{l}\n")
             }
         })
         .collect())
+}
+
+/// Step script `scripts/<name>.sh` as it is.
+pub fn script_text(name: &str) -> anyhow::Result<&'static str> {
+    let path = format!("scripts/{name}.sh");
+    WORKFLOW_TEMPLATES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| *t)
+        .with_context(|| format!("workflow template {path} is not embedded"))
 }
 
 /// The workflow as YAML text.
@@ -159,7 +171,8 @@ pub fn workflow(
         Flow::Backup => builder.backup_parts()?,
         Flow::Restore => builder.restore_parts()?,
     };
-    let mut parameters = vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
+    let mut parameters =
+        vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
     parameters.extend(parts.parameters);
     let labels = json!({
         "app.kubernetes.io/managed-by": "fabchart",
@@ -178,6 +191,12 @@ pub fn workflow(
     });
     if let Some(on_exit) = parts.on_exit {
         spec["onExit"] = json!(on_exit);
+    }
+    if let Some(seconds) = parts.active_deadline_seconds {
+        spec["activeDeadlineSeconds"] = json!(seconds);
+    }
+    if let Some(mutex) = parts.mutex {
+        spec["synchronization"] = json!({ "mutexes": [{ "name": mutex }] });
     }
     if !options.host_aliases.is_empty() {
         spec["hostAliases"] = serde_json::to_value(&options.host_aliases)?;
