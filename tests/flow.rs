@@ -844,7 +844,7 @@ fn backup_and_restore_scripts_round_trip() {
     let tmp = tempfile::tempdir().unwrap();
     let path = copy_tools(tmp.path());
     let remote = tmp.path().join("remote");
-    std::fs::create_dir_all(&remote).unwrap();
+    std::fs::create_dir_all(remote.join("hlf-backup")).unwrap();
     let volume = tmp.path().join("volume");
     volume_tree(&volume, "volume-peer-ledger.txt");
     std::fs::write(volume.join(".hidden-state"), b"kept").unwrap();
@@ -877,6 +877,11 @@ fn backup_and_restore_scripts_round_trip() {
     };
     let data = |dir: &str| [("DATA_DIR", dir.to_string())];
 
+    let (ok, log) = step(
+        "backup-preflight",
+        &[("REMOTE_ROOT", "backup:no-such-bucket".to_string())],
+    );
+    assert!(!ok && log.contains("cannot write"), "{log}");
     let (ok, log) = step("backup-preflight", &[]);
     assert!(ok, "{log}");
     let (ok, log) = step("backup-copy", &data(volume_str));
@@ -906,6 +911,16 @@ fn backup_and_restore_scripts_round_trip() {
     assert!(!ok && log.contains("harbor/peer0/couchdb.tar.gz"), "{log}");
     let (ok, log) = step("restore-verify", &[]);
     assert!(ok, "{log}");
+    let (ok, log) = step(
+        "restore-verify",
+        &[("ARCHIVE", "harbor/peer1/peer.tar.gz".to_string())],
+    );
+    assert!(!ok && log.contains("does not list"), "{log}");
+    let (ok, log) = step(
+        "restore-verify",
+        &[("BACKUP_KEY", "2024-12-31-000000".to_string())],
+    );
+    assert!(!ok && log.contains("does not list"), "{log}");
 
     // Onto an empty volume: the same files, lost+found left alone.
     let target = tmp.path().join("target");
@@ -953,6 +968,9 @@ fn backup_and_restore_scripts_round_trip() {
         "{log}"
     );
     assert_eq!(tree(&target), before);
+    std::fs::remove_file(&stored).unwrap();
+    let (ok, log) = step("restore-verify", &[]);
+    assert!(!ok && log.contains("is missing"), "{log}");
 }
 
 // ---- size ----

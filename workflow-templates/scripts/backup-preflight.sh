@@ -18,9 +18,11 @@ case $status in
     if backup_complete < /tmp/listing; then
       fail "$dir is a complete backup already: a backup never overwrites another; choose another backup.key"
     fi
-    log "$dir holds an incomplete backup (no manifest.sha256): its archives are replaced"
+    if [ -s /tmp/listing ]; then
+      log "$dir holds an incomplete backup (no manifest.sha256): its archives are replaced"
+    fi
     ;;
-  3) ;; # directory not found: a new key
+  3) ;; # directory not found (bucket stores say so of a missing bucket too: the write below tells)
   *)
     cat /tmp/lsf.err >&2
     fail "cannot list $dir (rclone exit $status): check backup.target.* and the credentials in backup.target.secret"
