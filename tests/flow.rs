@@ -755,6 +755,51 @@ fn volumes_are_told_empty_fresh_or_holding_channel_data() {
     }
 }
 
+#[test]
+fn backup_selection_names_what_exists() {
+    let sample = support::root().join("samples/scaled-raft-tls");
+    let error = |sets: &[&str]| {
+        let mut all = vec!["backup.target.secret=backup-s3"];
+        all.extend(sets);
+        format!(
+            "{:#}",
+            render(&sample, Flow::Backup, &options(&all)).unwrap_err()
+        )
+    };
+    let e = error(&["flow.backup.include={Harbour}"]);
+    assert!(
+        e.contains("no org `Harbour`") && e.contains("Beacon, Lighthouse, Harbor"),
+        "{e}"
+    );
+    let e = error(&["flow.backup.include={Harbor/peer7}"]);
+    assert!(e.contains("its nodes: peer0, peer1"), "{e}");
+    let e = error(&[
+        "flow.backup.include={Beacon}",
+        "flow.orderer.backup.enabled=false",
+    ]);
+    assert!(e.contains("nothing to copy"), "{e}");
+    let e = error(&["backup.key=../other"]);
+    assert!(e.contains("is not a backup key"), "{e}");
+
+    // One node of an org: its peer and CouchDB, nothing else.
+    let text = render(
+        &sample,
+        Flow::Restore,
+        &options(&[
+            "backup.target.secret=backup-s3",
+            "backup.key=nightly",
+            "flow.backup.include={Quarry/peer1}",
+        ]),
+    )
+    .unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let verify = &workflow["spec"]["templates"][0]["steps"][1][0]["withItems"];
+    assert_eq!(
+        serde_yaml::to_string(verify).unwrap(),
+        "- quarry/peer1/peer.tar.gz\n- quarry/peer1/couchdb.tar.gz\n"
+    );
+}
+
 /// A folder of commands for the copy scripts: the rclone stand-in, and
 /// busybox's applets when busybox is installed (as in the rclone image).
 fn copy_tools(dir: &Path) -> String {
