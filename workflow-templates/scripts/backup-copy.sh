@@ -1,7 +1,8 @@
 #!/bin/sh
 # Archives the data volume of a stopped node (mounted read-only at DATA_DIR)
 # into <key>/$ARCHIVE, streaming (no scratch space), and writes its sha256sum
-# line next to it as $ARCHIVE.sha256. lost+found is left out.
+# line next to it as $ARCHIVE.sha256. lost+found (and what an interrupted
+# restore left) is left out.
 # Env: DATA_DIR, REMOTE_ROOT, BACKUP_KEY, ARCHIVE.
 set -eu
 # shellcheck source=backup-lib.sh
@@ -12,7 +13,10 @@ cd "$DATA_DIR"
 set --
 for entry in ./* ./.[!.]* ./..?*; do
   [ -e "$entry" ] || [ -L "$entry" ] || continue
-  [ "$entry" = ./lost+found ] || set -- "$@" "$entry"
+  case $entry in
+    ./lost+found | "./$STAGING_NAME") ;; # the file system's, a restore's leftover
+    *) set -- "$@" "$entry" ;;
+  esac
 done
 [ $# -gt 0 ] || set -- --no-recursion .
 
