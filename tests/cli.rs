@@ -413,3 +413,60 @@ fn channel_update_names_a_missing_update_file() {
         "update.scope=application,flow.channel.include={trade},update.file=signed.pb",
     ]));
 }
+
+/// `fabchart flow backup|restore` refuse, before printing anything, what
+/// could not run: a restore without its key, an unknown storage type, no
+/// credentials.
+#[test]
+fn backup_and_restore_options_are_checked_before_anything_is_printed() {
+    let tmp = project_with(|_| {});
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "restore without a key",
+            &[
+                "flow",
+                "restore",
+                "-p",
+                "project",
+                "--set",
+                "backup.target.secret=backup-s3",
+            ],
+        ),
+        (
+            "unknown target type",
+            &[
+                "flow",
+                "backup",
+                "-p",
+                "project",
+                "--set",
+                "backup.target.type=ftp,backup.target.secret=backup-ftp",
+            ],
+        ),
+        ("no credentials", &["flow", "backup", "-p", "project"]),
+        (
+            "restore.force on a backup",
+            &[
+                "flow",
+                "backup",
+                "-p",
+                "project",
+                "--set",
+                "backup.target.secret=backup-s3,restore.force=true",
+            ],
+        ),
+    ];
+    let mut out = String::new();
+    for (what, args) in cases {
+        let output = run(tmp.path(), args);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{what}: {}",
+            transcript(&output)
+        );
+        assert!(output.stdout.is_empty(), "{what}: nothing on stdout");
+        out.push_str(&format!("=== {what}\n{}", transcript(&output)));
+    }
+    insta::assert_snapshot!(out);
+}

@@ -1,6 +1,8 @@
 //! `fabchart flow`: golden workflows per sample, Argo schema + shellcheck,
 //! Argo placeholders reaching the output, the scripts' "already done?"
-//! decisions against recorded Fabric 2.5 output, and workflow size.
+//! decisions against recorded Fabric 2.5 output, the backup and restore
+//! scripts against recorded kubectl output, volume layouts and a stand-in for
+//! rclone, and workflow size.
 
 mod support;
 
@@ -82,6 +84,66 @@ const VARIANTS: &[(&str, Flow, &[&str])] = &[
             "update.scope=application",
             "flow.channel.include={trade}",
             "update.file=tests/fixtures/flow/config-update-trade.pb",
+        ],
+    ),
+    ("", Flow::Backup, &["backup.target.secret=backup-s3"]),
+    (
+        "azure",
+        Flow::Backup,
+        &[
+            "backup.target.type=azureblob",
+            "backup.target.secret=backup-azure",
+            "backup.target.prefix=fabric/prod",
+            "flow.backup.parallel=true",
+            "flow.orderer.backup.rolling=true",
+        ],
+    ),
+    (
+        "dry-run",
+        Flow::Backup,
+        &[
+            "backup.target.secret=backup-minio",
+            "backup.target.endpoint=http://minio.minio:9000",
+            "backup.key=before-upgrade",
+            "backup.dryRun=true",
+        ],
+    ),
+    (
+        "components",
+        Flow::Backup,
+        &[
+            "backup.target.type=gcs",
+            "backup.target.envAuth=true",
+            "flow.couchdb.backup.enabled=false",
+            "flow.orderer.backup.enabled=false",
+        ],
+    ),
+    (
+        "",
+        Flow::Restore,
+        &[
+            "backup.key=2025-01-31-023000",
+            "backup.target.secret=backup-s3",
+        ],
+    ),
+    (
+        "force",
+        Flow::Restore,
+        &[
+            "backup.key=2025-01-31-023000",
+            "backup.target.secret=backup-s3",
+            "backup.target.region=eu-central-1",
+            "restore.force=true",
+            "flow.backup.include={Harbor,Beacon/orderer0}",
+        ],
+    ),
+    (
+        "dry-run",
+        Flow::Restore,
+        &[
+            "backup.key=2025-01-31-023000",
+            "backup.target.secret=backup-s3",
+            "backup.dryRun=true",
         ],
     ),
 ];
@@ -1125,6 +1187,580 @@ const CHANNEL_UPDATE: &[&str] = &[
     "update.channel.policies.Admins=MAJORITY Admins",
 ];
 
+// ---- backup and restore: decisions and scripts ----
+
+/// The claims the flows copy are the ones the chart's StatefulSets make:
+/// render every sample's chart with persistence on through a real Helm
+/// engine and compare `<claim template>-<StatefulSet>-0` with the workflow.
+#[test]
+fn flows_copy_the_claims_the_chart_makes() {
+    const RENDER: &str = r#"
+import json, sys, yaml, helm_python
+values = {k: {"persistence": {"enabled": True}} for k in ("peer", "orderer", "couchdb")}
+with helm_python.Chart.load(sys.argv[1]) as chart:
+    out = chart.render(values, name="hlf-kube", namespace="fabric", is_install=True)
+claims = []
+for path, text in out.items():
+    if not path.endswith(".yaml"):
+        continue
+    for doc in yaml.safe_load_all(text):
+        if doc and doc.get("kind") == "StatefulSet":
+            name = doc["metadata"]["name"]
+            mounts = [m["name"] for c in doc["spec"]["template"]["spec"]["containers"] for m in c.get("volumeMounts", [])]
+            for t in doc["spec"].get("volumeClaimTemplates", []):
+                if t["metadata"]["name"] in mounts and t["metadata"]["name"] != "docker":
+                    claims.append(f'{t["metadata"]["name"]}-{name}-0')
+print(json.dumps(sorted(claims)))
+"#;
+    for sample in support::samples() {
+        let (_tmp, chart) = support::compile_sample(&sample);
+        let out = Command::new("python3")
+            .args(["-c", RENDER])
+            .arg(&chart)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let chart_claims: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+        let text = render(
+            &sample,
+            Flow::Backup,
+            &options(&["backup.target.secret=backup-s3", "backup.dryRun=true"]),
+        )
+        .unwrap();
+        let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let main = &workflow["spec"]["templates"][0];
+        let mut flow_claims: Vec<String> = main["steps"][1][0]["withItems"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|i| i["claim"].as_str().unwrap().to_string())
+            .collect();
+        flow_claims.sort();
+        assert!(!flow_claims.is_empty());
+        assert_eq!(flow_claims, chart_claims, "{}", sample.display());
+    }
+}
+
+/// The shells the backup scripts are checked with: `sh`, and busybox's (the
+/// rclone image's shell) when it is installed.
+fn posix_shells() -> Vec<Vec<&'static str>> {
+    let mut shells = vec![vec!["sh"]];
+    if Command::new("busybox").arg("true").output().is_ok() {
+        shells.push(vec!["busybox", "sh"]);
+    }
+    shells
+}
+
+/// Runs `call` (a backup-lib.sh function call) in every POSIX shell with the
+/// library sourced and `stdin` as input; checks they agree and returns
+/// whether it succeeded and its stdout.
+fn backup_lib(call: &str, stdin: &[u8], env: &[(&str, &str)]) -> (bool, String) {
+    use std::io::Write;
+    let lib = support::root().join("workflow-templates/scripts/backup-lib.sh");
+    let mut results = Vec::new();
+    for shell in posix_shells() {
+        let mut cmd = Command::new(shell[0]);
+        cmd.args(&shell[1..])
+            .arg("-c")
+            .arg(format!("set -eu; . \"$LIB\"; {call}"))
+            .env("LIB", &lib)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        results.push((
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ));
+    }
+    assert!(
+        results.windows(2).all(|w| w[0] == w[1]),
+        "{call}: the shells disagree: {results:?}"
+    );
+    results.remove(0)
+}
+
+fn backup_decides(call: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let (ok, out) = backup_lib(call, b"", env);
+    (ok, out.trim().to_string())
+}
+
+/// The jq filters the workflow's `get-statefulset` step runs (Argo applies
+/// them to `kubectl get -o json`), by output name.
+fn statefulset_filters() -> Vec<(String, String)> {
+    let sample = support::root().join("samples/simple");
+    let text = render(
+        &sample,
+        Flow::Backup,
+        &options(&["backup.target.secret=backup-s3"]),
+    )
+    .unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let get = workflow["spec"]["templates"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "get-statefulset")
+        .unwrap()
+        .clone();
+    get["outputs"]["parameters"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["valueFrom"]["jqFilter"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// What the workflow's filters read from a recorded StatefulSet.
+fn read_statefulset(fixture_name: &str) -> std::collections::HashMap<String, String> {
+    statefulset_filters()
+        .into_iter()
+        .map(|(name, filter)| {
+            let out = Command::new("jq")
+                .args(["-rc", &filter])
+                .arg(fixture(fixture_name))
+                .output()
+                .expect("jq is installed");
+            assert!(out.status.success(), "jq {filter}");
+            (
+                name,
+                String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// (volume state, replicas to resume) for a recorded StatefulSet whose claim
+/// read ended in `claim_phase`.
+fn plan_for(fixture_name: &str, claim_phase: &str) -> (String, String) {
+    let read = read_statefulset(fixture_name);
+    let env = [
+        ("CLAIMS", read["claims"].as_str()),
+        ("PHASE", claim_phase),
+        ("RESUME", read["resume"].as_str()),
+        ("REPLICAS", read["replicas"].as_str()),
+    ];
+    let (ok, state) = backup_decides("volume_state \"$CLAIMS\" data \"$PHASE\"", &env);
+    assert!(ok);
+    let (ok, replicas) = backup_decides("replicas_to_resume \"$RESUME\" \"$REPLICAS\"", &env);
+    assert!(ok);
+    (state, replicas)
+}
+
+#[test]
+fn statefulsets_are_read_and_judged_before_they_are_stopped() {
+    let plan = |f: &str, phase: &str| {
+        let (state, replicas) = plan_for(f, phase);
+        (state, replicas)
+    };
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        plan("statefulset-persistent.json", "Succeeded"),
+        s("persistent", "1")
+    );
+    // Persistence off: the data is an emptyDir; refused whatever the claim.
+    assert_eq!(
+        plan("statefulset-emptydir.json", "Failed"),
+        s("emptydir", "1")
+    );
+    // Left at 0 by an interrupted run: its annotation says what to come back to.
+    assert_eq!(
+        plan("statefulset-stopped-by-flow.json", "Succeeded"),
+        s("persistent", "1")
+    );
+    // Persistence on, but no pod ever ran: no claim to copy.
+    assert_eq!(
+        plan("statefulset-launchpods-off.json", "Failed"),
+        s("unclaimed", "0")
+    );
+    assert!(!backup_decides("replicas_to_resume '' ''", &[]).0);
+    assert!(!backup_decides("replicas_to_resume 'one' 1", &[]).0);
+}
+
+#[test]
+fn backups_are_complete_only_with_their_manifest() {
+    let listing = |f: &str| std::fs::read(fixture(f)).unwrap();
+    assert!(backup_lib("backup_complete", &listing("rclone-lsf-complete.txt"), &[]).0);
+    assert!(
+        !backup_lib(
+            "backup_complete",
+            &listing("rclone-lsf-incomplete.txt"),
+            &[]
+        )
+        .0
+    );
+}
+
+#[test]
+fn manifests_are_looked_up_exactly() {
+    let manifest = std::fs::read(fixture("manifest.sha256")).unwrap();
+    let (ok, sum) = backup_lib("manifest_sum harbor/peer0/couchdb.tar.gz", &manifest, &[]);
+    assert!(ok);
+    assert_eq!(
+        sum.trim(),
+        "9a8b7c6d5e4f30211f2e3d4c5b6a798897a6b5c4d3e2f1000f1e2d3c4b5a6978"
+    );
+    assert!(!backup_lib("manifest_sum harbor/peer1/peer.tar.gz", &manifest, &[]).0);
+    // A prefix of a listed archive is not that archive.
+    assert!(!backup_lib("manifest_sum harbor/peer0/peer.tar", &manifest, &[]).0);
+    let twice = [manifest.clone(), manifest.clone()].concat();
+    assert!(!backup_lib("manifest_sum harbor/peer0/peer.tar.gz", &twice, &[]).0);
+
+    let file = fixture("manifest.sha256");
+    let file = file.to_str().unwrap();
+    let (ok, missing) = backup_lib(
+        &format!("missing_archives '{file}'"),
+        b"harbor/peer0/peer.tar.gz\nbeacon/orderer0/orderer.tar.gz\n",
+        &[],
+    );
+    assert!(ok && missing.is_empty(), "{missing}");
+    let (ok, missing) = backup_lib(
+        &format!("missing_archives '{file}'"),
+        b"harbor/peer0/peer.tar.gz\nmeadow/peer0/peer.tar.gz\nmeadow/peer0/couchdb.tar.gz",
+        &[],
+    );
+    assert!(!ok);
+    assert_eq!(
+        missing,
+        "meadow/peer0/peer.tar.gz\nmeadow/peer0/couchdb.tar.gz\n"
+    );
+}
+
+/// Builds the folder tree a volume listing fixture describes.
+fn volume_tree(dir: &Path, listing: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    for line in std::fs::read_to_string(fixture(listing)).unwrap().lines() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let path = dir.join(line.trim_end_matches('/'));
+        if line.ends_with('/') {
+            std::fs::create_dir_all(&path).unwrap();
+        } else {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, b"x").unwrap();
+        }
+    }
+}
+
+#[test]
+fn volumes_are_told_empty_fresh_or_holding_channel_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = |kind: &str, dir: &Path| {
+        let (ok, out) = backup_decides(
+            &format!("volume_content {kind} \"$DIR\""),
+            &[("DIR", dir.to_str().unwrap())],
+        );
+        assert!(ok, "volume_content {kind}");
+        out
+    };
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(empty.join("lost+found")).unwrap();
+    std::fs::create_dir_all(empty.join(".fabchart-restore/ledgersData")).unwrap();
+    for kind in ["peer", "couchdb", "orderer"] {
+        assert_eq!(content(kind, &empty), "empty");
+        for (state, expected) in [("fresh", "fresh"), ("ledger", "data")] {
+            let dir = tmp.path().join(format!("{kind}-{state}"));
+            volume_tree(&dir, &format!("volume-{kind}-{state}.txt"));
+            assert_eq!(content(kind, &dir), expected, "{kind} {state}");
+        }
+    }
+    // A peer's ledger on an orderer's volume is no orderer ledger (and back).
+    assert_eq!(content("orderer", &tmp.path().join("peer-ledger")), "fresh");
+    assert!(!backup_decides("volume_content kafka /", &[]).0);
+
+    for (content, force, allowed) in [
+        ("empty", "false", true),
+        ("fresh", "false", true),
+        ("data", "false", false),
+        ("data", "true", true),
+    ] {
+        assert_eq!(
+            backup_decides(&format!("restore_allowed {content} {force}"), &[]).0,
+            allowed,
+            "{content} {force}"
+        );
+    }
+}
+
+#[test]
+fn backup_selection_names_what_exists() {
+    let sample = support::root().join("samples/scaled-raft-tls");
+    let error = |sets: &[&str]| {
+        let mut all = vec!["backup.target.secret=backup-s3"];
+        all.extend(sets);
+        format!(
+            "{:#}",
+            render(&sample, Flow::Backup, &options(&all)).unwrap_err()
+        )
+    };
+    let e = error(&["flow.backup.include={Harbour}"]);
+    assert!(
+        e.contains("no org `Harbour`") && e.contains("Beacon, Lighthouse, Harbor"),
+        "{e}"
+    );
+    let e = error(&["flow.backup.include={Harbor/peer7}"]);
+    assert!(e.contains("its nodes: peer0, peer1"), "{e}");
+    let e = error(&[
+        "flow.backup.include={Beacon}",
+        "flow.orderer.backup.enabled=false",
+    ]);
+    assert!(e.contains("nothing to copy"), "{e}");
+    let e = error(&["backup.key=../other"]);
+    assert!(e.contains("is not a backup key"), "{e}");
+
+    // One node of an org: its peer and CouchDB, nothing else.
+    let text = render(
+        &sample,
+        Flow::Restore,
+        &options(&[
+            "backup.target.secret=backup-s3",
+            "backup.key=nightly",
+            "flow.backup.include={Quarry/peer1}",
+        ]),
+    )
+    .unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let verify = &workflow["spec"]["templates"][0]["steps"][1][0]["withItems"];
+    assert_eq!(
+        serde_yaml::to_string(verify).unwrap(),
+        "- quarry/peer1/peer.tar.gz\n- quarry/peer1/couchdb.tar.gz\n"
+    );
+}
+
+/// A folder of commands for the copy scripts: the rclone stand-in, and
+/// busybox's applets when busybox is installed (as in the rclone image).
+fn copy_tools(dir: &Path) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(fixture("fake-rclone"), bin.join("rclone")).unwrap();
+    if Command::new("busybox").arg("true").output().is_ok() {
+        for applet in [
+            "sh",
+            "tar",
+            "gzip",
+            "sha256sum",
+            "mkfifo",
+            "tee",
+            "cut",
+            "mktemp",
+            "cat",
+            "awk",
+            "grep",
+            "find",
+            "head",
+            "ls",
+            "rm",
+            "mkdir",
+            "mv",
+            "rmdir",
+            "sync",
+            "dirname",
+            "touch",
+            "printf",
+        ] {
+            std::os::unix::fs::symlink("/usr/bin/busybox", bin.join(applet)).unwrap_or_else(|_| {
+                std::os::unix::fs::symlink("/bin/busybox", bin.join(applet)).unwrap()
+            });
+        }
+        bin.display().to_string()
+    } else {
+        format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+    }
+}
+
+/// Runs step script `name` as the workflow would, with `env`.
+fn run_step(name: &str, path: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let script = support::root().join(format!("workflow-templates/scripts/{name}.sh"));
+    let mut cmd = Command::new("sh");
+    cmd.arg(script).env_clear().env("PATH", path);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            let content = if e.file_type().is_file() {
+                std::fs::read(e.path()).unwrap()
+            } else {
+                Vec::new()
+            };
+            (rel, content)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The copy scripts end to end against a local stand-in for the object
+/// store: back up a peer volume, complete the backup, refuse to overwrite
+/// it, verify and restore it onto an empty volume, refuse a volume with
+/// channel data unless forced, and keep the old content when an archive is
+/// damaged.
+#[test]
+fn backup_and_restore_scripts_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = copy_tools(tmp.path());
+    let remote = tmp.path().join("remote");
+    std::fs::create_dir_all(remote.join("hlf-backup")).unwrap();
+    let volume = tmp.path().join("volume");
+    volume_tree(&volume, "volume-peer-ledger.txt");
+    std::fs::write(volume.join(".hidden-state"), b"kept").unwrap();
+    // Left by a restore that was interrupted: not part of the node's data.
+    std::fs::create_dir_all(volume.join(".fabchart-restore/ledgersData")).unwrap();
+    let remote_str = remote.to_str().unwrap();
+    let volume_str = volume.to_str().unwrap();
+    let archive = "harbor/peer0/peer.tar.gz";
+    let base = |extra: &[(&'static str, String)]| {
+        let mut env = vec![
+            ("FAKE_REMOTE", remote_str.to_string()),
+            ("REMOTE_ROOT", "backup:hlf-backup/prod".to_string()),
+            ("BACKUP_KEY", "2025-01-31-023000".to_string()),
+            ("ARCHIVE", archive.to_string()),
+            ("ARCHIVES", archive.to_string()),
+            (
+                "PLAN",
+                format!("{archive} <- data-hlf-peer--harbor--peer0-0"),
+            ),
+            ("DRY_RUN", "false".to_string()),
+            ("KIND", "peer".to_string()),
+            ("FORCE", "false".to_string()),
+            ("STATEFULSET", "hlf-peer--harbor--peer0".to_string()),
+        ];
+        env.extend(extra.iter().cloned());
+        env
+    };
+    let step = |name: &str, extra: &[(&'static str, String)]| {
+        let env = base(extra);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_step(name, &path, &env)
+    };
+    let data = |dir: &str| [("DATA_DIR", dir.to_string())];
+
+    let (ok, log) = step(
+        "backup-preflight",
+        &[("REMOTE_ROOT", "backup:no-such-bucket".to_string())],
+    );
+    assert!(!ok && log.contains("cannot write"), "{log}");
+    let (ok, log) = step("backup-preflight", &[]);
+    assert!(ok, "{log}");
+    let (ok, log) = step("backup-copy", &data(volume_str));
+    assert!(ok, "{log}");
+    // Without a manifest the backup is incomplete: restore refuses it.
+    let (ok, log) = step("restore-preflight", &[]);
+    assert!(!ok && log.contains("no complete backup"), "{log}");
+    let (ok, log) = step("backup-manifest", &[]);
+    assert!(ok, "{log}");
+    let key_dir = remote.join("hlf-backup/prod/2025-01-31-023000");
+    let manifest = std::fs::read_to_string(key_dir.join("manifest.sha256")).unwrap();
+    assert!(manifest.ends_with(&format!("  {archive}\n")), "{manifest}");
+    assert!(key_dir.join("plan.txt").is_file());
+    // A complete backup is never overwritten.
+    let (ok, log) = step("backup-preflight", &[]);
+    assert!(!ok && log.contains("complete backup already"), "{log}");
+
+    let (ok, log) = step("restore-preflight", &[]);
+    assert!(ok, "{log}");
+    let (ok, log) = step(
+        "restore-preflight",
+        &[(
+            "ARCHIVES",
+            format!("{archive}\nharbor/peer0/couchdb.tar.gz"),
+        )],
+    );
+    assert!(!ok && log.contains("harbor/peer0/couchdb.tar.gz"), "{log}");
+    let (ok, log) = step("restore-verify", &[]);
+    assert!(ok, "{log}");
+    let (ok, log) = step(
+        "restore-verify",
+        &[("ARCHIVE", "harbor/peer1/peer.tar.gz".to_string())],
+    );
+    assert!(!ok && log.contains("does not list"), "{log}");
+    let (ok, log) = step(
+        "restore-verify",
+        &[("BACKUP_KEY", "2024-12-31-000000".to_string())],
+    );
+    assert!(!ok && log.contains("does not list"), "{log}");
+
+    // Onto an empty volume: the same files, lost+found left alone.
+    let target = tmp.path().join("target");
+    std::fs::create_dir_all(target.join("lost+found")).unwrap();
+    let target_str = target.to_str().unwrap();
+    let (ok, log) = step("restore-check", &data(target_str));
+    assert!(ok, "{log}");
+    let (ok, log) = step("restore-copy", &data(target_str));
+    assert!(ok, "{log}");
+    let mut expected = tree(&volume);
+    expected.retain(|(p, _)| p != "lost+found" && !p.starts_with(".fabchart-restore"));
+    let mut got = tree(&target);
+    got.retain(|(p, _)| p != "lost+found");
+    assert_eq!(got, expected);
+    assert!(target.join("lost+found").is_dir());
+
+    // The volume now holds channel data: refused, unless forced.
+    let (ok, log) = step("restore-check", &data(target_str));
+    assert!(!ok && log.contains("restore.force=true"), "{log}");
+    let (ok, log) = step("restore-copy", &data(target_str));
+    assert!(!ok && log.contains("restore.force=true"), "{log}");
+    std::fs::write(target.join("written-after-backup"), b"new").unwrap();
+    let force = [
+        ("DATA_DIR", target_str.to_string()),
+        ("FORCE", "true".to_string()),
+    ];
+    let (ok, log) = step("restore-copy", &force);
+    assert!(ok, "{log}");
+    assert!(!target.join("written-after-backup").exists());
+
+    // A damaged archive: verify refuses, and so does the copy, keeping the
+    // volume as it was.
+    let stored = key_dir.join(archive);
+    let mut bytes = std::fs::read(&stored).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&stored, bytes).unwrap();
+    let (ok, log) = step("restore-verify", &[]);
+    assert!(!ok && log.contains("damaged"), "{log}");
+    std::fs::write(target.join("written-after-backup"), b"new").unwrap();
+    let before = tree(&target);
+    let (ok, log) = step("restore-copy", &force);
+    assert!(
+        !ok && log.contains("old content of the volume was kept"),
+        "{log}"
+    );
+    assert_eq!(tree(&target), before);
+    std::fs::remove_file(&stored).unwrap();
+    let (ok, log) = step("restore-verify", &[]);
+    assert!(!ok && log.contains("is missing"), "{log}");
+}
+
 // ---- size ----
 
 /// A project folder with `peer_orgs` x `peers`, `orderer_orgs` x `orderers`,
@@ -1279,4 +1915,41 @@ fn workflows_stay_small_as_the_network_grows() {
     );
     assert!(channel.len() < 1 << 20 && chaincode.len() < 1 << 20);
     assert!(peer_org.len() < 1 << 20 && channel_update.len() < 1 << 20);
+
+    // Backup and restore: one unit per peer (with its CouchDB), every volume
+    // listed once more for the exit handler. The template depth is what one
+    // node goes through; an org's peers take turns, so a backup's real
+    // critical path is that times the peers of the largest org (plus the
+    // orderers, stopped together).
+    let secret = "backup.target.secret=backup-s3";
+    let backup = render(&project, Flow::Backup, &options(&[secret])).unwrap();
+    let restore = render(
+        &project,
+        Flow::Restore,
+        &options(&[secret, "backup.key=2025-01-31-023000"]),
+    )
+    .unwrap();
+    eprintln!(
+        "100x4 + 3x3 orderers: backup {} bytes, restore {} bytes",
+        backup.len(),
+        restore.len()
+    );
+    assert!(
+        backup.len() < 400_000,
+        "backup flow is {} bytes",
+        backup.len()
+    );
+    assert!(
+        restore.len() < 300_000,
+        "restore flow is {} bytes",
+        restore.len()
+    );
+    for (text, depth) in [(&backup, 20), (&restore, 12)] {
+        let workflow: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        assert_eq!(critical_path(&workflow), depth);
+        assert!(
+            workflow["spec"]["templates"].as_sequence().unwrap().len() <= 24,
+            "a fixed set of templates, whatever the network's size"
+        );
+    }
 }

@@ -34,9 +34,6 @@ pub use options::FlowOptions;
 /// The ServiceAccount the chart creates for the flows.
 pub const SERVICE_ACCOUNT: &str = "hlf-flow";
 
-/// The line of each step script that the embedding replaces with `lib.sh`.
-const SOURCE_LIB: &str = ". \"$(dirname \"$0\")/lib.sh\"";
-
 const CONFIGTX_MOUNT: &str = "/configtx";
 /// Where the scripts rebuild the configtx tree (`materialize_configtx`).
 const CONFIGTX_TREE: &str = "/tmp/configtx";
@@ -100,6 +97,11 @@ struct Parts {
     /// signing): it may run for days, and its pods stay until it succeeds,
     /// since a finished step's log and files may be needed meanwhile.
     waits: bool,
+    /// The workflow's deadline, when not the default two hours.
+    active_deadline_seconds: Option<u64>,
+    /// A mutex (Argo 3.6+) the whole workflow, exit handler included, holds:
+    /// workflows naming the same one run one after another.
+    mutex: Option<&'static str>,
 }
 
 /// How long a workflow may run; one that waits for people, a week.
@@ -116,31 +118,24 @@ impl From<(Vec<Value>, Map<String, Value>)> for Parts {
     }
 }
 
-/// A step script with `lib.sh` (and any other `scripts/*.sh` it sources the
-/// same way, e.g. `update-lib.sh`) in place of the lines that source them.
+/// A step script with every library it sources the same way (`lib.sh`,
+/// `update-lib.sh`, `backup-lib.sh`: `. "$(dirname "$0")/<lib>.sh"`) in place
+/// of the line that sources it. A script must source at least one.
 pub fn script(name: &str) -> anyhow::Result<String> {
-    let find = |path: &str| {
-        WORKFLOW_TEMPLATES
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, t)| *t)
-            .with_context(|| format!("workflow template {path} is not embedded"))
-    };
-    let text = find(&format!("scripts/{name}.sh"))?;
-    if !text.lines().any(|l| l == SOURCE_LIB) {
-        bail!("scripts/{name}.sh does not source lib.sh");
-    }
+    let text = script_text(name)?;
     let mut out = String::new();
+    let mut sourced_any = false;
     for line in text.lines() {
         if line.starts_with("# shellcheck source=") {
             continue;
         }
         let sourced = line
             .strip_prefix(". \"$(dirname \"$0\")/")
-            .and_then(|rest| rest.strip_suffix('"'));
+            .and_then(|rest| rest.strip_suffix(".sh\""));
         match sourced {
             Some(lib) => {
-                for lib_line in find(&format!("scripts/{lib}"))?.lines() {
+                sourced_any = true;
+                for lib_line in script_text(lib)?.lines() {
                     if !lib_line.starts_with("# shellcheck") {
                         out.push_str(lib_line);
                         out.push('\n');
@@ -153,7 +148,29 @@ pub fn script(name: &str) -> anyhow::Result<String> {
             }
         }
     }
+    if !sourced_any {
+        bail!("scripts/{name}.sh sources no library (lib.sh or another)");
+    }
     Ok(out)
+}
+
+/// [`script`], checking that the step sources library `scripts/<lib>.sh`.
+pub fn script_with_lib(name: &str, lib: &str) -> anyhow::Result<String> {
+    let source_line = format!(". \"$(dirname \"$0\")/{lib}.sh\"");
+    if !script_text(name)?.lines().any(|l| l == source_line) {
+        bail!("scripts/{name}.sh does not source {lib}.sh");
+    }
+    script(name)
+}
+
+/// Step script `scripts/<name>.sh` as it is.
+pub fn script_text(name: &str) -> anyhow::Result<&'static str> {
+    let path = format!("scripts/{name}.sh");
+    WORKFLOW_TEMPLATES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| *t)
+        .with_context(|| format!("workflow template {path} is not embedded"))
 }
 
 /// The workflow as YAML text.
@@ -198,6 +215,12 @@ pub fn workflow(
     });
     if let Some(on_exit) = parts.on_exit {
         spec["onExit"] = json!(on_exit);
+    }
+    if let Some(seconds) = parts.active_deadline_seconds {
+        spec["activeDeadlineSeconds"] = json!(seconds);
+    }
+    if let Some(mutex) = parts.mutex {
+        spec["synchronization"] = json!({ "mutexes": [{ "name": mutex }] });
     }
     if !options.host_aliases.is_empty() {
         spec["hostAliases"] = serde_json::to_value(&options.host_aliases)?;

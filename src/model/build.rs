@@ -535,7 +535,9 @@ fn build_org(
             }
         };
         let external_service = format!("{object}-external");
+        let couchdb_data = couchdb.as_deref().map(DataVolume::of);
         nodes.push(Node {
+            data: DataVolume::of(&object),
             files: identity_files(&node_dir, &fqdn, &domain, spec.enable_node_ous, "server"),
             secret: names::node_secret(&object),
             hostname,
@@ -545,6 +547,7 @@ fn build_org(
             port,
             crypto_dir: node_dir,
             couchdb,
+            couchdb_data,
             cluster_port,
             admin_port,
             external_service,

@@ -145,9 +145,14 @@ pub struct Node {
     pub crypto_dir: String,
     pub secret: String,
     pub files: Vec<SecretFile>,
+    /// The node's ledger volume.
+    pub data: DataVolume,
     /// Peers: the CouchDB StatefulSet/Service name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub couchdb: Option<String>,
+    /// Peers: the CouchDB's database volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub couchdb_data: Option<DataVolume>,
     /// Orderers: Raft cluster port (7050 with TLS, the separate cluster listener otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_port: Option<u16>,
@@ -156,6 +161,24 @@ pub struct Node {
     /// The node's LoadBalancer Service (chart values `peer.externalService` /
     /// `orderer.externalService`), labelled for PIVT's external hostAliases.
     pub external_service: String,
+}
+
+/// The data volume of a StatefulSet: the chart names its claim template (or
+/// emptyDir) `name`; the flows find the PersistentVolumeClaim as `claim`.
+#[derive(Debug, Serialize, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DataVolume {
+    pub name: String,
+    pub claim: String,
+}
+
+impl DataVolume {
+    pub fn of(statefulset: &str) -> Self {
+        DataVolume {
+            name: names::DATA_VOLUME.to_string(),
+            claim: names::claim_of(names::DATA_VOLUME, statefulset),
+        }
+    }
 }
 
 impl Node {

@@ -41,6 +41,22 @@ pub fn couchdb_object(org_key: &str, hostname: &str) -> String {
     format!("hlf-couchdb--{org_key}--{hostname}")
 }
 
+/// Name of the data volume of peers, orderers and CouchDBs: the StatefulSet's
+/// volumeClaimTemplate with persistence on, its emptyDir volume otherwise.
+pub const DATA_VOLUME: &str = "data";
+
+/// The PersistentVolumeClaim the StatefulSet controller makes from the
+/// `volume` claim template for pod 0 of `statefulset` (Fabric nodes run one
+/// replica each).
+pub fn claim_of(volume: &str, statefulset: &str) -> String {
+    format!("{volume}-{statefulset}-0")
+}
+
+/// Annotation the backup and restore flows put on a StatefulSet they scale to
+/// 0: the replicas to bring it back to. Whoever finds it (the flow's own
+/// resume step, its exit handler, a later run) restores exactly that.
+pub const RESUME_REPLICAS_ANNOTATION: &str = "hlf-kube/resume-replicas";
+
 pub fn ca_object(org_key: &str) -> String {
     format!("hlf-ca--{org_key}")
 }

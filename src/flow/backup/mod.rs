@@ -1,0 +1,435 @@
+//! `fabchart flow backup` and `fabchart flow restore`: copy the data volumes
+//! of peers, CouchDBs and orderers to object storage and back, with the nodes
+//! stopped, without touching the chart's values.
+//!
+//! A node is stopped by patching its StatefulSet to 0 replicas (Argo
+//! `resource` templates: no kubectl image), after an annotation
+//! (`names::RESUME_REPLICAS_ANNOTATION`) records the replicas to come back
+//! to; it is started again from that annotation, which is then removed. The
+//! node's own resume step runs whether the copy worked or not, and the
+//! workflow's exit handler starts every StatefulSet still carrying the
+//! annotation when the workflow failed, was stopped or ran out of time.
+//!
+//! The copies run in the rclone image (busybox sh, tar, sha256sum), configured
+//! by environment only (`RCLONE_CONFIG_BACKUP_*`, credentials from a Secret).
+//! Layout of a backup: `workflow-templates/scripts/backup-lib.sh`.
+//!
+//! Order, for a backup whose archives restore together: peers first (orgs in
+//! parallel, the peers of an org one at a time unless `flow.backup.parallel`),
+//! then the orderers (all local ones stopped together unless
+//! `flow.orderer.backup.rolling`), so the orderers' copies are never behind a
+//! peer's and the Raft members' copies agree. A restore replaces every
+//! selected volume at once: checks first (manifest, every archive's sha256,
+//! what each volume holds), then stop, replace, start.
+//!
+//! Size: a handful of templates fed by `withItems`/`withParam`; per node only
+//! its StatefulSets, claims and archive paths.
+
+mod selection;
+mod statefulset;
+mod target;
+
+use serde_json::{json, Map, Value};
+
+use super::{env, inputs, param, script_text, script_with_lib, Builder, Parts};
+use selection::{together, Selection, Unit, Volume};
+
+/// Library of the copy steps' scripts (POSIX sh: the rclone image has no bash).
+const LIB: &str = "backup-lib";
+/// Where a copy step mounts the node's data volume.
+const DATA_DIR: &str = "/data";
+/// Held by every backup and restore workflow of a namespace.
+const MUTEX: &str = "hlf-kube-backup-restore";
+/// Steps that start nodes again run at most this many at once.
+const RESUME_PARALLELISM: u64 = 20;
+
+/// Whether a copy step mounts the node's volume claim (`inputs.claim`).
+#[derive(Clone, Copy, PartialEq)]
+enum Claim {
+    None,
+    ReadOnly,
+    ReadWrite,
+}
+
+fn step(name: &str, template: &str, arguments: Vec<Value>) -> Value {
+    let mut s = json!({ "name": name, "template": template });
+    if !arguments.is_empty() {
+        s["arguments"] = json!({ "parameters": arguments });
+    }
+    s
+}
+
+impl Builder<'_> {
+    /// A script step in the rclone image.
+    fn copy_step(
+        &self,
+        name: &str,
+        script: &str,
+        input_names: &[&str],
+        mut env_vars: Vec<Value>,
+        claim: Claim,
+        retry: bool,
+    ) -> anyhow::Result<Value> {
+        env_vars.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        let mut t = json!({ "name": name });
+        if !input_names.is_empty() {
+            t["inputs"] = inputs(input_names);
+        }
+        if retry {
+            // rclone retries the network itself; this is for lost pods.
+            t["retryStrategy"] = json!({
+                "limit": self.options.retry_count,
+                "retryPolicy": "OnError",
+                "backoff": { "duration": "10s", "factor": 2, "maxDuration": "10m" },
+            });
+        }
+        let source = if script == "flow-failed" {
+            script_text(script)?.to_string()
+        } else {
+            script_with_lib(script, LIB)?
+        };
+        let mut container = json!({
+            "image": self.options.backup.image,
+            "command": ["sh"],
+            "source": source,
+            "env": env_vars,
+        });
+        if claim != Claim::None {
+            let read_only = claim == Claim::ReadOnly;
+            t["volumes"] = json!([{
+                "name": "data",
+                "persistentVolumeClaim": {
+                    "claimName": "{{inputs.parameters.claim}}",
+                    "readOnly": read_only,
+                },
+            }]);
+            container["volumeMounts"] =
+                json!([{ "name": "data", "mountPath": DATA_DIR, "readOnly": read_only }]);
+        }
+        t["script"] = container;
+        Ok(t)
+    }
+
+    /// Env of every step that talks to the target.
+    fn remote_env(&self, key: &str, root: &str) -> Vec<Value> {
+        let mut e = self.target_env();
+        e.push(env("REMOTE_ROOT", root));
+        e.push(env("BACKUP_KEY", key));
+        e
+    }
+
+    /// Stop a unit's StatefulSets, run `copy` on each volume with an
+    /// archive, start them again whatever happened, then fail if the copy did.
+    fn unit_templates(&self, flow: &str, copy: &str, checks: Option<&str>) -> Vec<Value> {
+        let each_volume = |name: &str, template: &str, with_archive: bool| {
+            let mut s = json!({
+                "name": name,
+                "template": template,
+                "arguments": { "parameters": [
+                    param("statefulset", "{{item.statefulset}}"),
+                    param("claim", "{{item.claim}}"),
+                    param("volume", "{{item.volume}}"),
+                    param("kind", "{{item.kind}}"),
+                    param("archive", "{{item.archive}}"),
+                ]},
+                "withParam": "{{inputs.parameters.volumes}}",
+            });
+            if with_archive {
+                s["when"] = json!("'{{item.archive}}' != ''");
+            } else {
+                // `stop` takes no archive.
+                s["arguments"]["parameters"].as_array_mut().unwrap().pop();
+            }
+            s
+        };
+        let mut session = vec![json!([each_volume("stop", "stop", false)])];
+        if let Some(checks) = checks {
+            session.push(json!([each_volume("check-volume", checks, true)]));
+        }
+        session.push(json!([each_volume("copy", copy, true)]));
+        vec![
+            Builder::steps_template(
+                "unit",
+                &["unit", "volumes"],
+                vec![
+                    json!([{
+                        "name": "session",
+                        "template": "session",
+                        "arguments": { "parameters": [param("volumes", "{{inputs.parameters.volumes}}")] },
+                        "continueOn": { "failed": true, "error": true },
+                    }]),
+                    json!([step(
+                        "resume",
+                        "resume-all",
+                        vec![
+                            param("statefulsets", "{{inputs.parameters.volumes}}"),
+                            param("wait", "true"),
+                        ]
+                    )]),
+                    json!([{
+                        "name": "failed",
+                        "template": "failed",
+                        "arguments": { "parameters": [param(
+                            "message",
+                            format!("the {flow} of {{{{inputs.parameters.unit}}}} failed (see its failed step); its nodes were started again"),
+                        )]},
+                        "when": "'{{steps.session.status}}' != 'Succeeded'",
+                    }]),
+                ],
+                true,
+            ),
+            Builder::steps_template("session", &["volumes"], session, true),
+        ]
+    }
+
+    /// Env of the copy steps: the target, and the volume.
+    fn volume_env(&self, key: &str, root: &str) -> Vec<Value> {
+        let mut e = self.remote_env(key, root);
+        e.extend([
+            env("DATA_DIR", DATA_DIR),
+            env("ARCHIVE", "{{inputs.parameters.archive}}"),
+            env("KIND", "{{inputs.parameters.kind}}"),
+            env("STATEFULSET", "{{inputs.parameters.statefulset}}"),
+        ]);
+        e
+    }
+
+    fn statefulsets_parameter(selection: &Selection) -> anyhow::Result<Value> {
+        let list: Vec<Value> = selection
+            .volumes()
+            .map(|v| json!({ "statefulset": v.statefulset }))
+            .collect();
+        Ok(json!({ "name": "statefulsets", "value": serde_json::to_string(&list)? }))
+    }
+
+    pub(super) fn backup_parts(&self) -> anyhow::Result<Parts> {
+        let root = self.remote_root()?;
+        let key = self.backup_key(false)?;
+        let options = &self.options.backup;
+        let selection = self.selection()?;
+        let plan: String = selection
+            .volumes()
+            .filter_map(|v| {
+                v.archive
+                    .as_ref()
+                    .map(|a| format!("{a} <- {}\n", v.data.claim))
+            })
+            .collect();
+        let archives = selection.archives().join("\n");
+        let statefulsets = Self::statefulsets_parameter(&selection)?;
+        let dry_run = options.dry_run;
+
+        let mut preflight_env = self.remote_env(&key, &root);
+        preflight_env.extend([
+            env("PLAN", plan.trim_end()),
+            env("DRY_RUN", dry_run.to_string()),
+        ]);
+        let mut main = vec![json!([step("preflight", "preflight", vec![])])];
+        let mut templates = Vec::new();
+        if dry_run {
+            main.push(json!([self.check_each(&selection)]));
+        } else {
+            let peer_groups: Vec<Value> = selection
+                .peer_orgs
+                .iter()
+                .map(|units| json!({ "units": units.iter().map(Unit::item).collect::<Vec<_>>() }))
+                .collect();
+            if !peer_groups.is_empty() {
+                main.push(json!([{
+                    "name": "peers",
+                    "template": "group",
+                    "arguments": { "parameters": [param("units", "{{item.units}}")] },
+                    "withItems": peer_groups,
+                }]));
+            }
+            let orderers: Vec<Unit> = if options.orderer_rolling {
+                selection.orderers
+            } else {
+                together("orderers", selection.orderers)
+            };
+            if !orderers.is_empty() {
+                main.push(json!([step(
+                    "orderers",
+                    "group",
+                    vec![param(
+                        "units",
+                        serde_json::to_string(
+                            &orderers.iter().map(Unit::item).collect::<Vec<_>>()
+                        )?,
+                    )]
+                )]));
+            }
+            main.push(json!([step("manifest", "manifest", vec![])]));
+            templates.push(Builder::steps_template(
+                "group",
+                &["units"],
+                vec![json!([{
+                    "name": "unit",
+                    "template": "unit",
+                    "arguments": { "parameters": [
+                        param("unit", "{{item.unit}}"),
+                        param("volumes", "{{item.volumes}}"),
+                    ]},
+                    "withParam": "{{inputs.parameters.units}}",
+                }])],
+                false,
+            ));
+            templates.extend(self.unit_templates("backup", "backup-copy", None));
+            let mut copy_env = self.volume_env(&key, &root);
+            copy_env.retain(|e| e["name"] != "KIND" && e["name"] != "STATEFULSET");
+            templates.push(self.copy_step(
+                "backup-copy",
+                "backup-copy",
+                &["statefulset", "claim", "volume", "kind", "archive"],
+                copy_env,
+                Claim::ReadOnly,
+                true,
+            )?);
+            let mut manifest_env = self.remote_env(&key, &root);
+            manifest_env.push(env("ARCHIVES", archives));
+            templates.push(self.copy_step(
+                "manifest",
+                "backup-manifest",
+                &[],
+                manifest_env,
+                Claim::None,
+                true,
+            )?);
+        }
+        templates.push(self.preflight("backup-preflight", preflight_env)?);
+        templates.extend(self.statefulset_templates(dry_run)?);
+        self.parts(main, templates, statefulsets)
+    }
+
+    pub(super) fn restore_parts(&self) -> anyhow::Result<Parts> {
+        let key = self.backup_key(true)?;
+        let root = self.remote_root()?;
+        let options = &self.options.backup;
+        let selection = self.selection()?;
+        let dry_run = options.dry_run;
+        let mut preflight_env = self.remote_env(&key, &root);
+        preflight_env.extend([
+            env("ARCHIVES", selection.archives().join("\n")),
+            env("DRY_RUN", dry_run.to_string()),
+        ]);
+        let volumes: Vec<Value> = selection.volumes().map(Volume::item).collect();
+        let verify = json!({
+            "name": "verify",
+            "template": "verify",
+            "arguments": { "parameters": [param("archive", "{{item}}")] },
+            "withItems": selection.archives(),
+        });
+        let mut main = vec![json!([step("preflight", "preflight", vec![])])];
+        let mut templates = Vec::new();
+        if dry_run {
+            main.push(json!([verify, self.check_each(&selection)]));
+        } else {
+            main.push(json!([verify]));
+            main.push(json!([step(
+                "restore",
+                "unit",
+                vec![
+                    param("unit", "the selected nodes"),
+                    param("volumes", serde_json::to_string(&volumes)?),
+                ]
+            )]));
+            templates.extend(self.unit_templates("restore", "restore-copy", Some("volume-check")));
+            let force = env("FORCE", options.force.to_string());
+            let mut copy_env = self.volume_env(&key, &root);
+            copy_env.push(force.clone());
+            let check_env: Vec<Value> = copy_env
+                .iter()
+                .filter(|e| {
+                    ["DATA_DIR", "KIND", "STATEFULSET"]
+                        .contains(&e["name"].as_str().unwrap_or_default())
+                })
+                .cloned()
+                .chain([force])
+                .collect();
+            templates.push(self.copy_step(
+                "volume-check",
+                "restore-check",
+                &["statefulset", "claim", "volume", "kind", "archive"],
+                check_env,
+                Claim::ReadOnly,
+                false,
+            )?);
+            // No retries: a second attempt would find a half-replaced volume.
+            templates.push(self.copy_step(
+                "restore-copy",
+                "restore-copy",
+                &["statefulset", "claim", "volume", "kind", "archive"],
+                copy_env,
+                Claim::ReadWrite,
+                false,
+            )?);
+        }
+        let mut verify_env = self.remote_env(&key, &root);
+        verify_env.push(env("ARCHIVE", "{{inputs.parameters.archive}}"));
+        templates.push(self.copy_step(
+            "verify",
+            "restore-verify",
+            &["archive"],
+            verify_env,
+            Claim::None,
+            true,
+        )?);
+        templates.push(self.preflight("restore-preflight", preflight_env)?);
+        templates.extend(self.statefulset_templates(dry_run)?);
+        self.parts(main, templates, Self::statefulsets_parameter(&selection)?)
+    }
+
+    /// The `check` of every selected StatefulSet (dry runs).
+    fn check_each(&self, selection: &Selection) -> Value {
+        json!({
+            "name": "check",
+            "template": "check",
+            "arguments": { "parameters": [
+                param("statefulset", "{{item.statefulset}}"),
+                param("claim", "{{item.claim}}"),
+                param("volume", "{{item.volume}}"),
+                param("kind", "{{item.kind}}"),
+            ]},
+            "withItems": selection.volumes().map(|v| json!({
+                "statefulset": v.statefulset,
+                "claim": v.data.claim,
+                "volume": v.data.name,
+                "kind": v.kind,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    fn preflight(&self, script: &str, env_vars: Vec<Value>) -> anyhow::Result<Value> {
+        // No retries: it changes nothing, and a refusal stays a refusal.
+        let mut t = self.copy_step("preflight", script, &[], env_vars, Claim::None, false)?;
+        // A pod whose Secret or key is missing waits forever in
+        // CreateContainerConfigError: fail instead, before anything stopped.
+        t["activeDeadlineSeconds"] = json!(300);
+        Ok(t)
+    }
+
+    fn parts(
+        &self,
+        main: Vec<Value>,
+        mut templates: Vec<Value>,
+        statefulsets: Value,
+    ) -> anyhow::Result<Parts> {
+        templates.insert(0, Builder::steps_template("main", &[], main, true));
+        let dry_run = self.options.backup.dry_run;
+        let mut parameters = Vec::new();
+        if !dry_run {
+            parameters.push(statefulsets);
+        }
+        Ok(Parts {
+            templates,
+            orgs: Map::new(),
+            parameters,
+            on_exit: (!dry_run).then(|| "exit".to_string()),
+            active_deadline_seconds: Some(self.options.backup.deadline_seconds),
+            // One backup or restore at a time per namespace: the exit handler
+            // of one must not start the nodes another has stopped.
+            mutex: (!dry_run).then_some(MUTEX),
+            waits: false,
+        })
+    }
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# After the restore stopped the nodes and before it replaces any volume: the
+# data volume of $STATEFULSET (mounted read-only at DATA_DIR) may be replaced:
+# it is empty or fresh (no channel yet), or FORCE=true.
+# Env: DATA_DIR, KIND (peer, couchdb, orderer), FORCE, STATEFULSET.
+set -eu
+# shellcheck source=backup-lib.sh
+. "$(dirname "$0")/backup-lib.sh"
+
+content=$(volume_content "$KIND" "$DATA_DIR")
+restore_allowed "$content" "$FORCE" \
+  || fail "the volume of $STATEFULSET holds channel data: a restore replaces it only with restore.force=true. No volume was touched; the nodes are started again."
+echo "volume of $STATEFULSET: $content"
