@@ -7,12 +7,10 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
-msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
-materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+load_org_admin "$ORG"
 materialize_configtx /configtx /tmp/configtx
 orderer_args
-use_peer /tmp/admin "$msp_id" "$(printf '%s' "$org_json" | jq -r '.peers[0]')"
+use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
 endorser_args
 peer chaincode invoke "${ORDERER_ARGS[@]}" -C "$CHANNEL" -n "$CC_NAME" "${PEER_ARGS[@]}" \
   -c "$INVOKE_ARGS" --waitForEvent

@@ -10,13 +10,11 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
-msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
-materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+load_org_admin "$ORG"
 legacy_source /package/package.tar.gz /tmp/legacy "$CC_LANG" "$CC_NAME"
 
 while read -r peer; do
-  use_peer /tmp/admin "$msp_id" "$peer"
+  use_peer /tmp/admin "$MSP_ID" "$peer"
   peer chaincode list --installed > /tmp/installed.out
   if legacy_installed "$CC_NAME" "$CC_VERSION" < /tmp/installed.out; then
     log "$peer has $CC_NAME $CC_VERSION"
@@ -24,4 +22,4 @@ while read -r peer; do
   fi
   peer chaincode install -n "$CC_NAME" -v "$CC_VERSION" -l "$CC_LANG" -p "$LEGACY_PATH"
   log "$peer installed $CC_NAME $CC_VERSION"
-done < <(printf '%s' "$org_json" | jq -r '.peers[]')
+done < <(printf '%s' "$ORG_JSON" | jq -r '.peers[]')

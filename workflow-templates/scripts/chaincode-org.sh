@@ -9,15 +9,13 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
-msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
-materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+load_org_admin "$ORG"
 materialize_configtx /configtx /tmp/configtx
 orderer_args
 
 if [ "$INSTALL_ENABLED" = true ]; then
   while read -r peer; do
-    use_peer /tmp/admin "$msp_id" "$peer"
+    use_peer /tmp/admin "$MSP_ID" "$peer"
     peer lifecycle chaincode queryinstalled --output json > /tmp/installed.json
     if package_installed "$PACKAGE_ID" < /tmp/installed.json; then
       log "$peer has $PACKAGE_ID"
@@ -25,13 +23,13 @@ if [ "$INSTALL_ENABLED" = true ]; then
     fi
     peer lifecycle chaincode install /package/package.tar.gz
     log "$peer installed $PACKAGE_ID"
-  done < <(printf '%s' "$org_json" | jq -r '.peers[]')
+  done < <(printf '%s' "$ORG_JSON" | jq -r '.peers[]')
 fi
 
 if [ "$APPROVE_ENABLED" != true ]; then
   exit 0
 fi
-use_peer /tmp/admin "$msp_id" "$(printf '%s' "$org_json" | jq -r '.peers[0]')"
+use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
 while read -r channel; do
   load_definition "$channel"
   plan=$(plan_sequence "$channel")

@@ -7,14 +7,12 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$ORG" '.[$org]')
-msp_id=$(printf '%s' "$org_json" | jq -r '.mspId')
-materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
+load_org_admin "$ORG"
 materialize_configtx /configtx /tmp/configtx
 orderer_args
 
 while read -r peer; do
-  use_peer /tmp/admin "$msp_id" "$peer"
+  use_peer /tmp/admin "$MSP_ID" "$peer"
   peer channel list > /tmp/channels.out
   if peer_channel_joined "$CHANNEL" < /tmp/channels.out; then
     log "$peer has joined $CHANNEL"
@@ -25,17 +23,17 @@ while read -r peer; do
   fi
   peer channel join -b /tmp/block0.pb
   log "$peer joined $CHANNEL"
-done < <(printf '%s' "$org_json" | jq -r '.peers[]')
+done < <(printf '%s' "$ORG_JSON" | jq -r '.peers[]')
 
-want=$(printf '%s' "$org_json" | jq -c '.anchorPeers')
+want=$(printf '%s' "$ORG_JSON" | jq -c '.anchorPeers')
 peer channel fetch config /tmp/config_block.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
 configtxlator proto_decode --input /tmp/config_block.pb --type common.Block |
   jq '.data.data[0].payload.data.config' > /tmp/config.json
-if anchor_peers_set "$msp_id" "$want" < /tmp/config.json; then
+if anchor_peers_set "$MSP_ID" "$want" < /tmp/config.json; then
   log "anchor peers of $ORG on $CHANNEL are set"
   exit 0
 fi
-anchor_peers_update "$msp_id" "$want" < /tmp/config.json > /tmp/modified.json
+anchor_peers_update "$MSP_ID" "$want" < /tmp/config.json > /tmp/modified.json
 config_update_envelope "$CHANNEL" /tmp/config.json /tmp/modified.json /tmp/envelope.pb
 peer channel update -f /tmp/envelope.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
 log "anchor peers of $ORG on $CHANNEL set to $want"

@@ -16,6 +16,16 @@ materialize_identity() {
   done < <(printf '%s' "$files" | jq -r '.[] | "\(.key) \(.mount)"')
 }
 
+# Loads org $1's entry of the ORGS table into ORG_JSON and its MSP ID into
+# MSP_ID, and rebuilds its admin identity (Secret mounted at /crypto/admin)
+# at /tmp/admin.
+load_org_admin() {
+  ORG_JSON=$(printf '%s' "$ORGS" | jq -ce --arg org "$1" '.[$org]')
+  MSP_ID=$(printf '%s' "$ORG_JSON" | jq -r '.mspId')
+  export ORG_JSON MSP_ID
+  materialize_identity /crypto/admin "$(printf '%s' "$ORG_JSON" | jq -c '.adminFiles')" /tmp/admin
+}
+
 # Rebuilds configtx.yaml and the public MSPs next to it from the hlf-configtx
 # ConfigMap, whose `items` file lists "<key> <path>" per line.
 # $1: mounted ConfigMap folder, $2: destination folder.

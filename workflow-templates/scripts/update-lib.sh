@@ -8,11 +8,8 @@
 # Makes the admin of org $1 (an entry of the ORGS table, its Secret mounted at
 # /crypto/admin) the peer CLI's identity.
 use_org_admin() {
-  local org_json
-  org_json=$(printf '%s' "$ORGS" | jq -ce --arg org "$1" '.[$org]')
-  materialize_identity /crypto/admin "$(printf '%s' "$org_json" | jq -c '.adminFiles')" /tmp/admin
-  CORE_PEER_LOCALMSPID=$(printf '%s' "$org_json" | jq -r '.mspId')
-  export CORE_PEER_LOCALMSPID
+  load_org_admin "$1"
+  export CORE_PEER_LOCALMSPID="$MSP_ID"
   export CORE_PEER_MSPCONFIGPATH=/tmp/admin/msp
   export CORE_PEER_TLS_ENABLED="${TLS_ENABLED:-false}"
 }
