@@ -218,6 +218,56 @@ fn workflows_pass_argo_schema_and_shellcheck() {
     );
 }
 
+/// Steps carry only the library functions they use: every library function a
+/// workflow's script names is defined in that script.
+#[test]
+fn steps_define_every_library_function_they_name() {
+    let scripts = support::root().join("workflow-templates/scripts");
+    let mut library = Vec::new();
+    for entry in std::fs::read_dir(&scripts).unwrap().flatten() {
+        let file = entry.file_name().to_string_lossy().to_string();
+        if file.ends_with("lib.sh") {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            library.extend(text.lines().filter_map(defined_function));
+        }
+    }
+    assert!(library.contains(&"load_org_admin".to_string()));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for file in write_workflows(tmp.path()) {
+        let workflow: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for template in workflow["spec"]["templates"].as_sequence().unwrap() {
+            let Some(source) = template["script"]["source"].as_str() else {
+                continue;
+            };
+            let defined: Vec<String> = source.lines().filter_map(defined_function).collect();
+            let words: std::collections::HashSet<&str> = source
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .collect();
+            for function in &library {
+                assert!(
+                    !words.contains(function.as_str()) || defined.contains(function),
+                    "{}: template {} names {function} but does not define it",
+                    file.display(),
+                    template["name"].as_str().unwrap()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} scripts");
+}
+
+/// `name` of a line `name() {` / `name() (`.
+fn defined_function(line: &str) -> Option<String> {
+    let (name, rest) = line.split_once("() ")?;
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && (rest.starts_with('{') || rest.starts_with('('));
+    ok.then(|| name.to_string())
+}
+
 #[test]
 fn script_files_pass_shellcheck() {
     let dir = support::root().join("workflow-templates/scripts");
@@ -1583,8 +1633,11 @@ fn copy_tools(dir: &Path) -> String {
 }
 
 /// Runs step script `name` as the workflow would, with `env`.
+/// Runs step `name` as the workflow carries it (its library inlined).
 fn run_step(name: &str, path: &str, env: &[(&str, &str)]) -> (bool, String) {
-    let script = support::root().join(format!("workflow-templates/scripts/{name}.sh"));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join(format!("{name}.sh"));
+    std::fs::write(&script, flow::script(name).unwrap()).unwrap();
     let mut cmd = Command::new("sh");
     cmd.arg(script).env_clear().env("PATH", path);
     for (k, v) in env {
