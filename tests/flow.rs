@@ -515,15 +515,55 @@ fn committed_definition_compared_with_the_desired_one() {
     let mut init = desired("1.0", LEDGER_POLICY);
     init[1].1 = "true".into();
     assert!(!matches("querycommitted.json", &init));
-    let mut collections = desired("1.0", LEDGER_POLICY);
-    collections[3].1 = r#"["private"]"#.into();
-    assert!(!matches("querycommitted.json", &collections));
     assert_eq!(
         lib("definition_sequence", "querycommitted.json", &[])
             .1
             .trim(),
         "1"
     );
+}
+
+/// Collections as the peer CLI prints a committed definition (Go's
+/// encoding/json of the protobuf structs; a fixture written from the struct
+/// tags of fabric-protos-go, not recorded from a peer) against the desired
+/// ones fabchart makes from a collections config file.
+#[test]
+fn collections_compared_field_by_field() {
+    let file = std::fs::read_to_string(fixture("collections-ledger.json")).unwrap();
+    let with = |collections: &str| {
+        let mut env = desired("1.0", LEDGER_POLICY);
+        env[3].1 = flow::collections::canonical(collections)
+            .unwrap()
+            .to_string();
+        matches("querycommitted-collections.json", &env)
+    };
+    assert!(with(&file));
+    let changed = |from: &str, to: &str| {
+        assert!(file.contains(from), "{from}");
+        !with(&file.replacen(from, to, 1))
+    };
+    assert!(changed(r#""maxPeerCount": 2"#, r#""maxPeerCount": 3"#));
+    assert!(changed(
+        r#""requiredPeerCount": 1"#,
+        r#""requiredPeerCount": 0"#
+    ));
+    assert!(changed(r#""blockToLive": 100"#, r#""blockToLive": 0"#));
+    assert!(changed(
+        r#""memberOnlyRead": true"#,
+        r#""memberOnlyRead": false"#
+    ));
+    assert!(changed("'MeadowMSP.member'", "'QuarryMSP.member'"));
+    assert!(changed("OR('QuarryMSP.peer')", "OR('QuarryMSP.admin')"));
+    assert!(changed(r#""name": "audit""#, r#""name": "audits""#));
+    // Fabric compares definitions as bytes: the order of collections counts.
+    let list: serde_json::Value = serde_json::from_str(&file).unwrap();
+    let reversed: Vec<_> = list.as_array().unwrap().iter().rev().cloned().collect();
+    assert!(!with(&serde_json::to_string(&reversed).unwrap()));
+    // A definition without collections differs from one with them.
+    let mut none = desired("1.0", LEDGER_POLICY);
+    assert!(!matches("querycommitted-collections.json", &none));
+    none[3].1 = flow::collections::canonical(&file).unwrap().to_string();
+    assert!(!matches("querycommitted.json", &none));
 }
 
 #[test]

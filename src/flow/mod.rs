@@ -15,6 +15,7 @@
 
 mod backup;
 mod channel_update;
+pub mod collections;
 mod config_update;
 mod envelope;
 pub mod options;
@@ -694,22 +695,12 @@ impl<'a> Builder<'a> {
             };
             let (collections, config) = match &cc.collections_file {
                 Some(file) => {
-                    let text = std::fs::read_to_string(file)
-                        .with_context(|| format!("cannot read {}", file.display()))?;
-                    let parsed: Value = serde_json::from_str(&text).with_context(|| {
-                        format!("{} is not a JSON collections config", file.display())
+                    let (list, text) = collections::load(file).with_context(|| {
+                        format!("chaincode {} on channel {}", chaincode.name, cc.channel)
                     })?;
-                    let names: Vec<Value> = parsed
-                        .as_array()
-                        .with_context(|| {
-                            format!("{} is not a JSON list of collections", file.display())
-                        })?
-                        .iter()
-                        .filter_map(|c| c.get("name").cloned())
-                        .collect();
-                    (names, Value::String(text))
+                    (list, Value::String(text))
                 }
-                None => (Vec::new(), Value::Null),
+                None => (json!([]), Value::Null),
             };
             out.insert(
                 cc.channel.clone(),

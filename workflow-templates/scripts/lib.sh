@@ -99,8 +99,10 @@ definition_absent() {
 # print it. $1: the definition's validation parameter decoded by configtxlator
 # (protos.ApplicationPolicy JSON). Compares with the desired definition in
 # CC_VERSION, CC_INIT_REQUIRED (true/false), CC_POLICY (ApplicationPolicy
-# JSON, made by fabchart), CC_COLLECTIONS (JSON list of collection names) and,
-# when set, CC_PACKAGE_ID (for an org's approval).
+# JSON, made by fabchart), CC_COLLECTIONS (the collections, in order, in
+# fabchart's canonical shape: src/flow/collections.rs) and, when set,
+# CC_PACKAGE_ID (for an org's approval). The peer CLI prints collections with
+# Go's encoding/json: oneofs under their Go names, zero values left out.
 definition_matches() {
   jq -e --argjson policy "$1" \
     --arg version "$CC_VERSION" \
@@ -118,10 +120,28 @@ definition_matches() {
             principal_classification: (.principal_classification // "ROLE"),
             principal: {msp_identifier: .principal.msp_identifier, role: (.principal.role // "MEMBER")}}]}}
       else {channel_config_policy_reference: .channel_config_policy_reference} end;
+    def go_rule: (.Type // {}) as $t
+      | if ($t | has("SignedBy")) then {signed_by: $t.SignedBy}
+        else {n_out_of: {n: ($t.NOutOf.n // 0), rules: [$t.NOutOf.rules[]? | go_rule]}} end;
+    def go_signature_policy: {version: (.version // 0), rule: (.rule | go_rule),
+      identities: [.identities[]? | {principal_classification: (.principal_classification // 0),
+        principal: (.principal // "")}]};
+    def go_collection: .Payload.StaticCollectionConfig // {} | {
+      name: (.name // ""),
+      member_orgs_policy: (.member_orgs_policy.Payload.SignaturePolicy // {} | go_signature_policy),
+      required_peer_count: (.required_peer_count // 0),
+      maximum_peer_count: (.maximum_peer_count // 0),
+      block_to_live: (.block_to_live // 0),
+      member_only_read: (.member_only_read // false),
+      member_only_write: (.member_only_write // false),
+      endorsement_policy: (.endorsement_policy.Type // null
+        | if . == null then null
+          elif has("SignaturePolicy") then {signature_policy: (.SignaturePolicy | go_signature_policy)}
+          else {channel_config_policy_reference: .ChannelConfigPolicyReference} end)};
     (.version == $version)
     and ((.init_required // false) == $init)
     and (($policy | norm_policy) == ($want_policy | norm_policy))
-    and (([.collections.config[]?.static_collection_config.name] | sort) == ($collections | sort))
+    and ([.collections.config[]? | go_collection] == $collections)
     and ($package == "" or ([.. | .package_id? // empty] | index($package) != null))' >/dev/null
 }
 
