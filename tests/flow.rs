@@ -592,12 +592,58 @@ fn init_is_done_once_per_version() {
 }
 
 #[test]
-fn commit_waits_for_every_approval() {
-    assert!(decides("all_approved", "checkcommitreadiness-ready.json"));
-    assert!(!decides(
-        "all_approved",
-        "checkcommitreadiness-waiting.json"
-    ));
+fn commit_waits_for_the_approvals_of_the_chaincodes_orgs() {
+    let missing = |approvers: &str, file: &str| {
+        let (ok, out) = lib(
+            "approvals_missing \"$APPROVERS\"",
+            file,
+            &[("APPROVERS", approvers.to_string())],
+        );
+        ok.then_some(out)
+    };
+    let all = r#"["HarborMSP","MeadowMSP","QuarryMSP"]"#;
+    assert_eq!(
+        missing(all, "checkcommitreadiness-ready.json").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        missing(all, "checkcommitreadiness-waiting.json").as_deref(),
+        Some("MeadowMSP\n")
+    );
+    // Meadow does not run this chaincode: the channel's lifecycle policy
+    // decides whether the others' approvals are enough.
+    assert_eq!(
+        missing(
+            r#"["HarborMSP","QuarryMSP"]"#,
+            "checkcommitreadiness-waiting.json"
+        )
+        .as_deref(),
+        Some("")
+    );
+    // An org the channel lacks never approves.
+    assert_eq!(
+        missing(
+            r#"["HarborMSP","AtlantisMSP"]"#,
+            "checkcommitreadiness-ready.json"
+        )
+        .as_deref(),
+        Some("AtlantisMSP\n")
+    );
+    // Anything but a readiness report is an error, not "all approved".
+    assert_eq!(missing(all, "queryinstalled.json"), None);
+
+    // Only approvals owed by other clusters' orgs are waited for.
+    let listed = |ids: &str, list: &str| {
+        lib(
+            "all_listed \"$IDS\" \"$LIST\"",
+            "checkcommitreadiness-ready.json",
+            &[("IDS", ids.to_string()), ("LIST", list.to_string())],
+        )
+        .0
+    };
+    assert!(listed("MeadowMSP\n", r#"["MeadowMSP"]"#));
+    assert!(!listed("MeadowMSP\nQuarryMSP", r#"["MeadowMSP"]"#));
+    assert!(!listed("QuarryMSP", "[]"));
 }
 
 // ---- legacy lifecycle ----

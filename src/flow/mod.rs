@@ -314,7 +314,21 @@ pub fn workflow(
     let builder = Builder { network, options };
     let parts: Parts = match flow {
         Flow::Channel => builder.channel_templates()?.into(),
-        Flow::Chaincode => builder.chaincode_templates()?.into(),
+        Flow::Chaincode => {
+            let mut parts: Parts = builder.chaincode_templates()?.into();
+            // A commit may wait for other clusters' approvals that long.
+            let waits_for_external = network.chaincodes.iter().any(|c| {
+                c.channels
+                    .iter()
+                    .flat_map(|cc| &cc.orgs)
+                    .any(|name| network.org(name).is_some_and(|o| o.external))
+            });
+            if options.commit && waits_for_external {
+                parts.active_deadline_seconds =
+                    Some(DEADLINE_SECONDS + options.approval_wait_minutes * 60);
+            }
+            parts
+        }
         Flow::PeerOrg => builder.peer_org_parts()?,
         Flow::ChannelUpdate => builder.channel_update_parts()?,
         Flow::Backup => builder.backup_parts()?,
@@ -785,6 +799,15 @@ impl<'a> Builder<'a> {
                     continue;
                 };
                 orgs.insert(committer.name.clone(), self.org_entry(committer));
+                // The orgs whose approval the commit waits for: every org of
+                // the chaincode here that has peers, local or external (those
+                // approve with their own cluster's flow).
+                let external: Vec<&Org> = cc
+                    .orgs
+                    .iter()
+                    .filter_map(|name| network.org(name))
+                    .filter(|o| o.external)
+                    .collect();
                 let mut item = json!({
                     "channel": cc.channel,
                     "org": committer.name,
@@ -793,6 +816,8 @@ impl<'a> Builder<'a> {
                         "address": o.nodes[0].endpoint().address(),
                         "mspDir": o.msp_dir,
                     })).collect::<Vec<_>>(),
+                    "approvers": local.iter().chain(&external).map(|o| &o.msp_id).collect::<Vec<_>>(),
+                    "external": external.iter().map(|o| &o.msp_id).collect::<Vec<_>>(),
                 });
                 if legacy(&cc.channel) {
                     item["language"] = json!(chaincode.language);
@@ -898,6 +923,12 @@ impl<'a> Builder<'a> {
             ]);
             let mut v2_args = args.clone();
             v2_args.push(param("peers", "{{item.peers}}"));
+            if name == "commit" {
+                v2_args.extend([
+                    param("approvers", "{{item.approvers}}"),
+                    param("external", "{{item.external}}"),
+                ]);
+            }
             let mut group = vec![json!({
                 "name": name,
                 "template": format!("chaincode-{name}"),
@@ -990,25 +1021,43 @@ impl<'a> Builder<'a> {
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
                 env("PEERS", "{{inputs.parameters.peers}}"),
             ]);
+            let mut inputs = vec![
+                "chaincode",
+                "version",
+                "definitions",
+                "channel",
+                "org",
+                "secret",
+                "peers",
+            ];
             match name {
                 "invoke" => e.push(env("INVOKE_ARGS", options.invoke_function.clone())),
-                _ => e.push(env("INIT_ARGS", options.init_function.clone())),
+                _ => {
+                    e.extend([
+                        env("INIT_ARGS", options.init_function.clone()),
+                        env("APPROVERS", "{{inputs.parameters.approvers}}"),
+                        env("EXTERNAL_APPROVERS", "{{inputs.parameters.external}}"),
+                        env(
+                            "APPROVAL_WAIT_MINUTES",
+                            options.approval_wait_minutes.to_string(),
+                        ),
+                    ]);
+                    inputs.extend(["approvers", "external"]);
+                }
             }
-            templates.push(self.script_template(
+            let mut template = self.script_template(
                 &format!("chaincode-{name}"),
-                &[
-                    "chaincode",
-                    "version",
-                    "definitions",
-                    "channel",
-                    "org",
-                    "secret",
-                    "peers",
-                ],
+                &inputs,
                 e,
                 vec![av, cv],
                 vec![am, cm],
-            )?);
+            )?;
+            if name == "commit" {
+                // Exit 3: waited flow.commit.approvalWait in vain; a retry
+                // would wait that long again.
+                template["retryStrategy"]["expression"] = json!("lastRetry.exitCode != '3'");
+            }
+            templates.push(template);
         }
         if any_legacy {
             self.legacy_templates(&mut templates)?;

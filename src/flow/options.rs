@@ -486,6 +486,13 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
         "backup restore",
     ),
     (
+        "flow.commit.approvalWait",
+        Kind::Int,
+        "60",
+        "minutes the commit step waits for the approvals of orgs from other clusters (external orgs)",
+        "chaincode",
+    ),
+    (
         "retryCount",
         Kind::Int,
         "4",
@@ -552,6 +559,8 @@ pub struct FlowOptions {
     pub init_function: String,
     pub legacy_init: String,
     pub retry_count: u32,
+    /// Minutes the commit step waits for external orgs' approvals.
+    pub approval_wait_minutes: u64,
     pub log_level: String,
     pub host_aliases: Vec<HostAlias>,
     /// The config-update flows' options (`update.*`, `flow.*Update.*`).
@@ -676,6 +685,7 @@ impl FlowOptions {
             init_function: text("flow.init.function")?,
             legacy_init: text("flow.legacy.init")?,
             retry_count: get("retryCount")?.as_u64().expect("checked") as u32,
+            approval_wait_minutes: get("flow.commit.approvalWait")?.as_u64().expect("checked"),
             log_level: text("logLevel")?,
             host_aliases: serde_json::from_value(get("hostAliases")?)?,
             update: UpdateOptions::read(&get)?,

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Commits chaincode $CC_NAME's desired definition on $CHANNEL unless it is the
-# committed one; a changed definition gets the next sequence. Fails (and is
-# retried) while an org's approval is missing. A definition that requires
-# init gets its one `--isInit` invoke (INIT_ARGS) per version, unless the
-# chaincode says it is already initialized.
-# Env: CC_NAME, CC_VERSION, DEFINITIONS, CHANNEL, ORG, ORGS, PEERS, INIT_ARGS,
-# TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
+# committed one; a changed definition gets the next sequence. Waits up to
+# APPROVAL_WAIT_MINUTES for approvals that only orgs of other clusters
+# (EXTERNAL_APPROVERS) still owe; fails (and is retried) at once while a local
+# org's approval is missing. Exit status 3 (given up waiting) is not retried.
+# A definition that requires init gets its one `--isInit` invoke (INIT_ARGS)
+# per version, unless the chaincode says it is already initialized.
+# Env: CC_NAME, CC_VERSION, DEFINITIONS, CHANNEL, ORG, ORGS, PEERS, APPROVERS,
+# EXTERNAL_APPROVERS, APPROVAL_WAIT_MINUTES, INIT_ARGS, TLS_ENABLED,
+# ORDERER_ADDRESS, ORDERER_TLS_CA.
 # Mounts: /crypto/admin (the committing org's admin Secret), /configtx.
 set -eu
 # shellcheck source=lib.sh
@@ -24,8 +27,24 @@ if [ "$COMMITTED" = true ]; then
   log "$CC_NAME $CC_VERSION (sequence $SEQUENCE) is committed on $CHANNEL"
 else
   definition_args "$CHANNEL" "$SEQUENCE"
-  peer lifecycle chaincode checkcommitreadiness "${DEF_ARGS[@]}" --output json > /tmp/readiness.json
-  all_approved < /tmp/readiness.json
+  wait_until=$(($(date +%s) + APPROVAL_WAIT_MINUTES * 60))
+  while :; do
+    peer lifecycle chaincode checkcommitreadiness "${DEF_ARGS[@]}" --output json > /tmp/readiness.json
+    missing=$(approvals_missing "$APPROVERS" < /tmp/readiness.json)
+    if [ -z "$missing" ]; then
+      break
+    fi
+    log "waiting for the approval of: $(printf '%s' "$missing" | tr '\n' ' ')"
+    if ! all_listed "$missing" "$EXTERNAL_APPROVERS"; then
+      log "an org of this cluster has not approved; run the flow with flow.approve.enabled=true"
+      exit 1
+    fi
+    if [ "$(date +%s)" -ge "$wait_until" ]; then
+      log "gave up after $APPROVAL_WAIT_MINUTES minutes (flow.commit.approvalWait); rerun the flow once they approved"
+      exit 3 # not retried
+    fi
+    sleep 30
+  done
   peer lifecycle chaincode commit "${ORDERER_ARGS[@]}" "${DEF_ARGS[@]}" "${PEER_ARGS[@]}" --waitForEvent
   log "committed $CC_NAME $CC_VERSION (sequence $SEQUENCE) on $CHANNEL"
 fi

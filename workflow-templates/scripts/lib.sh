@@ -145,17 +145,20 @@ definition_matches() {
     and ($package == "" or ([.. | .package_id? // empty] | index($package) != null))' >/dev/null
 }
 
-# stdin: `checkcommitreadiness --output json`. Succeeds when every org approved;
-# names the orgs still missing on stderr otherwise.
-all_approved() {
-  local readiness missing
-  readiness=$(cat)
-  missing=$(printf '%s' "$readiness" | jq -r '[(.approvals // {}) | to_entries[] | select(.value != true) | .key] | join(", ")')
-  if [ -n "$missing" ]; then
-    log "waiting for the approval of: $missing"
-    return 1
-  fi
-  printf '%s' "$readiness" | jq -e '(.approvals // {}) | length > 0' >/dev/null
+# stdin: `checkcommitreadiness --output json`; $1: JSON [MSP ID], the orgs
+# expected to approve. Prints those whose approval of the definition is
+# missing, one per line (an MSP the channel does not list counts as missing).
+# Fails on output that is no readiness report.
+approvals_missing() {
+  jq -r --argjson want "$1" '.approvals as $a | if ($a | type) != "object" then error("no approvals")
+    else $want[] | select($a[.] != true) end'
+}
+
+# $1: MSP IDs, one per line; $2: JSON [MSP ID]. Succeeds when each one of $1
+# is in $2.
+all_listed() {
+  jq -e -n --arg ids "$1" --argjson list "$2" \
+    '[$ids | splits("\n") | select(. != "")] | all(. as $id | $list | index($id) != null)' >/dev/null
 }
 
 # stdin: the stderr of a failed `peer chaincode invoke --isInit`. Succeeds when
