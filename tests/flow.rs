@@ -707,7 +707,8 @@ fn lib_call(call: &str, env: &[(&str, String)]) -> (bool, String, String) {
     )
 }
 
-/// A lifecycle package shaped like fabchart's `type: source` ones, holding `files` below src/.
+/// A lifecycle package shaped like fabchart's `type: source` ones, whose
+/// code.tar.gz holds `files` (named in it: `src/...`, `META-INF/...`).
 fn source_package(path: &Path, language: &str, files: &[(&str, &str)]) {
     fn tar_gz(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
         let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
@@ -717,7 +718,9 @@ fn source_package(path: &Path, language: &str, files: &[(&str, &str)]) {
         for (name, content) in entries {
             let mut header = tar::Header::new_gnu();
             header.set_size(content.len() as u64);
-            header.set_mode(0o644);
+            header.set_mode(0o100644);
+            header.set_uid(500);
+            header.set_gid(500);
             tar.append_data(&mut header, name, content.as_slice())
                 .unwrap();
         }
@@ -726,7 +729,7 @@ fn source_package(path: &Path, language: &str, files: &[(&str, &str)]) {
     let code = tar_gz(
         &files
             .iter()
-            .map(|(n, c)| (format!("src/{n}"), c.as_bytes().to_vec()))
+            .map(|(n, c)| (n.to_string(), c.as_bytes().to_vec()))
             .collect::<Vec<_>>(),
     );
     let metadata = format!(r#"{{"path":"cc","type":"{language}","label":"cc_org"}}"#);
@@ -743,12 +746,12 @@ fn source_package(path: &Path, language: &str, files: &[(&str, &str)]) {
 #[test]
 fn legacy_install_takes_the_source_from_the_lifecycle_package() {
     let tmp = tempfile::tempdir().unwrap();
+    let count = std::cell::Cell::new(0);
     let unpack = |language: &str, files: &[(&str, &str)]| {
-        let package = tmp
-            .path()
-            .join(format!("{language}-{}.tar.gz", files.len()));
+        count.set(count.get() + 1);
+        let package = tmp.path().join(format!("{}.tar.gz", count.get()));
         source_package(&package, language, files);
-        let dest = tmp.path().join(format!("{language}-{}", files.len()));
+        let dest = tmp.path().join(count.get().to_string());
         let (ok, out, err) = lib_call(
             r#"legacy_source "$PKG" "$DEST" "$LANG_" cc
                printf '%s|%s|%s' "$LEGACY_PATH" "${GOPATH:-}" "${GO111MODULE:-}""#,
@@ -761,25 +764,60 @@ fn legacy_install_takes_the_source_from_the_lifecycle_package() {
         assert!(ok, "{err}");
         (dest, out)
     };
+    let index = "META-INF/statedb/couchdb/indexes/byOwner.json";
 
-    // node (and java): `-p` is the unpacked folder, package.json at its top.
-    let (dest, out) = unpack("node", &[("package.json", "{}"), ("lib/board.js", "")]);
+    // node (and java): `-p` is the unpacked folder, package.json at its top
+    // and META-INF back in it, where `peer chaincode install` looks.
+    let (dest, out) = unpack(
+        "node",
+        &[
+            (index, "{}"),
+            ("src/package.json", "{}"),
+            ("src/lib/board.js", ""),
+        ],
+    );
     let path = format!("{}/code/src", dest.display());
     assert_eq!(out, format!("{path}||"));
-    assert!(Path::new(&path).join("package.json").is_file());
-    assert!(Path::new(&path).join("lib/board.js").is_file());
+    let path = Path::new(&path);
+    assert!(path.join("package.json").is_file());
+    assert!(path.join("lib/board.js").is_file());
+    assert!(path.join(index).is_file());
+    assert!(!dest.join("code/META-INF").exists());
 
     // A Go module: the folder too, with a GOPATH and cache of its own.
     let (dest, out) = unpack(
         "golang",
-        &[("go.mod", "module example.com/cc\n"), ("main.go", "")],
+        &[
+            (index, "{}"),
+            ("src/go.mod", "module example.com/cc\n"),
+            ("src/main.go", ""),
+        ],
     );
     assert_eq!(out, format!("{0}/code/src|{0}/gopath|", dest.display()));
+    assert!(dest.join("code/src").join(index).is_file());
 
-    // Go without go.mod: the import path (the chaincode name) in that GOPATH.
-    let (dest, out) = unpack("golang", &[("main.go", "")]);
-    assert_eq!(out, format!("cc|{}/gopath|off", dest.display()));
-    assert!(dest.join("gopath/src/cc/main.go").is_file());
+    // Without META-INF nothing moves.
+    let (dest, out) = unpack("java", &[("src/build.gradle", "")]);
+    assert_eq!(out, format!("{}/code/src||", dest.display()));
+    assert!(dest.join("code/src/build.gradle").is_file());
+    assert!(!dest.join("code/src/META-INF").exists());
+
+    // Go without go.mod: the package is already at src/<name>, so the
+    // unpacked code is the GOPATH and `-p` the import path (the chaincode
+    // name); META-INF goes into the package's folder.
+    let (dest, out) = unpack(
+        "golang",
+        &[
+            (index, "{}"),
+            ("src/cc/main.go", ""),
+            ("src/cc/store/store.go", ""),
+        ],
+    );
+    assert_eq!(out, format!("cc|{}/code|off", dest.display()));
+    assert!(dest.join("code/src/cc/main.go").is_file());
+    assert!(dest.join("code/src/cc/store/store.go").is_file());
+    assert!(dest.join("code/src/cc").join(index).is_file());
+    assert!(!dest.join("code/META-INF").exists());
 }
 
 #[test]

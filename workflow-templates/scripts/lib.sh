@@ -218,26 +218,28 @@ legacy_deploy_action() {
 }
 
 # Unpacks the source of lifecycle package $1 (a `type: source` package made by
-# fabchart: code.tar.gz holds the chaincode folder below src/) into folder $2
-# and sets LEGACY_PATH to what `peer chaincode install -p` takes for language
-# $3 and chaincode $4: the folder itself for node, java and Go modules; for Go
-# without go.mod, the import path $4 in a GOPATH at $2/gopath. Go packaging runs
-# the go tool (in the tools image since Fabric 2.5.1), which needs the module's
-# dependencies: vendored, or from GOPROXY.
+# fabchart as `peer lifecycle chaincode package` would) into folder $2 and sets
+# LEGACY_PATH to what `peer chaincode install -p` takes for language $3 and
+# chaincode $4: the folder itself for node, java and Go modules; for Go without
+# go.mod, the import path $4 in GOPATH $2/code. META-INF goes into the folder.
+# Go packaging runs the go tool (in the tools image since Fabric 2.5.1), which
+# needs the module's dependencies: vendored, or from GOPROXY.
 legacy_source() {
-  local package="$1" dest="$2" lang="$3" name="$4"
+  local package="$1" dest="$2" lang="$3" name="$4" dir
   mkdir -p "$dest/package" "$dest/code"
   tar -xzf "$package" -C "$dest/package" code.tar.gz
   tar -xzf "$dest/package/code.tar.gz" -C "$dest/code"
   LEGACY_PATH="$dest/code/src"
+  dir=$LEGACY_PATH
   if [ "$lang" = golang ]; then
     export GOPATH="$dest/gopath" GOCACHE="$dest/gocache"
-    if [ ! -f "$LEGACY_PATH/go.mod" ]; then
-      mkdir -p "$GOPATH/src"
-      mv "$LEGACY_PATH" "$GOPATH/src/$name"
-      LEGACY_PATH=$name
+    if [ ! -f "$dir/go.mod" ]; then
+      dir="$dir/$name" LEGACY_PATH=$name GOPATH="$dest/code"
       export GO111MODULE=off
     fi
+  fi
+  if [ -d "$dest/code/META-INF" ]; then
+    mv "$dest/code/META-INF" "$dir"
   fi
 }
 
