@@ -1,6 +1,7 @@
 //! `make bench`: how long `fabchart compile` takes and how much memory it uses,
-//! on the samples and on synthetic networks from 10 to 100 peer orgs.
-//! Each figure is the median of several runs of the real binary.
+//! on the samples and on synthetic networks from 10 to 100 peer orgs, and how
+//! long `fabchart flow` takes to print each workflow and how big it is.
+//! Each time is the median of several runs of the real binary.
 
 // getrusage is the one way to read a finished child's peak RSS.
 #![allow(unsafe_code)]
@@ -71,6 +72,44 @@ fn row(name: &str, project: &Path, bin: &Path) {
     );
 }
 
+/// Prints, per flow, the median time of `fabchart flow <kind> -p project
+/// [--set ...]` (compiled already) and the size of the workflow it prints.
+fn flow_rows(name: &str, project: &Path, bin: &Path) {
+    let flows: &[(&str, &[&str])] = &[
+        ("channel", &[]),
+        ("chaincode", &["flow.invoke.enabled=true"]),
+        ("peer-org", &[]),
+        ("backup", &["backup.target.secret=backup-s3"]),
+    ];
+    for (kind, sets) in flows {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..RUNS {
+            let mut cmd = Command::new(bin);
+            cmd.args(["flow", kind, "-p"]).arg(project);
+            for set in *sets {
+                cmd.args(["--set", set]);
+            }
+            let start = Instant::now();
+            let out = cmd.output().expect("run fabchart");
+            times.push(start.elapsed());
+            assert!(
+                out.status.success(),
+                "flow {kind} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            size = out.stdout.len();
+        }
+        times.sort();
+        println!(
+            "| {:<45} | {:>7.1} ms | {:>7.1} KB |",
+            format!("{name}: {kind}"),
+            times[RUNS / 2].as_secs_f64() * 1e3,
+            size as f64 / 1000.0
+        );
+    }
+}
+
 fn main() {
     // `cargo test --all-targets` runs benches without `--bench`: keep that a smoke test.
     let full = std::env::args().any(|a| a == "--bench");
@@ -93,6 +132,7 @@ fn main() {
     synthetic::write(&reference, Shape::REFERENCE).unwrap();
     row("20 orgs x 5 peers, 3x3 raft, 30 ch, 10 cc", &reference, bin);
 
+    let mut big = None;
     for orgs in [10, 25, 50, 100] {
         let shape = Shape {
             peer_orgs: orgs,
@@ -108,7 +148,15 @@ fn main() {
             &dir,
             bin,
         );
+        big = Some(dir);
     }
+
+    println!();
+    println!("fabchart flow, median of {RUNS} runs, and the workflow's size");
+    println!("| network: flow                                 | emit time  | size       |");
+    println!("|-----------------------------------------------|------------|------------|");
+    flow_rows("20 x 5, 30 ch, 10 cc", &reference, bin);
+    flow_rows("100 x 4, 100 ch, 10 cc", &big.expect("ran"), bin);
 }
 
 fn copy(from: &Path, to: &Path) {

@@ -12,6 +12,26 @@ use std::process::Command;
 use fabchart::cmd::flow::render;
 use fabchart::flow::{self, Flow, FlowOptions};
 
+/// The items a step loops over: its `withItems`, or the workflow parameter
+/// its `withParam` names (JSON).
+fn step_items(workflow: &serde_yaml::Value, step: &serde_yaml::Value) -> serde_yaml::Value {
+    if let Some(items) = step.get("withItems") {
+        return items.clone();
+    }
+    let reference = step["withParam"].as_str().expect("withItems or withParam");
+    let name = reference
+        .strip_prefix("{{workflow.parameters.")
+        .and_then(|r| r.strip_suffix("}}"))
+        .expect("a workflow parameter");
+    let parameter = workflow["spec"]["arguments"]["parameters"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .expect("the parameter exists");
+    serde_yaml::from_str(parameter["value"].as_str().unwrap()).unwrap()
+}
+
 fn options(sets: &[&str]) -> FlowOptions {
     FlowOptions::load(&[] as &[&Path], sets).unwrap()
 }
@@ -475,13 +495,35 @@ fn package_already_installed() {
     ));
 }
 
-/// The desired definition as the workflow passes it: policy JSON from fabchart.
+/// The chaincode step computes each package's ID from the package file the
+/// chart ships; it must be the ID the chart gives its chaincode servers.
+#[test]
+fn package_ids_computed_in_the_step_match_the_charts() {
+    let (_tmp, chart) = support::compile_sample(&support::root().join("samples/simple"));
+    let topology: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(chart.join("topology.json")).unwrap())
+            .unwrap();
+    let ids = topology["packageIds"].as_object().unwrap();
+    assert!(!ids.is_empty());
+    for (file, id) in ids {
+        let (ok, out) = lib(
+            "package_id \"$PKG\"",
+            "queryinstalled.json",
+            &[("PKG", chart.join(file).display().to_string())],
+        );
+        assert!(ok, "package_id failed on {file}");
+        assert_eq!(out.trim(), id.as_str().unwrap(), "{file}");
+    }
+}
+
+/// The desired definition as the workflow passes it: the policy in fabchart's
+/// canonical one-line form.
 fn desired(version: &str, policy: &str) -> Vec<(&'static str, String)> {
     let policy = flow::policy::signature_policy_json(policy).unwrap();
     vec![
         ("CC_VERSION", version.to_string()),
         ("CC_INIT_REQUIRED", "false".to_string()),
-        ("CC_POLICY", policy.to_string()),
+        ("CC_POLICY", flow::policy::canonical_text(&policy)),
         ("CC_COLLECTIONS", "[]".to_string()),
     ]
 }
@@ -589,6 +631,31 @@ fn absent_definitions_are_told_from_unreachable_peers() {
 fn init_is_done_once_per_version() {
     assert!(decides("already_initialized", "init-already.err"));
     assert!(!decides("already_initialized", "init-unreachable.err"));
+}
+
+#[test]
+fn endorsers_and_approvers_come_from_the_org_table() {
+    let orgs = r#"{"Harbor": {"mspId": "HarborMSP", "mspDir": "msp/harbor", "peers": ["p0.harbor:7051", "p1.harbor:7051"]},
+                   "Quarry": {"mspId": "QuarryMSP", "mspDir": "msp/quarry", "peers": ["p0.quarry:7051"]}}"#;
+    let env = |tls: &str| {
+        vec![
+            ("ORGS", orgs.to_string()),
+            ("ENDORSERS", r#"["Quarry","Harbor"]"#.to_string()),
+            ("EXTERNAL_APPROVERS", r#"["AtlantisMSP"]"#.to_string()),
+            ("TLS_ENABLED", tls.to_string()),
+        ]
+    };
+    let (ok, out) = lib(
+        r#"endorser_args; printf '%s\n' "${PEER_ARGS[@]}"; approvers"#,
+        "queryinstalled.json",
+        &env("false"),
+    );
+    assert!(ok);
+    assert_eq!(
+        out,
+        "--peerAddresses\np0.quarry:7051\n--peerAddresses\np0.harbor:7051\n\
+         [\"QuarryMSP\",\"HarborMSP\",\"AtlantisMSP\"]\n"
+    );
 }
 
 #[test]
@@ -933,9 +1000,8 @@ fn legacy_steps_only_where_a_channel_needs_them() {
     )
     .unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&legacy).unwrap();
-    let items = workflow["spec"]["templates"][0]["steps"][0][0]["withItems"]
-        .as_sequence()
-        .unwrap();
+    let items = step_items(&workflow, &workflow["spec"]["templates"][0]["steps"][0][0]);
+    let items = items.as_sequence().unwrap();
     let board = items
         .iter()
         .find(|i| i["chaincode"] == "price-board")
@@ -1074,7 +1140,7 @@ fn desired_values_for(options: &FlowOptions) -> String {
     )
     .unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-    let items = &workflow["spec"]["templates"][0]["steps"][0][0]["withItems"];
+    let items = &step_items(&workflow, &workflow["spec"]["templates"][0]["steps"][0][0]);
     serde_json::to_string(
         &serde_yaml::from_value::<serde_json::Value>(items[0]["desired"].clone()).unwrap(),
     )
@@ -1407,7 +1473,7 @@ print(json.dumps(sorted(claims)))
         .unwrap();
         let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
         let main = &workflow["spec"]["templates"][0];
-        let mut flow_claims: Vec<String> = main["steps"][1][0]["withItems"]
+        let mut flow_claims: Vec<String> = step_items(&workflow, &main["steps"][1][0])
             .as_sequence()
             .unwrap()
             .iter()
@@ -1708,7 +1774,7 @@ fn backup_selection_names_what_exists() {
     )
     .unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-    let verify = &workflow["spec"]["templates"][0]["steps"][1][0]["withItems"];
+    let verify = &step_items(&workflow, &workflow["spec"]["templates"][0]["steps"][1][0]);
     assert_eq!(
         serde_yaml::to_string(verify).unwrap(),
         "- quarry/peer1/peer.tar.gz\n- quarry/peer1/couchdb.tar.gz\n"
@@ -2068,6 +2134,24 @@ fn workflows_stay_small_as_the_network_grows() {
         "chaincode flow is {} bytes",
         chaincode.len()
     );
+    // The same targets on the network `make bench` builds (fabchart::synthetic),
+    // where chaincode 0 runs on all 20 orgs.
+    let reference = tmp.path().join("reference");
+    fabchart::synthetic::write(&reference, fabchart::synthetic::Shape::REFERENCE).unwrap();
+    let reference_channel = render(&reference, Flow::Channel, &options(&[])).unwrap();
+    let reference_chaincode = render(
+        &reference,
+        Flow::Chaincode,
+        &options(&["flow.invoke.enabled=true"]),
+    )
+    .unwrap();
+    eprintln!(
+        "synthetic reference: channel {} bytes, chaincode {} bytes",
+        reference_channel.len(),
+        reference_chaincode.len()
+    );
+    assert!(reference_channel.len() < 200_000);
+    assert!(reference_chaincode.len() < 100_000);
     for text in [&channel, &chaincode, &peer_org, &channel_update] {
         let workflow: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
         assert!(

@@ -29,7 +29,6 @@ use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
 use crate::generate::crypto::spec::OrgKind;
-use crate::generate::package;
 use crate::model::{names, Chaincode, Network, Org};
 use crate::render::templates::WORKFLOW_TEMPLATES;
 pub use options::FlowOptions;
@@ -169,6 +168,45 @@ pub fn script(name: &str) -> anyhow::Result<String> {
         }
     }
     Ok(out)
+}
+
+/// Moves each step's `withItems` into a workflow parameter of compact JSON
+/// that the step reads with `withParam`: the same items (Argo hands an item's
+/// objects to `{{item.x}}` as JSON either way), without YAML's block style
+/// repeating every key at its indentation, which made most of a big network's
+/// workflow. Items holding Argo placeholders stay where they are.
+fn items_as_parameters(templates: &mut [Value]) -> anyhow::Result<Vec<Value>> {
+    let mut parameters = Vec::new();
+    for template in templates {
+        let template_name = template["name"].as_str().unwrap_or_default().to_string();
+        let Some(groups) = template.get_mut("steps").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for step in groups
+            .iter_mut()
+            .flat_map(|g| g.as_array_mut().into_iter().flatten())
+        {
+            let Some(items) = step.get("withItems") else {
+                continue;
+            };
+            let text = serde_json::to_string(items)?;
+            if text.contains("{{") {
+                continue;
+            }
+            let name = format!(
+                "{template_name}-{}-items",
+                step["name"].as_str().unwrap_or_default()
+            );
+            let object = step.as_object_mut().expect("a step is an object");
+            object.remove("withItems");
+            object.insert(
+                "withParam".into(),
+                json!(format!("{{{{workflow.parameters.{name}}}}}")),
+            );
+            parameters.push(json!({ "name": name, "value": text }));
+        }
+    }
+    Ok(parameters)
 }
 
 /// `lib` of a line `. "$(dirname "$0")/lib.sh"`.
@@ -334,9 +372,12 @@ pub fn workflow(
         Flow::Backup => builder.backup_parts()?,
         Flow::Restore => builder.restore_parts()?,
     };
+    let mut parts = parts;
+    let items = items_as_parameters(&mut parts.templates)?;
     let mut parameters =
         vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
     parameters.extend(parts.parameters);
+    parameters.extend(items);
     let labels = json!({
         "app.kubernetes.io/managed-by": "fabchart",
         "hlf-kube/network": label_value(network_name),
@@ -722,7 +763,7 @@ impl<'a> Builder<'a> {
                     "initRequired": cc.init_required,
                     "policyKind": kind,
                     "policyText": text,
-                    "policy": policy,
+                    "policy": policy::canonical_text(&policy),
                     "collections": collections,
                     "collectionsConfig": config,
                 }),
@@ -758,8 +799,6 @@ impl<'a> Builder<'a> {
             let mut legacy_orgs = Vec::new();
             for pkg in &chaincode.packages {
                 let org = self.org(&pkg.org)?;
-                let built = package::build(chaincode, pkg)
-                    .with_context(|| format!("cannot package chaincode {}", chaincode.name))?;
                 let (legacy_channels, channels): (Vec<&str>, Vec<&str>) = chaincode
                     .channels
                     .iter()
@@ -781,7 +820,6 @@ impl<'a> Builder<'a> {
                         "org": org.name,
                         "secret": org.admin.secret,
                         "packageKey": pkg.configmap_key,
-                        "packageId": built.id,
                         "channels": channels,
                     }));
                 }
@@ -798,10 +836,13 @@ impl<'a> Builder<'a> {
                 let Some(committer) = local.first() else {
                     continue;
                 };
-                orgs.insert(committer.name.clone(), self.org_entry(committer));
+                for org in &local {
+                    orgs.insert(org.name.clone(), self.org_entry(org));
+                }
                 // The orgs whose approval the commit waits for: every org of
-                // the chaincode here that has peers, local or external (those
-                // approve with their own cluster's flow).
+                // the chaincode here that has peers, local (the endorsers,
+                // found in the ORGS table) or external (those approve with
+                // their own cluster's flow).
                 let external: Vec<&Org> = cc
                     .orgs
                     .iter()
@@ -812,11 +853,7 @@ impl<'a> Builder<'a> {
                     "channel": cc.channel,
                     "org": committer.name,
                     "secret": committer.admin.secret,
-                    "peers": local.iter().map(|o| json!({
-                        "address": o.nodes[0].endpoint().address(),
-                        "mspDir": o.msp_dir,
-                    })).collect::<Vec<_>>(),
-                    "approvers": local.iter().chain(&external).map(|o| &o.msp_id).collect::<Vec<_>>(),
+                    "endorsers": local.iter().map(|o| &o.name).collect::<Vec<_>>(),
                     "external": external.iter().map(|o| &o.msp_id).collect::<Vec<_>>(),
                 });
                 if legacy(&cc.channel) {
@@ -883,7 +920,6 @@ impl<'a> Builder<'a> {
                 param("org", "{{item.org}}"),
                 param("secret", "{{item.secret}}"),
                 param("package-key", "{{item.packageKey}}"),
-                param("package-id", "{{item.packageId}}"),
                 param("channels", "{{item.channels}}"),
             ]);
             first.push(json!({
@@ -922,12 +958,9 @@ impl<'a> Builder<'a> {
                 param("secret", "{{item.secret}}"),
             ]);
             let mut v2_args = args.clone();
-            v2_args.push(param("peers", "{{item.peers}}"));
+            v2_args.push(param("endorsers", "{{item.endorsers}}"));
             if name == "commit" {
-                v2_args.extend([
-                    param("approvers", "{{item.approvers}}"),
-                    param("external", "{{item.external}}"),
-                ]);
+                v2_args.push(param("external", "{{item.external}}"));
             }
             let mut group = vec![json!({
                 "name": name,
@@ -947,7 +980,7 @@ impl<'a> Builder<'a> {
                     _ => (
                         "legacy-invoke",
                         "chaincode-invoke",
-                        param("peers", "{{item.peers}}"),
+                        param("endorsers", "{{item.endorsers}}"),
                     ),
                 };
                 args.push(extra);
@@ -988,7 +1021,6 @@ impl<'a> Builder<'a> {
             let (pv, pm) = Self::package_volume();
             let mut e = common_env()?;
             e.extend([
-                env("PACKAGE_ID", "{{inputs.parameters.package-id}}"),
                 env("CHANNELS", "{{inputs.parameters.channels}}"),
                 env("INSTALL_ENABLED", options.install.to_string()),
                 env("APPROVE_ENABLED", options.approve.to_string()),
@@ -1002,7 +1034,6 @@ impl<'a> Builder<'a> {
                     "org",
                     "secret",
                     "package-key",
-                    "package-id",
                     "channels",
                 ],
                 e,
@@ -1019,7 +1050,7 @@ impl<'a> Builder<'a> {
             let mut e = common_env()?;
             e.extend([
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
-                env("PEERS", "{{inputs.parameters.peers}}"),
+                env("ENDORSERS", "{{inputs.parameters.endorsers}}"),
             ]);
             let mut inputs = vec![
                 "chaincode",
@@ -1028,21 +1059,20 @@ impl<'a> Builder<'a> {
                 "channel",
                 "org",
                 "secret",
-                "peers",
+                "endorsers",
             ];
             match name {
                 "invoke" => e.push(env("INVOKE_ARGS", options.invoke_function.clone())),
                 _ => {
                     e.extend([
                         env("INIT_ARGS", options.init_function.clone()),
-                        env("APPROVERS", "{{inputs.parameters.approvers}}"),
                         env("EXTERNAL_APPROVERS", "{{inputs.parameters.external}}"),
                         env(
                             "APPROVAL_WAIT_MINUTES",
                             options.approval_wait_minutes.to_string(),
                         ),
                     ]);
-                    inputs.extend(["approvers", "external"]);
+                    inputs.push("external");
                 }
             }
             let mut template = self.script_template(

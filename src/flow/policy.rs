@@ -43,6 +43,53 @@ pub fn channel_config_policy_json(reference: &str) -> Value {
 
 pub const DEFAULT_ENDORSEMENT_POLICY: &str = "/Channel/Application/Endorsement";
 
+/// A policy (as the functions above make it) in one short line that lib.sh's
+/// `policy_text` (jq) writes the same way from the decoded committed policy:
+/// `1(#0,#1);A.PEER,B.PEER` (rule; identities) for a signature policy,
+/// `ref:<path>` for a channel config policy reference.
+pub fn canonical_text(policy: &Value) -> String {
+    fn rule(r: &Value) -> String {
+        match r.get("signed_by") {
+            Some(index) => format!("#{}", index.as_u64().unwrap_or(0)),
+            None => {
+                let rules: Vec<String> = r["n_out_of"]["rules"]
+                    .as_array()
+                    .map(|rules| rules.iter().map(rule).collect())
+                    .unwrap_or_default();
+                format!(
+                    "{}({})",
+                    r["n_out_of"]["n"].as_u64().unwrap_or(0),
+                    rules.join(",")
+                )
+            }
+        }
+    }
+    match policy.get("signature_policy") {
+        Some(envelope) => {
+            let identities: Vec<String> = envelope["identities"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|i| {
+                    let p = &i["principal"];
+                    format!(
+                        "{}.{}",
+                        p["msp_identifier"].as_str().unwrap_or_default(),
+                        p["role"].as_str().unwrap_or("MEMBER")
+                    )
+                })
+                .collect();
+            format!("{};{}", rule(&envelope["rule"]), identities.join(","))
+        }
+        None => format!(
+            "ref:{}",
+            policy["channel_config_policy_reference"]
+                .as_str()
+                .unwrap_or_default()
+        ),
+    }
+}
+
 #[derive(Debug, PartialEq)]
 enum Token {
     Word(String),
@@ -243,6 +290,19 @@ mod tests {
             v["signature_policy"]["rule"],
             json!({"n_out_of": {"n": 2, "rules": [{"signed_by": 2},
                 {"n_out_of": {"n": 1, "rules": [{"signed_by": 0}, {"signed_by": 1}]}}]}})
+        );
+    }
+
+    #[test]
+    fn canonical_text_is_short_and_ordered() {
+        let v = signature_policy_json("AND('A.member', OutOf(1, 'B.admin', 'C.client'))").unwrap();
+        assert_eq!(
+            canonical_text(&v),
+            "2(#2,1(#0,#1));B.ADMIN,C.CLIENT,A.MEMBER"
+        );
+        assert_eq!(
+            canonical_text(&channel_config_policy_json(DEFAULT_ENDORSEMENT_POLICY)),
+            "ref:/Channel/Application/Endorsement"
         );
     }
 

@@ -6,7 +6,7 @@
 # org's approval is missing. Exit status 3 (given up waiting) is not retried.
 # A definition that requires init gets its one `--isInit` invoke (INIT_ARGS)
 # per version, unless the chaincode says it is already initialized.
-# Env: CC_NAME, CC_VERSION, DEFINITIONS, CHANNEL, ORG, ORGS, PEERS, APPROVERS,
+# Env: CC_NAME, CC_VERSION, DEFINITIONS, CHANNEL, ORG, ORGS, ENDORSERS,
 # EXTERNAL_APPROVERS, APPROVAL_WAIT_MINUTES, INIT_ARGS, TLS_ENABLED,
 # ORDERER_ADDRESS, ORDERER_TLS_CA.
 # Mounts: /crypto/admin (the committing org's admin Secret), /configtx.
@@ -30,7 +30,7 @@ else
   wait_until=$(($(date +%s) + APPROVAL_WAIT_MINUTES * 60))
   while :; do
     peer lifecycle chaincode checkcommitreadiness "${DEF_ARGS[@]}" --output json > /tmp/readiness.json
-    missing=$(approvals_missing "$APPROVERS" < /tmp/readiness.json)
+    missing=$(approvals_missing "$(approvers)" < /tmp/readiness.json)
     if [ -z "$missing" ]; then
       break
     fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Invokes chaincode $CC_NAME on $CHANNEL once with INVOKE_ARGS, so the peers
 # connect to the chaincode (a ping; not part of the desired state).
-# Env: CC_NAME, CHANNEL, ORG, ORGS, PEERS, INVOKE_ARGS, TLS_ENABLED,
+# Env: CC_NAME, CHANNEL, ORG, ORGS, ENDORSERS, INVOKE_ARGS, TLS_ENABLED,
 # ORDERER_ADDRESS, ORDERER_TLS_CA. Mounts: /crypto/admin, /configtx.
 set -eu
 # shellcheck source=lib.sh

@@ -2,7 +2,7 @@
 # For chaincode $CC_NAME and org $ORG: installs the org's package on every
 # peer of the org that lacks it, then approves the desired definition on each
 # of CHANNELS unless the org's approval of that definition is already there.
-# Env: CC_NAME, CC_VERSION, DEFINITIONS, ORG, ORGS, PACKAGE_ID, CHANNELS,
+# Env: CC_NAME, CC_VERSION, DEFINITIONS, ORG, ORGS, CHANNELS,
 # INSTALL_ENABLED, APPROVE_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
 # Mounts: /crypto/admin (org admin Secret), /package/package.tar.gz, /configtx.
 set -eu
@@ -12,6 +12,7 @@ set -eu
 load_org_admin "$ORG"
 materialize_configtx /configtx /tmp/configtx
 orderer_args
+PACKAGE_ID=$(package_id /package/package.tar.gz)
 
 if [ "$INSTALL_ENABLED" = true ]; then
   while read -r peer; do

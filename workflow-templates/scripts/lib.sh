@@ -84,6 +84,15 @@ package_installed() {
   jq -e --arg id "$1" '[.installed_chaincodes[]?.package_id] | index($id) != null' >/dev/null
 }
 
+# Prints the package ID of lifecycle package $1, as `peer lifecycle chaincode
+# calculatepackageid` does: its metadata's label, ":", the file's sha256.
+package_id() {
+  local label hash
+  label=$(tar -xzOf "$1" metadata.json | jq -er '.label')
+  hash=$(sha256sum "$1")
+  printf '%s:%s\n' "$label" "${hash%% *}"
+}
+
 # stdin: `querycommitted --output json` of one chaincode; stdout: its sequence.
 definition_sequence() {
   jq -r '.sequence // 0'
@@ -98,28 +107,26 @@ definition_absent() {
 # stdin: a chaincode definition as `querycommitted`/`queryapproved --output json`
 # print it. $1: the definition's validation parameter decoded by configtxlator
 # (protos.ApplicationPolicy JSON). Compares with the desired definition in
-# CC_VERSION, CC_INIT_REQUIRED (true/false), CC_POLICY (ApplicationPolicy
-# JSON, made by fabchart), CC_COLLECTIONS (the collections, in order, in
-# fabchart's canonical shape: src/flow/collections.rs) and, when set,
-# CC_PACKAGE_ID (for an org's approval). The peer CLI prints collections with
+# CC_VERSION, CC_INIT_REQUIRED (true/false), CC_POLICY (one line, as
+# fabchart's policy::canonical_text writes it), CC_COLLECTIONS (the
+# collections, in order, in fabchart's canonical shape:
+# src/flow/collections.rs) and, when set, CC_PACKAGE_ID (for an org's
+# approval). The peer CLI prints collections with
 # Go's encoding/json: oneofs under their Go names, zero values left out.
 definition_matches() {
   jq -e --argjson policy "$1" \
     --arg version "$CC_VERSION" \
     --argjson init "$CC_INIT_REQUIRED" \
-    --argjson want_policy "$CC_POLICY" \
+    --arg want_policy "$CC_POLICY" \
     --argjson collections "$CC_COLLECTIONS" \
     --arg package "${CC_PACKAGE_ID:-}" '
-    def norm_rule: if has("signed_by") then {signed_by: .signed_by}
-      else {n_out_of: {n: (.n_out_of.n // 0), rules: [.n_out_of.rules[]? | norm_rule]}} end;
-    def norm_policy:
-      if .signature_policy then {signature_policy: {
-          version: (.signature_policy.version // 0),
-          rule: (.signature_policy.rule | norm_rule),
-          identities: [.signature_policy.identities[]? | {
-            principal_classification: (.principal_classification // "ROLE"),
-            principal: {msp_identifier: .principal.msp_identifier, role: (.principal.role // "MEMBER")}}]}}
-      else {channel_config_policy_reference: .channel_config_policy_reference} end;
+    def rule_text: if has("signed_by") then "#\(.signed_by // 0)"
+      else "\(.n_out_of.n // 0)(\([.n_out_of.rules[]? | rule_text] | join(",")))" end;
+    def policy_text:
+      if .signature_policy then .signature_policy
+        | "\(.rule | rule_text);\([.identities[]? | "\(.principal.msp_identifier).\(.principal.role // "MEMBER")"] | join(","))"
+      elif .channel_config_policy_reference then "ref:\(.channel_config_policy_reference)"
+      else "" end;
     def go_rule: (.Type // {}) as $t
       | if ($t | has("SignedBy")) then {signed_by: $t.SignedBy}
         else {n_out_of: {n: ($t.NOutOf.n // 0), rules: [$t.NOutOf.rules[]? | go_rule]}} end;
@@ -140,7 +147,7 @@ definition_matches() {
           else {channel_config_policy_reference: .ChannelConfigPolicyReference} end)};
     (.version == $version)
     and ((.init_required // false) == $init)
-    and (($policy | norm_policy) == ($want_policy | norm_policy))
+    and (($policy | policy_text) == $want_policy)
     and ([.collections.config[]? | go_collection] == $collections)
     and ($package == "" or ([.. | .package_id? // empty] | index($package) != null))' >/dev/null
 }
@@ -302,7 +309,7 @@ load_definition() {
   local def
   def=$(printf '%s' "$DEFINITIONS" | jq -ce --arg ch "$1" '.[$ch]')
   CC_INIT_REQUIRED=$(printf '%s' "$def" | jq -r '.initRequired')
-  CC_POLICY=$(printf '%s' "$def" | jq -c '.policy')
+  CC_POLICY=$(printf '%s' "$def" | jq -r '.policy')
   CC_POLICY_KIND=$(printf '%s' "$def" | jq -r '.policyKind')
   CC_POLICY_TEXT=$(printf '%s' "$def" | jq -r '.policyText // ""')
   CC_COLLECTIONS=$(printf '%s' "$def" | jq -c '.collections')
@@ -350,8 +357,9 @@ plan_sequence() {
   fi
 }
 
-# Sets PEER_ARGS to --peerAddresses (and their TLS CAs) of PEERS
-# ([{address, mspDir}]); the CAs come from the public MSPs in /tmp/configtx.
+# Sets PEER_ARGS to --peerAddresses (and their TLS CAs) of a peer of each org
+# in ENDORSERS (JSON [org name], entries of the ORGS table); the CAs come from
+# the public MSPs in /tmp/configtx.
 endorser_args() {
   local address msp_dir ca
   PEER_ARGS=()
@@ -363,5 +371,13 @@ endorser_args() {
         break
       done
     fi
-  done < <(printf '%s' "$PEERS" | jq -r '.[] | "\(.address) \(.mspDir)"')
+  done < <(printf '%s' "$ORGS" | jq -r --argjson names "$ENDORSERS" \
+    '. as $orgs | $names[] | $orgs[.] | "\(.peers[0]) \(.mspDir)"')
+}
+
+# Prints the MSP IDs (JSON list) of the orgs in ENDORSERS (entries of the ORGS
+# table) followed by those of EXTERNAL_APPROVERS.
+approvers() {
+  printf '%s' "$ORGS" | jq -c --argjson names "$ENDORSERS" --argjson external "$EXTERNAL_APPROVERS" \
+    '. as $orgs | [$names[] | $orgs[.].mspId] + $external'
 }
