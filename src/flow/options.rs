@@ -411,7 +411,7 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
     (
         "backup.image",
         Kind::Text,
-        "rclone/rclone:1.74.4",
+        "rclone/rclone:1.75.1",
         "image of the copy steps (rclone, busybox sh and tar)",
         "backup restore",
     ),
