@@ -155,12 +155,7 @@ impl Builder<'_> {
                 bail!("update.{other}.* is set, but update.scope={scope}: an update changes one scope; run the flow once per scope");
             }
         }
-        let channels = Self::included(
-            "channel",
-            &self.network.channels,
-            |c| c.name.as_str(),
-            &self.options.channel_include,
-        )?;
+        let channels = self.included_channels()?;
 
         let mut parameters = Vec::new();
         let mut extra_env = Vec::new();

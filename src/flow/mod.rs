@@ -29,7 +29,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
 use crate::generate::crypto::spec::OrgKind;
-use crate::model::{names, Chaincode, Network, Org};
+use crate::model::{names, Chaincode, Channel, Network, Org};
 use crate::render::templates::WORKFLOW_TEMPLATES;
 pub use options::FlowOptions;
 
@@ -105,6 +105,16 @@ struct Parts {
     /// workflows naming the same one run one after another.
     mutex: Option<&'static str>,
 }
+
+/// Inputs of a chaincode step on one channel (commit, invoke, instantiate).
+const CHAINCODE_CHANNEL_INPUTS: &[&str] = &[
+    "chaincode",
+    "version",
+    "definitions",
+    "channel",
+    "org",
+    "secret",
+];
 
 /// How long a workflow may run; one that waits for people, a week.
 const DEADLINE_SECONDS: u64 = 2 * 60 * 60;
@@ -300,16 +310,16 @@ fn names_used<'a>(own: &str, pieces: &[&LibPiece<'a>]) -> HashSet<&'a str> {
             .collect()
     }
     let mut used = HashSet::new();
-    let mut todo = vec![own.to_string()];
+    let mut todo = vec![own];
     for piece in pieces.iter().filter(|p| p.name.is_none()) {
-        todo.push(piece.text.clone());
+        todo.push(&piece.text);
     }
     while let Some(text) = todo.pop() {
-        let named = words(&text);
+        let named = words(text);
         for piece in pieces {
             if let Some(name) = piece.name {
                 if named.contains(name) && used.insert(name) {
-                    todo.push(piece.text.clone());
+                    todo.push(&piece.text);
                 }
             }
         }
@@ -350,7 +360,7 @@ pub fn workflow(
 ) -> anyhow::Result<Value> {
     options.check_scope(flow)?;
     let builder = Builder { network, options };
-    let parts: Parts = match flow {
+    let mut parts: Parts = match flow {
         Flow::Channel => builder.channel_templates()?.into(),
         Flow::Chaincode => {
             let mut parts: Parts = builder.chaincode_templates()?.into();
@@ -372,7 +382,6 @@ pub fn workflow(
         Flow::Backup => builder.backup_parts()?,
         Flow::Restore => builder.restore_parts()?,
     };
-    let mut parts = parts;
     let items = items_as_parameters(&mut parts.templates)?;
     let mut parameters =
         vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
@@ -558,6 +567,16 @@ impl<'a> Builder<'a> {
         t
     }
 
+    /// The channels `flow.channel.include` selects (all by default).
+    fn included_channels(&self) -> anyhow::Result<Vec<&'a Channel>> {
+        Self::included(
+            "channel",
+            &self.network.channels,
+            |c| c.name.as_str(),
+            &self.options.channel_include,
+        )
+    }
+
     fn included<'n, T>(
         what: &str,
         all: &'n [T],
@@ -582,12 +601,7 @@ impl<'a> Builder<'a> {
 
     fn channel_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
         let network = self.network;
-        let channels = Self::included(
-            "channel",
-            &network.channels,
-            |c| c.name.as_str(),
-            &self.options.channel_include,
-        )?;
+        let channels = self.included_channels()?;
         let local_orderers: Vec<&Org> = network.local_orgs(OrgKind::Orderer).collect();
         let run_orderers = !local_orderers.is_empty()
             && !network.flow_orderer.as_ref().is_some_and(|o| o.external);
@@ -1004,22 +1018,11 @@ impl<'a> Builder<'a> {
             parallel,
         ));
 
-        let common_env = || -> anyhow::Result<Vec<Value>> {
-            let mut e = self.orderer_env()?;
-            e.extend([
-                env("CC_NAME", "{{inputs.parameters.chaincode}}"),
-                env("CC_VERSION", "{{inputs.parameters.version}}"),
-                env("DEFINITIONS", "{{inputs.parameters.definitions}}"),
-                env("ORG", "{{inputs.parameters.org}}"),
-                env("ORGS", "{{workflow.parameters.orgs}}"),
-            ]);
-            Ok(e)
-        };
         if options.install || options.approve {
             let (cv, cm) = Self::configtx_volume();
             let (av, am) = Self::admin_volume();
             let (pv, pm) = Self::package_volume();
-            let mut e = common_env()?;
+            let mut e = self.chaincode_env()?;
             e.extend([
                 env("CHANNELS", "{{inputs.parameters.channels}}"),
                 env("INSTALL_ENABLED", options.install.to_string()),
@@ -1047,20 +1050,13 @@ impl<'a> Builder<'a> {
             }
             let (cv, cm) = Self::configtx_volume();
             let (av, am) = Self::admin_volume();
-            let mut e = common_env()?;
+            let mut e = self.chaincode_env()?;
             e.extend([
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
                 env("ENDORSERS", "{{inputs.parameters.endorsers}}"),
             ]);
-            let mut inputs = vec![
-                "chaincode",
-                "version",
-                "definitions",
-                "channel",
-                "org",
-                "secret",
-                "endorsers",
-            ];
+            let mut inputs = CHAINCODE_CHANNEL_INPUTS.to_vec();
+            inputs.push("endorsers");
             match name {
                 "invoke" => e.push(env("INVOKE_ARGS", options.invoke_function.clone())),
                 _ => {
@@ -1093,6 +1089,20 @@ impl<'a> Builder<'a> {
             self.legacy_templates(&mut templates)?;
         }
         Ok((templates, orgs))
+    }
+
+    /// The environment every chaincode step that talks to the network gets:
+    /// the orderer, the chaincode and its definitions, the org and org table.
+    fn chaincode_env(&self) -> anyhow::Result<Vec<Value>> {
+        let mut e = self.orderer_env()?;
+        e.extend([
+            env("CC_NAME", "{{inputs.parameters.chaincode}}"),
+            env("CC_VERSION", "{{inputs.parameters.version}}"),
+            env("DEFINITIONS", "{{inputs.parameters.definitions}}"),
+            env("ORG", "{{inputs.parameters.org}}"),
+            env("ORGS", "{{workflow.parameters.orgs}}"),
+        ]);
+        Ok(e)
     }
 
     /// The script templates of the legacy lifecycle's steps.
@@ -1128,28 +1138,15 @@ impl<'a> Builder<'a> {
         if options.commit {
             let (cv, cm) = Self::configtx_volume();
             let (av, am) = Self::admin_volume();
-            let mut env_vars = self.orderer_env()?;
+            let mut env_vars = self.chaincode_env()?;
             env_vars.extend([
-                env("CC_NAME", "{{inputs.parameters.chaincode}}"),
-                env("CC_VERSION", "{{inputs.parameters.version}}"),
                 env("CC_LANG", "{{inputs.parameters.language}}"),
-                env("DEFINITIONS", "{{inputs.parameters.definitions}}"),
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
-                env("ORG", "{{inputs.parameters.org}}"),
-                env("ORGS", "{{workflow.parameters.orgs}}"),
                 env("INIT_ARGS", options.legacy_init.clone()),
             ]);
             templates.push(self.script_template(
                 "chaincode-legacy-instantiate",
-                &[
-                    "chaincode",
-                    "version",
-                    "definitions",
-                    "channel",
-                    "org",
-                    "secret",
-                    "language",
-                ],
+                &[CHAINCODE_CHANNEL_INPUTS, &["language"]].concat(),
                 env_vars,
                 vec![av, cv],
                 vec![am, cm],

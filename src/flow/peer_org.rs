@@ -16,12 +16,7 @@ use crate::generate::crypto::spec::OrgKind;
 impl Builder<'_> {
     pub(super) fn peer_org_parts(&self) -> anyhow::Result<Parts> {
         self.refuse_system_channel()?;
-        let channels = Self::included(
-            "channel",
-            &self.network.channels,
-            |c| c.name.as_str(),
-            &self.options.channel_include,
-        )?;
+        let channels = self.included_channels()?;
         let mut updates = Vec::new();
         for channel in channels {
             let mut named = Vec::new();

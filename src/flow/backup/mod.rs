@@ -36,6 +36,8 @@ use selection::{together, Selection, Unit, Volume};
 
 /// Library of the copy steps' scripts (POSIX sh: the rclone image has no bash).
 const LIB: &str = "backup-lib";
+/// Inputs of a step on one volume (copy, check, restore).
+const VOLUME_INPUTS: &[&str] = &["statefulset", "claim", "volume", "kind", "archive"];
 /// Where a copy step mounts the node's data volume.
 const DATA_DIR: &str = "/data";
 /// Held by every backup and restore workflow of a namespace.
@@ -280,7 +282,7 @@ impl Builder<'_> {
             templates.push(self.copy_step(
                 "backup-copy",
                 "backup-copy",
-                &["statefulset", "claim", "volume", "kind", "archive"],
+                VOLUME_INPUTS,
                 copy_env,
                 Claim::ReadOnly,
                 true,
@@ -349,7 +351,7 @@ impl Builder<'_> {
             templates.push(self.copy_step(
                 "volume-check",
                 "restore-check",
-                &["statefulset", "claim", "volume", "kind", "archive"],
+                VOLUME_INPUTS,
                 check_env,
                 Claim::ReadOnly,
                 false,
@@ -358,7 +360,7 @@ impl Builder<'_> {
             templates.push(self.copy_step(
                 "restore-copy",
                 "restore-copy",
-                &["statefulset", "claim", "volume", "kind", "archive"],
+                VOLUME_INPUTS,
                 copy_env,
                 Claim::ReadWrite,
                 false,
