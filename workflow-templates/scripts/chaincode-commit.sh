@@ -17,7 +17,7 @@ set -eu
 load_org_admin "$ORG"
 materialize_configtx /configtx /tmp/configtx
 orderer_args
-use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
+use_first_peer
 
 load_definition "$CHANNEL"
 plan=$(plan_sequence "$CHANNEL")

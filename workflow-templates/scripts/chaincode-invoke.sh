@@ -10,7 +10,7 @@ set -eu
 load_org_admin "$ORG"
 materialize_configtx /configtx /tmp/configtx
 orderer_args
-use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
+use_first_peer
 endorser_args
 peer chaincode invoke "${ORDERER_ARGS[@]}" -C "$CHANNEL" -n "$CC_NAME" "${PEER_ARGS[@]}" \
   -c "$INVOKE_ARGS" --waitForEvent

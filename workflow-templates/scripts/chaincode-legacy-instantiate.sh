@@ -15,7 +15,7 @@ set -eu
 load_org_admin "$ORG"
 materialize_configtx /configtx /tmp/configtx
 orderer_args
-use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
+use_first_peer
 
 peer chaincode list --instantiated -C "$CHANNEL" > /tmp/instantiated.out
 action=$(legacy_deploy_action "$CC_NAME" "$CC_VERSION" < /tmp/instantiated.out)

@@ -30,7 +30,7 @@ fi
 if [ "$APPROVE_ENABLED" != true ]; then
   exit 0
 fi
-use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
+use_first_peer
 while read -r channel; do
   load_definition "$channel"
   plan=$(plan_sequence "$channel")

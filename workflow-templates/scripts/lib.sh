@@ -294,6 +294,12 @@ use_peer() {
   export CORE_PEER_TLS_ENABLED="$TLS_ENABLED"
 }
 
+# Points the peer CLI, as the admin load_org_admin rebuilt, at the org's
+# first peer.
+use_first_peer() {
+  use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
+}
+
 # Arguments that reach the flow orderer (client port), TLS per the network.
 orderer_args() {
   ORDERER_ARGS=(-o "$ORDERER_ADDRESS")
