@@ -5,6 +5,8 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
+use support::replace_in;
+
 fn run(cwd: &Path, args: &[&str]) -> Output {
     support::fabchart(cwd).args(args).output().unwrap()
 }
@@ -27,16 +29,6 @@ fn project_with(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     );
     edit(&tmp.path().join("project"));
     tmp
-}
-
-fn replace_in(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(
-        text.contains(from),
-        "{} does not contain {from:?}",
-        path.display()
-    );
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
 #[test]

@@ -40,22 +40,8 @@ fn check_chart(chart: &Path, values: &[&Path]) {
 fn compile_with(sample: &str, extra: &[&str]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     support::copy_tree(&support::root().join(sample), &tmp.path().join("project"));
-    compile_in(tmp.path(), extra);
+    support::compile_in(tmp.path(), extra);
     tmp
-}
-
-/// `fabchart compile project -o out EXTRA...` in `dir`, which must succeed.
-fn compile_in(dir: &Path, extra: &[&str]) {
-    let output = support::fabchart(dir)
-        .args(["compile", "project", "-o", "out"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]
@@ -93,12 +79,7 @@ fn render_objects(chart: &Path) -> std::collections::BTreeMap<String, serde_json
 }
 
 fn append_after(path: &Path, anchor: &str, text: &str) {
-    let old = std::fs::read_to_string(path).unwrap();
-    let at = old
-        .find(anchor)
-        .unwrap_or_else(|| panic!("{} has no {anchor:?}", path.display()));
-    let at = at + anchor.len();
-    std::fs::write(path, format!("{}{text}{}", &old[..at], &old[at..])).unwrap();
+    support::replace_in(path, anchor, &format!("{anchor}{text}"));
 }
 
 /// Issue #4's promise: adding an org (and peers) to the inputs and compiling
@@ -132,7 +113,7 @@ fn extending_the_network_keeps_every_existing_object() {
         "orgs: [Harbor, Meadow, Quarry",
         ", Orchard",
     );
-    compile_in(tmp.path(), &[]);
+    support::compile_in(tmp.path(), &[]);
     let after = render_objects(&chart);
 
     let mut changed = Vec::new();

@@ -11,21 +11,19 @@ pub fn root() -> PathBuf {
 
 /// Every sample folder, sorted.
 pub fn samples() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("samples"))
-        .expect("samples/ exists")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("network.yaml").is_file())
-        .collect();
-    out.sort();
-    out
+    projects_in(&root().join("samples"))
 }
 
 /// Test projects (`tests/fixtures/projects/*`): samples for cases the shipped
 /// samples do not show, sorted.
 pub fn fixture_projects() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("tests/fixtures/projects"))
-        .expect("tests/fixtures/projects/ exists")
+    projects_in(&root().join("tests/fixtures/projects"))
+}
+
+/// The project folders (those with a network.yaml) in `dir`, sorted.
+fn projects_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.join("network.yaml").is_file())
@@ -66,18 +64,34 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// Compiles `sample` into a fresh temp dir and returns (tempdir, chart dir).
 pub fn compile_sample(sample: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("project");
-    copy_tree(sample, &project);
-    let output = fabchart(tmp.path())
+    copy_tree(sample, &tmp.path().join("project"));
+    compile_in(tmp.path(), &[]);
+    let chart = tmp.path().join("out/hlf-kube");
+    (tmp, chart)
+}
+
+/// `fabchart compile project -o out EXTRA...` in `dir`, which must succeed.
+pub fn compile_in(dir: &Path, extra: &[&str]) {
+    let output = fabchart(dir)
         .args(["compile", "project", "-o", "out"])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "compile {} failed:\n{}",
-        sample.display(),
+        "compile in {} failed:\n{}",
+        dir.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-    let chart = tmp.path().join("out/hlf-kube");
-    (tmp, chart)
+}
+
+/// Replaces the first `from` in file `path` with `to`; `from` must be there.
+pub fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
