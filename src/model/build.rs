@@ -45,6 +45,19 @@ impl Faults<'_> {
     }
 }
 
+impl<'a> Faults<'a> {
+    /// Channel `name` as network.yaml declares it (refused or not).
+    fn declared_channel(&self, name: &str) -> Option<&'a crate::load::network::ChannelEntry> {
+        self.project
+            .network
+            .value
+            .network
+            .channels
+            .iter()
+            .find(|c| c.name == name)
+    }
+}
+
 fn known_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let names: Vec<&str> = names.into_iter().collect();
     if names.is_empty() {
@@ -1362,15 +1375,7 @@ fn build_chaincode(
         let cpointer = format!("{pointer}/channels/{j}");
         let Some(channel) = channels.iter().find(|c| c.name == cc_channel.name) else {
             ok = false;
-            let declared = faults
-                .project
-                .network
-                .value
-                .network
-                .channels
-                .iter()
-                .any(|c| c.name == cc_channel.name);
-            if declared {
+            if faults.declared_channel(&cc_channel.name).is_some() {
                 // The channel itself was refused (and reported) already.
                 continue;
             }
@@ -1535,13 +1540,7 @@ fn legacy_channel_fits(
             .map(String::as_str),
     );
     let profile = faults
-        .project
-        .network
-        .value
-        .network
-        .channels
-        .iter()
-        .find(|c| c.name == channel.name)
+        .declared_channel(&channel.name)
         .and_then(|c| c.profile.clone())
         .unwrap_or_else(|| channel.name.clone());
     if kind == ChaincodeKind::Ccaas && entry.kind.is_none() {
