@@ -106,13 +106,14 @@ definition_absent() {
 
 # stdin: a chaincode definition as `querycommitted`/`queryapproved --output json`
 # print it. $1: the definition's validation parameter decoded by configtxlator
-# (protos.ApplicationPolicy JSON). Compares with the desired definition in
-# CC_VERSION, CC_INIT_REQUIRED (true/false), CC_POLICY (one line, as
-# fabchart's policy::canonical_text writes it), CC_COLLECTIONS (the
-# collections, in order, in fabchart's canonical shape:
-# src/flow/collections.rs) and, when set, CC_PACKAGE_ID (for an org's
-# approval). The peer CLI prints collections with
-# Go's encoding/json: oneofs under their Go names, zero values left out.
+# (protos.ApplicationPolicy JSON; configtxlator leaves each principal as
+# base64 of its MSPRole message: field 1 the MSP ID, field 2 the role).
+# Compares with the desired definition in CC_VERSION, CC_INIT_REQUIRED
+# (true/false), CC_POLICY (one line, as fabchart's policy::canonical_text
+# writes it), CC_COLLECTIONS (the collections, in order, in fabchart's
+# canonical shape: src/flow/collections.rs) and, when set, CC_PACKAGE_ID (for
+# an org's approval). The peer CLI prints collections with Go's
+# encoding/json: oneofs under their Go names, zero values left out.
 definition_matches() {
   jq -e --argjson policy "$1" \
     --arg version "$CC_VERSION" \
@@ -122,9 +123,13 @@ definition_matches() {
     --arg package "${CC_PACKAGE_ID:-}" '
     def rule_text: if has("signed_by") then "#\(.signed_by // 0)"
       else "\(.n_out_of.n // 0)(\([.n_out_of.rules[]? | rule_text] | join(",")))" end;
+    def role_text: (@base64d | explode) as $b | ($b[1] // 0) as $n
+      | if $b[0] != 10 or $n > 127 then error("not an MSPRole principal: \(.)") else . end
+      | ($b[2:2 + $n] | implode) + "."
+        + (["MEMBER", "ADMIN", "CLIENT", "PEER", "ORDERER"][$b[3 + $n] // 0] // "UNKNOWN");
     def policy_text:
       if .signature_policy then .signature_policy
-        | "\(.rule | rule_text);\([.identities[]? | "\(.principal.msp_identifier).\(.principal.role // "MEMBER")"] | join(","))"
+        | "\(.rule | rule_text);\([.identities[]? | .principal | role_text] | join(","))"
       elif .channel_config_policy_reference then "ref:\(.channel_config_policy_reference)"
       else "" end;
     def go_rule: (.Type // {}) as $t
