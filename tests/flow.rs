@@ -566,9 +566,9 @@ fn committed_definition_compared_with_the_desired_one() {
 }
 
 /// Collections as the peer CLI prints a committed definition (Go's
-/// encoding/json of the protobuf structs; a fixture written from the struct
-/// tags of fabric-protos-go, not recorded from a peer) against the desired
-/// ones fabchart makes from a collections config file.
+/// encoding/json of the protobuf structs; recorded from a Fabric 2.5 peer
+/// whose definition was approved and committed with collections-ledger.json)
+/// against the desired ones fabchart makes from that collections file.
 #[test]
 fn collections_compared_field_by_field() {
     let file = std::fs::read_to_string(fixture("collections-ledger.json")).unwrap();
