@@ -3,10 +3,10 @@
 //! long `fabchart flow` takes to print each workflow and how big it is.
 //! Each time is the median of several runs of the real binary.
 
-// getrusage is the one way to read a finished child's peak RSS.
+// wait4 is the one way to read a finished child's own peak RSS.
 #![allow(unsafe_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -19,29 +19,31 @@ struct Measure {
     max_rss_kib: i64,
 }
 
-/// Runs `fabchart compile project -o out` RUNS times from scratch (fresh
-/// output, so all crypto is generated) and reports the median wall time and
-/// the largest peak RSS.
-fn measure(bin: &Path, project: &Path, from_scratch: bool) -> Measure {
-    let out = project.join("out");
+/// Runs `command` RUNS times, from scratch (after removing `out`, so all
+/// crypto is generated) or over the previous run's output, and reports the
+/// median wall time and the largest peak RSS of the command's own process.
+#[allow(
+    clippy::zombie_processes,
+    reason = "wait_with_rss reaps the child with wait4"
+)]
+fn measure(command: impl Fn() -> Command, out: &Path, from_scratch: bool) -> Measure {
     let mut times = Vec::new();
     let mut max_rss = 0;
     for _ in 0..RUNS {
         if from_scratch {
-            let _ = std::fs::remove_dir_all(&out);
+            let _ = std::fs::remove_dir_all(out);
         }
+        let mut command = command();
         let start = Instant::now();
-        let status = Command::new(bin)
-            .arg("compile")
-            .arg(project)
-            .arg("-o")
-            .arg(&out)
+        let child = command
             .stderr(std::process::Stdio::null())
-            .status()
-            .expect("run fabchart");
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run the benchmarked command");
+        let (status, rss_kib) = wait_with_rss(child.id());
         times.push(start.elapsed());
-        assert!(status.success(), "compile failed for {}", project.display());
-        max_rss = max_rss.max(children_max_rss_kib());
+        assert!(status == 0, "{command:?} failed");
+        max_rss = max_rss.max(rss_kib);
     }
     times.sort();
     Measure {
@@ -50,26 +52,78 @@ fn measure(bin: &Path, project: &Path, from_scratch: bool) -> Measure {
     }
 }
 
-/// Peak RSS of the largest child reaped so far (Linux reports KiB).
-fn children_max_rss_kib() -> i64 {
+/// Waits for the child `pid` and returns its wait status and its own peak
+/// RSS (Linux reports KiB). Its `Child` handle is not waited on after this.
+fn wait_with_rss(pid: u32) -> (i32, i64) {
+    let pid = libc::pid_t::try_from(pid).expect("a pid fits pid_t");
+    let mut status = 0;
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes a complete rusage into the pointer it is given.
+    // SAFETY: wait4 reaps our own child and, when it returns the pid, has
+    // written a complete rusage into the pointer it is given.
     let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        assert_eq!(libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()), pid);
         usage.assume_init()
     };
-    usage.ru_maxrss
+    (status, usage.ru_maxrss)
+}
+
+/// `fabchart compile project -o project/out`, and that output folder.
+fn compile(bin: &Path, project: &Path) -> (impl Fn() -> Command, PathBuf) {
+    let out = project.join("out");
+    let (bin, project, to) = (bin.to_owned(), project.to_owned(), out.clone());
+    let command = move || {
+        let mut command = Command::new(&bin);
+        command.arg("compile").arg(&project).arg("-o").arg(&to);
+        command
+    };
+    (command, out)
+}
+
+/// Where `cryptogen` is, when the machine has one: `$CRYPTOGEN`, else PATH.
+fn cryptogen() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CRYPTOGEN") {
+        return Some(path.into());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("cryptogen"))
+        .find(|path| path.is_file())
 }
 
 fn row(name: &str, project: &Path, bin: &Path) {
-    let fresh = measure(bin, project, true);
-    let again = measure(bin, project, false);
+    let (command, out) = compile(bin, project);
+    let fresh = measure(&command, &out, true);
+    let again = measure(&command, &out, false);
+    print_row(name, &fresh, Some(&again));
+}
+
+fn print_row(name: &str, fresh: &Measure, again: Option<&Measure>) {
+    let again_ms = again.map_or("-".to_owned(), |again| {
+        format!("{:.1} ms", again.median.as_secs_f64() * 1e3)
+    });
+    let rss = again.map_or(fresh.max_rss_kib, |again| {
+        fresh.max_rss_kib.max(again.max_rss_kib)
+    });
     println!(
-        "| {name:<34} | {:>9.1} ms | {:>9.1} ms | {:>7.1} MB |",
+        "| {name:<42} | {:>9.1} ms | {again_ms:>12} | {:>7.1} MB |",
         fresh.median.as_secs_f64() * 1e3,
-        again.median.as_secs_f64() * 1e3,
-        fresh.max_rss_kib.max(again.max_rss_kib) as f64 / 1024.0
+        rss as f64 / 1024.0
     );
+}
+
+/// `cryptogen generate` alone on the crypto-config.yaml of `project`, to set
+/// beside fabchart's whole compile of it (crypto, packages and chart).
+fn cryptogen_row(name: &str, project: &Path, cryptogen: &Path) {
+    let out = project.join("cryptogen-out");
+    let (config, to) = (project.join("crypto-config.yaml"), out.clone());
+    let command = || {
+        let mut command = Command::new(cryptogen);
+        command
+            .arg("generate")
+            .arg(format!("--config={}", config.display()))
+            .arg(format!("--output={}", to.display()));
+        command
+    };
+    print_row(name, &measure(command, &out, true), None);
 }
 
 /// Prints, per flow, the median time of `fabchart flow <kind> -p project
@@ -116,8 +170,12 @@ fn main() {
     let bin = Path::new(env!("CARGO_BIN_EXE_fabchart"));
     let tmp = tempfile::tempdir().unwrap();
     println!("fabchart compile, median of {RUNS} runs of the release binary");
-    println!("| network                            | from scratch | recompile    | peak RSS   |");
-    println!("|------------------------------------|--------------|--------------|------------|");
+    println!(
+        "| network                                    | from scratch | recompile    | peak RSS   |"
+    );
+    println!(
+        "|--------------------------------------------|--------------|--------------|------------|"
+    );
     let simple = tmp.path().join("simple");
     copy(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/simple"),
@@ -131,6 +189,10 @@ fn main() {
     let reference = tmp.path().join("reference");
     synthetic::write(&reference, Shape::REFERENCE).unwrap();
     row("20 orgs x 5 peers, 3x3 raft, 30 ch, 10 cc", &reference, bin);
+    let cryptogen = cryptogen();
+    if let Some(cryptogen) = &cryptogen {
+        cryptogen_row("same, cryptogen generate alone", &reference, cryptogen);
+    }
 
     let mut big = None;
     for orgs in [10, 25, 50, 100] {
@@ -148,7 +210,13 @@ fn main() {
             &dir,
             bin,
         );
+        if let (Some(cryptogen), 100) = (&cryptogen, orgs) {
+            cryptogen_row("same, cryptogen generate alone", &dir, cryptogen);
+        }
         big = Some(dir);
+    }
+    if cryptogen.is_none() {
+        println!("(no cryptogen on PATH or in $CRYPTOGEN: no cryptogen rows)");
     }
 
     println!();
