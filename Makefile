@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build test conformance lint fmt fmt-check bench golden ci
+.PHONY: all build test conformance lint fmt fmt-check bench golden ci e2e
 
 all: build
 
@@ -29,6 +29,17 @@ fmt-check:
 
 bench:
 	$(CARGO) bench --locked
+
+# Opt-in, not part of `make test`: the samples on real Fabric binaries,
+# without Kubernetes (as root; see tests/e2e/run.py). FABRIC_BIN: the bin/
+# folder of a Fabric 2.5 release (its config/ beside it); E2E_ARGS: more
+# arguments, e.g. --chaincode <ccaas binary> --invoke '{"Args":["put","k","v"]}'.
+E2E_SAMPLES ?= simple scaled-raft-tls simple-persistent
+e2e: build
+	@test -n "$(FABRIC_BIN)" || { echo "make e2e: set FABRIC_BIN=<Fabric 2.5 release>/bin"; exit 2; }
+	set -e; for sample in $(E2E_SAMPLES); do \
+		python3 tests/e2e/run.py samples/$$sample --fabric-bin "$(FABRIC_BIN)" $(E2E_ARGS); \
+	done
 
 # Re-run the tests writing changed snapshots as *.snap.new next to the old
 # ones, then review them: with cargo-insta if installed, else list them
