@@ -15,8 +15,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 use_first_peer
 
 load_definition "$CHANNEL"

@@ -8,8 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 use_first_peer
 endorser_args
 peer chaincode invoke "${ORDERER_ARGS[@]}" -C "$CHANNEL" -n "$CC_NAME" "${PEER_ARGS[@]}" \

@@ -13,8 +13,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 use_first_peer
 
 peer chaincode list --instantiated -C "$CHANNEL" > /tmp/instantiated.out

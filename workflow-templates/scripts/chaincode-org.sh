@@ -10,8 +10,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 PACKAGE_ID=$(package_id /package/package.tar.gz)
 
 if [ "$INSTALL_ENABLED" = true ]; then

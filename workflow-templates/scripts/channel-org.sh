@@ -8,8 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 
 while read -r peer; do
   use_peer /tmp/admin "$MSP_ID" "$peer"

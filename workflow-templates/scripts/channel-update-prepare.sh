@@ -17,8 +17,7 @@ set -eu
 . "$(dirname "$0")/update-lib.sh"
 
 plan_start
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 use_org_admin "$ORG"
 fetch_config "$CHANNEL" /tmp/config.json
 member_signers "$CANDIDATES" "$ORGS" < /tmp/config.json > /tmp/outputs/signers

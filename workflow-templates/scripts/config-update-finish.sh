@@ -12,8 +12,7 @@ set -eu
 # shellcheck source=update-lib.sh
 . "$(dirname "$0")/update-lib.sh"
 
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 use_org_admin "$ORG"
 if [ -n "$UPDATE" ]; then
   printf '%s' "$UPDATE" | base64 -d > /tmp/update.pb

@@ -15,8 +15,7 @@ set -eu
 . "$(dirname "$0")/update-lib.sh"
 
 mkdir -p /tmp/outputs
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 use_org_admin "$ORG"
 printf '%s' "$UPDATE" | base64 -d > /tmp/update.pb
 sig_files=()

@@ -305,8 +305,11 @@ use_first_peer() {
   use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
 }
 
-# Arguments that reach the flow orderer (client port), TLS per the network.
-orderer_args() {
+# Rebuilds the chart's configtx tree at /tmp/configtx (ORDERER_TLS_CA points
+# into it) and sets ORDERER_ARGS, the arguments that reach the flow orderer
+# (client port), TLS per the network.
+use_orderer() {
+  materialize_configtx /configtx /tmp/configtx
   ORDERER_ARGS=(-o "$ORDERER_ADDRESS")
   if [ "$TLS_ENABLED" = true ]; then
     ORDERER_ARGS+=(--tls --cafile "$ORDERER_TLS_CA")

@@ -15,8 +15,7 @@ set -eu
 . "$(dirname "$0")/update-lib.sh"
 
 plan_start
-materialize_configtx /configtx /tmp/configtx
-orderer_args
+use_orderer
 use_org_admin "$ORG"
 if ! fetch_config "$CHANNEL" /tmp/config.json; then
   if channel_absent < /tmp/fetch.err; then
