@@ -547,6 +547,8 @@ class Scenario:
         """Prints workflow `kind` with `options` (dotted keys, passed in a
         values file so that JSON values stay strings) and runs it."""
         print(f"== fabchart flow {kind} {options or ''}")
+        self.flows += 1
+        name = f"{self.flows}-{kind}"
         values: dict = {}
         for key, value in options.items():
             *parents, last = key.split(".")
@@ -554,12 +556,10 @@ class Scenario:
             for part in parents:
                 node = node.setdefault(part, {})
             node[last] = value
-        values_file = self.work / f"flow-{self.flows + 1}.yaml"
+        values_file = self.work / f"flow-{name}.yaml"
         values_file.write_text(yaml.safe_dump(values))
         cmd = [self.args.fabchart, "flow", kind, "-p", self.project, "-f", values_file]
-        self.flows += 1
-        pods = self.work / "pods" / f"{self.flows}-{kind}"
-        workflows = Workflows(self.chart, self.work, self.args.fabric_bin, pods)
+        workflows = Workflows(self.chart, self.work, self.args.fabric_bin, self.work / "pods" / name)
         workflows.submit(run(cmd, stdout_only=True))
         self.network.check_alive()
 
