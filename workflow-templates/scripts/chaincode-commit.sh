@@ -10,7 +10,8 @@
 # EXTERNAL_APPROVERS, APPROVAL_WAIT_MINUTES, INIT_ARGS, TLS_ENABLED,
 # ORDERER_ADDRESS, ORDERER_TLS_CA.
 # Mounts: /crypto/admin (the committing org's admin Secret), /configtx.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -26,19 +27,22 @@ if [ "$COMMITTED" = true ]; then
   log "$CC_NAME $CC_VERSION (sequence $SEQUENCE) is committed on $CHANNEL"
 else
   definition_args "$CHANNEL" "$SEQUENCE"
-  wait_until=$(($(date +%s) + APPROVAL_WAIT_MINUTES * 60))
+  expected=$(approvers)
+  now=$(date +%s)
+  wait_until=$((now + APPROVAL_WAIT_MINUTES * 60))
   while :; do
     peer lifecycle chaincode checkcommitreadiness "${DEF_ARGS[@]}" --output json > /tmp/readiness.json
-    missing=$(approvals_missing "$(approvers)" < /tmp/readiness.json)
+    missing=$(approvals_missing "$expected" < /tmp/readiness.json)
     if [ -z "$missing" ]; then
       break
     fi
-    log "waiting for the approval of: $(printf '%s' "$missing" | tr '\n' ' ')"
+    log "waiting for the approval of: ${missing//$'\n'/ }"
     if ! all_listed "$missing" "$EXTERNAL_APPROVERS"; then
       log "an org of this cluster has not approved; run the flow with flow.approve.enabled=true"
       exit 1
     fi
-    if [ "$(date +%s)" -ge "$wait_until" ]; then
+    now=$(date +%s)
+    if [ "$now" -ge "$wait_until" ]; then
       log "gave up after $APPROVAL_WAIT_MINUTES minutes (flow.commit.approvalWait); rerun the flow once they approved"
       exit 3 # not retried
     fi

@@ -3,7 +3,8 @@
 # connect to the chaincode (a ping; not part of the desired state).
 # Env: CC_NAME, CHANNEL, ORG, ORGS, ENDORSERS, INVOKE_ARGS, TLS_ENABLED,
 # ORDERER_ADDRESS, ORDERER_TLS_CA. Mounts: /crypto/admin, /configtx.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -6,13 +6,15 @@
 # through its Docker endpoint (the chart's peer.docker.dind).
 # Env: CC_NAME, CC_VERSION, CC_LANG, ORG, ORGS, TLS_ENABLED.
 # Mounts: /crypto/admin (org admin Secret), /package/package.tar.gz.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
 legacy_source /package/package.tar.gz /tmp/legacy "$CC_LANG" "$CC_NAME"
 
+printf '%s' "$ORG_JSON" | jq -r '.peers[]' > /tmp/peers
 while read -r peer; do
   use_peer /tmp/admin "$MSP_ID" "$peer"
   peer chaincode list --installed > /tmp/installed.out
@@ -22,4 +24,4 @@ while read -r peer; do
   fi
   peer chaincode install -n "$CC_NAME" -v "$CC_VERSION" -l "$CC_LANG" -p "$LEGACY_PATH"
   log "$peer installed $CC_NAME $CC_VERSION"
-done < <(printf '%s' "$ORG_JSON" | jq -r '.peers[]')
+done < /tmp/peers

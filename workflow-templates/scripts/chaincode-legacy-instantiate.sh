@@ -8,7 +8,8 @@
 # Env: CC_NAME, CC_VERSION, CC_LANG, DEFINITIONS, CHANNEL, ORG, ORGS, INIT_ARGS,
 # TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
 # Mounts: /crypto/admin (the instantiating org's admin Secret), /configtx.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -31,7 +32,11 @@ log "sent $action of $CC_NAME $CC_VERSION on $CHANNEL"
 
 # instantiate and upgrade return once the orderer has the transaction.
 waited=0
-until [ "$(legacy_deploy_action "$CC_NAME" "$CC_VERSION" < /tmp/instantiated.out)" = none ]; do
+while :; do
+  pending=$(legacy_deploy_action "$CC_NAME" "$CC_VERSION" < /tmp/instantiated.out)
+  if [ "$pending" = none ]; then
+    break
+  fi
   if [ "$waited" -ge 180 ]; then
     log "$CC_NAME $CC_VERSION is not listed on $CHANNEL after ${waited}s"
     exit 1

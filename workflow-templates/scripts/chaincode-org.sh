@@ -5,7 +5,8 @@
 # Env: CC_NAME, CC_VERSION, DEFINITIONS, ORG, ORGS, CHANNELS,
 # INSTALL_ENABLED, APPROVE_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
 # Mounts: /crypto/admin (org admin Secret), /package/package.tar.gz, /configtx.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +15,7 @@ use_orderer
 PACKAGE_ID=$(package_id /package/package.tar.gz)
 
 if [ "$INSTALL_ENABLED" = true ]; then
+  printf '%s' "$ORG_JSON" | jq -r '.peers[]' > /tmp/peers
   while read -r peer; do
     use_peer /tmp/admin "$MSP_ID" "$peer"
     peer lifecycle chaincode queryinstalled --output json > /tmp/installed.json
@@ -23,13 +25,14 @@ if [ "$INSTALL_ENABLED" = true ]; then
     fi
     peer lifecycle chaincode install /package/package.tar.gz
     log "$peer installed $PACKAGE_ID"
-  done < <(printf '%s' "$ORG_JSON" | jq -r '.peers[]')
+  done < /tmp/peers
 fi
 
 if [ "$APPROVE_ENABLED" != true ]; then
   exit 0
 fi
 use_first_peer
+printf '%s' "$CHANNELS" | jq -r '.[]' > /tmp/channels
 while read -r channel; do
   load_definition "$channel"
   plan=$(plan_sequence "$channel")
@@ -49,4 +52,4 @@ while read -r channel; do
   peer lifecycle chaincode approveformyorg "${ORDERER_ARGS[@]}" "${DEF_ARGS[@]}" \
     --package-id "$PACKAGE_ID" --waitForEvent
   log "$ORG approved $CC_NAME $CC_VERSION (sequence $SEQUENCE) on $channel"
-done < <(printf '%s' "$CHANNELS" | jq -r '.[]')
+done < /tmp/channels

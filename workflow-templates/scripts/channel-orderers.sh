@@ -5,12 +5,14 @@
 # it otherwise (a new genesis block would differ: it carries a timestamp).
 # Env: CHANNEL, PROFILE, CONSENTERS ([{org, mspId, host, port, adminPort}]),
 # TLS_ENABLED. Orderer org admins are mounted at /crypto/orderer/<org>.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 missing=()
 present=()
+printf '%s' "$CONSENTERS" | jq -r '.[] | "\(.org) \(.mspId) \(.host) \(.port) \(.adminPort)"' > /tmp/consenters
 while read -r org msp host port admin_port; do
   identity="/crypto/orderer/$org"
   osnadmin channel list -o "$host:$admin_port" --ca-file "$identity/tls/ca.crt" \
@@ -22,7 +24,7 @@ while read -r org msp host port admin_port; do
   else
     missing+=("$org $host $admin_port")
   fi
-done < <(printf '%s' "$CONSENTERS" | jq -r '.[] | "\(.org) \(.mspId) \(.host) \(.port) \(.adminPort)"')
+done < /tmp/consenters
 
 if [ "${#missing[@]}" -eq 0 ]; then
   log "every consenter has joined $CHANNEL"

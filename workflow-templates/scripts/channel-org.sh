@@ -3,13 +3,15 @@
 # then sets the org's anchor peers in the channel config when they differ.
 # Env: CHANNEL, ORG, ORGS (the org table), TLS_ENABLED, ORDERER_ADDRESS,
 # ORDERER_TLS_CA. The org admin's Secret is mounted at /crypto/admin.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
 use_orderer
 
+printf '%s' "$ORG_JSON" | jq -r '.peers[]' > /tmp/peers
 while read -r peer; do
   use_peer /tmp/admin "$MSP_ID" "$peer"
   peer channel list > /tmp/channels.out
@@ -22,7 +24,7 @@ while read -r peer; do
   fi
   peer channel join -b /tmp/block0.pb
   log "$peer joined $CHANNEL"
-done < <(printf '%s' "$ORG_JSON" | jq -r '.peers[]')
+done < /tmp/peers
 
 want=$(printf '%s' "$ORG_JSON" | jq -c '.anchorPeers')
 peer channel fetch config /tmp/config_block.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"

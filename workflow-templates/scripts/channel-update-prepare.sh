@@ -10,7 +10,8 @@
 # ORDERER_ADDRESS, ORDERER_TLS_CA, WORKFLOW_NAME, WORKFLOW_NAMESPACE.
 # The reader's admin Secret is mounted at /crypto/admin.
 # Outputs (/tmp/outputs): plan, update, signers (see plan_start).
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=update-lib.sh
@@ -29,13 +30,15 @@ if [ -n "${UPDATE_FILE:-}" ]; then
     log "update.file is no config update for channel $CHANNEL"
     exit 1
   fi
-  log "the given update of $CHANNEL is signed by: $(jq -c '[.payload.data.signatures[]?.signature_header.creator.mspid]' /tmp/update.json)"
+  signed_by=$(jq -c '[.payload.data.signatures[]?.signature_header.creator.mspid]' /tmp/update.json)
+  log "the given update of $CHANNEL is signed by: $signed_by"
   plan_update /tmp/update.pb
   exit 0
 fi
 
 differ=$(config_values_differ "$DESIRED" < /tmp/config.json)
-if [ "$(printf '%s' "$DESIRED" | jq length)" -gt 0 ] && [ -z "$differ" ]; then
+desired_count=$(printf '%s' "$DESIRED" | jq length)
+if [ "$desired_count" -gt 0 ] && [ -z "$differ" ]; then
   log "$CHANNEL holds every value already: nothing to do"
   exit 0
 fi
@@ -43,7 +46,7 @@ if [ "$CREATE_ENABLED" != true ]; then
   plan_supplied
   exit 0
 fi
-log "to change on $CHANNEL: $(printf '%s' "$differ" | tr '\n' ' ')"
+log "to change on $CHANNEL: ${differ//$'\n'/ }"
 config_set_values "$DESIRED" < /tmp/config.json > /tmp/modified.json
 config_update_envelope "$CHANNEL" /tmp/config.json /tmp/modified.json /tmp/update.pb
 plan_update /tmp/update.pb

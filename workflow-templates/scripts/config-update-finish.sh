@@ -6,7 +6,8 @@
 # Env: FLOW, CHANNEL, ORG (whose admin sends and reads), ORGS (the org table),
 # DESIRED, UPDATE (base64 envelope; empty: none supplied), TLS_ENABLED,
 # ORDERER_ADDRESS, ORDERER_TLS_CA. The admin Secret is mounted at /crypto/admin.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=update-lib.sh
@@ -14,6 +15,7 @@ set -eu
 
 use_orderer
 use_org_admin "$ORG"
+desired_count=$(printf '%s' "$DESIRED" | jq length)
 if [ -n "$UPDATE" ]; then
   printf '%s' "$UPDATE" | base64 -d > /tmp/update.pb
   if peer channel update -f /tmp/update.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}" 2> /tmp/update.err; then
@@ -23,18 +25,18 @@ if [ -n "$UPDATE" ]; then
     if update_lacks_signatures < /tmp/update.err; then
       log "the supplied config update of $CHANNEL still lacks signatures"
     fi
-    if [ "$(printf '%s' "$DESIRED" | jq length)" -eq 0 ]; then
+    if [ "$desired_count" -eq 0 ]; then
       exit 1
     fi
   fi
 fi
-if [ "$(printf '%s' "$DESIRED" | jq length)" -eq 0 ]; then
+if [ "$desired_count" -eq 0 ]; then
   exit 0
 fi
 fetch_config "$CHANNEL" /tmp/config.json
 missing=$(desired_missing < /tmp/config.json)
 if [ -n "$missing" ]; then
-  log "channel $CHANNEL still lacks: $(printf '%s' "$missing" | tr '\n' ' ')"
+  log "channel $CHANNEL still lacks: ${missing//$'\n'/ }"
   exit 1
 fi
 log "channel $CHANNEL holds what network.yaml and the options ask for"

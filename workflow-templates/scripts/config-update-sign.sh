@@ -5,7 +5,8 @@
 # Env: CHANNEL, ORG, ORGS (the org table), UPDATE (base64 envelope). The org's
 # admin Secret is mounted at /crypto/admin; nothing else is.
 # Outputs (/tmp/outputs): signature.
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=update-lib.sh

@@ -8,7 +8,8 @@
 # SEND_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA, WORKFLOW_NAME,
 # WORKFLOW_NAMESPACE. The sender's admin Secret is mounted at /crypto/admin.
 # Outputs (/tmp/outputs): result (sent, waiting), signed (base64 envelope).
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=update-lib.sh
@@ -19,11 +20,12 @@ use_orderer
 use_org_admin "$ORG"
 printf '%s' "$UPDATE" | base64 -d > /tmp/update.pb
 sig_files=()
+printf '%s' "$SIGNATURES" | jq -r '.[]' > /tmp/signatures
 while read -r signature; do
   file="/tmp/signature-${#sig_files[@]}.pb"
   printf '%s' "$signature" | base64 -d > "$file"
   sig_files+=("$file")
-done < <(printf '%s' "$SIGNATURES" | jq -r '.[]')
+done < /tmp/signatures
 envelope_add_signatures /tmp/update.pb /tmp/signed.pb "${sig_files[@]}"
 base64 -w0 /tmp/signed.pb > /tmp/outputs/signed
 log "merged ${#sig_files[@]} signature(s) into the config update of $CHANNEL"

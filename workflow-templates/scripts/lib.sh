@@ -3,27 +3,46 @@
 # reading the stock tools' output on stdin, so tests can feed them recorded
 # output (tests/fixtures/flow/). Every value arrives through the environment;
 # nothing user-written is pasted into script text.
+# Steps run it with `set -euo pipefail` and `shopt -s inherit_errexit`, so a
+# failure inside `$(...)` or a pipe stops them too. Lists are looped over from
+# files, not `< <(...)`, whose failure no option reports.
 
 log() { printf '%s\n' "$*" >&2; }
+
+# Ends a yes/no decision with the status $1 of the check that made it: 0 (yes)
+# and 1 (no) are answers; any other (a tool's error, output it cannot read)
+# stops the step, also where the decision is an `if` condition, in which set
+# -e does not act. The decisions read their input from a file, never from a
+# pipe, so that they run in the step's own shell.
+decided() {
+  case "$1" in
+    0 | 1) return "$1" ;;
+  esac
+  log "${FUNCNAME[1]}: cannot decide (status $1)"
+  exit "$1"
+}
 
 # Rebuilds cryptogen's layout of an identity from a Secret mounted as flat keys.
 # $1: mounted Secret folder, $2: JSON [{key, mount}], $3: destination folder.
 materialize_identity() {
   local src="$1" files="$2" dest="$3" key mount
+  printf '%s' "$files" | jq -r '.[] | "\(.key) \(.mount)"' > /tmp/identity-files
   while read -r key mount; do
     mkdir -p "$dest/$(dirname "$mount")"
     cp "$src/$key" "$dest/$mount"
-  done < <(printf '%s' "$files" | jq -r '.[] | "\(.key) \(.mount)"')
+  done < /tmp/identity-files
 }
 
 # Loads org $1's entry of the ORGS table into ORG_JSON and its MSP ID into
 # MSP_ID, and rebuilds its admin identity (Secret mounted at /crypto/admin)
 # at /tmp/admin.
 load_org_admin() {
+  local files
   ORG_JSON=$(printf '%s' "$ORGS" | jq -ce --arg org "$1" '.[$org]')
-  MSP_ID=$(printf '%s' "$ORG_JSON" | jq -r '.mspId')
+  MSP_ID=$(printf '%s' "$ORG_JSON" | jq -er '.mspId')
   export ORG_JSON MSP_ID
-  materialize_identity /crypto/admin "$(printf '%s' "$ORG_JSON" | jq -c '.adminFiles')" /tmp/admin
+  files=$(printf '%s' "$ORG_JSON" | jq -ce '.adminFiles')
+  materialize_identity /crypto/admin "$files" /tmp/admin
 }
 
 # Rebuilds configtx.yaml and the public MSPs next to it from the hlf-configtx
@@ -40,12 +59,14 @@ materialize_configtx() {
 # stdin: `osnadmin channel list` output (with its "Status: 200" line).
 # Succeeds when channel $1 is among the orderer's channels.
 osn_channel_listed() {
-  sed '/^Status: /d' | jq -e --arg ch "$1" '[.channels[]?.name] | index($ch) != null' >/dev/null
+  sed '/^Status: /d' | jq -e --arg ch "$1" '[.channels[]?.name] | index($ch) != null' >/dev/null \
+    || decided $?
 }
 
 # stdin: `peer channel list` output. Succeeds when the peer has joined channel $1.
+# (grep reads to the end: with -q it could leave sed to die of SIGPIPE.)
 peer_channel_joined() {
-  sed '1{/^Channels peers has joined/d}' | grep -qxF -- "$1"
+  sed '1{/^Channels peers has joined/d}' | grep -xF -- "$1" >/dev/null || decided $?
 }
 
 # stdin: decoded channel config (`configtxlator proto_decode --type common.Config`).
@@ -53,7 +74,7 @@ peer_channel_joined() {
 anchor_peers_set() {
   jq -e --arg msp "$1" --argjson want "$2" '
     ([.channel_group.groups.Application.groups[$msp].values.AnchorPeers.value.anchor_peers[]? | {host, port}] | sort)
-    == ($want | map({host, port}) | sort)' >/dev/null
+    == ($want | map({host, port}) | sort)' >/dev/null || decided $?
 }
 
 # stdin: decoded channel config; stdout: the same config with org $1's
@@ -81,7 +102,8 @@ config_update_envelope() {
 # stdin: `peer lifecycle chaincode queryinstalled --output json`.
 # Succeeds when package id $1 is installed.
 package_installed() {
-  jq -e --arg id "$1" '[.installed_chaincodes[]?.package_id] | index($id) != null' >/dev/null
+  jq -e --arg id "$1" '[.installed_chaincodes[]?.package_id] | index($id) != null' >/dev/null \
+    || decided $?
 }
 
 # Prints the package ID of lifecycle package $1, as `peer lifecycle chaincode
@@ -101,13 +123,14 @@ definition_sequence() {
 # stdin: the stderr of a failed `querycommitted`/`queryapproved`. Succeeds when
 # it failed because there is no such definition (not a connection problem).
 definition_absent() {
-  grep -qE 'not defined|could not fetch|404'
+  grep -qE 'not defined|could not fetch|404' || decided $?
 }
 
 # stdin: a chaincode definition as `querycommitted`/`queryapproved --output json`
 # print it. $1: the definition's validation parameter decoded by configtxlator
 # (protos.ApplicationPolicy JSON; configtxlator leaves each principal as
-# base64 of its MSPRole message: field 1 the MSP ID, field 2 the role).
+# base64 of its MSPRole message: field 1 the MSP ID, field 2 the role; any
+# other principal reads as "?<base64>", which no desired policy matches).
 # Compares with the desired definition in CC_VERSION, CC_INIT_REQUIRED
 # (true/false), CC_POLICY (one line, as fabchart's policy::canonical_text
 # writes it), CC_COLLECTIONS (the collections, in order, in fabchart's
@@ -123,10 +146,10 @@ definition_matches() {
     --arg package "${CC_PACKAGE_ID:-}" '
     def rule_text: if has("signed_by") then "#\(.signed_by // 0)"
       else "\(.n_out_of.n // 0)(\([.n_out_of.rules[]? | rule_text] | join(",")))" end;
-    def role_text: (@base64d | explode) as $b | ($b[1] // 0) as $n
-      | if $b[0] != 10 or $n > 127 then error("not an MSPRole principal: \(.)") else . end
-      | ($b[2:2 + $n] | implode) + "."
-        + (["MEMBER", "ADMIN", "CLIENT", "PEER", "ORDERER"][$b[3 + $n] // 0] // "UNKNOWN");
+    def role_text: . as $principal | (@base64d | explode) as $b | ($b[1] // 0) as $n
+      | if $b[0] != 10 or $n > 127 then "?\($principal)"
+        else ($b[2:2 + $n] | implode) + "."
+          + (["MEMBER", "ADMIN", "CLIENT", "PEER", "ORDERER"][$b[3 + $n] // 0] // "UNKNOWN") end;
     def policy_text:
       if .signature_policy then .signature_policy
         | "\(.rule | rule_text);\([.identities[]? | .principal | role_text] | join(","))"
@@ -154,7 +177,8 @@ definition_matches() {
     and ((.init_required // false) == $init)
     and (($policy | policy_text) == $want_policy)
     and ([.collections.config[]? | go_collection] == $collections)
-    and ($package == "" or ([.. | .package_id? // empty] | index($package) != null))' >/dev/null
+    and ($package == "" or ([.. | .package_id? // empty] | index($package) != null))' >/dev/null \
+    || decided $?
 }
 
 # stdin: `checkcommitreadiness --output json`; $1: JSON [MSP ID], the orgs
@@ -170,13 +194,14 @@ approvals_missing() {
 # is in $2.
 all_listed() {
   jq -e -n --arg ids "$1" --argjson list "$2" \
-    '[$ids | splits("\n") | select(. != "")] | all(. as $id | $list | index($id) != null)' >/dev/null
+    '[$ids | splits("\n") | select(. != "")] | all(. as $id | $list | index($id) != null)' >/dev/null \
+    || decided $?
 }
 
 # stdin: the stderr of a failed `peer chaincode invoke --isInit`. Succeeds when
 # the chaincode refused because this version is initialized already.
 already_initialized() {
-  grep -q 'is already initialized but called as init'
+  grep -q 'is already initialized but called as init' || decided $?
 }
 
 # ---- legacy lifecycle (channels whose Application capabilities lack V2_0) ----
@@ -207,19 +232,20 @@ legacy_chaincodes() {
 # stdin: `peer chaincode list --installed`. Succeeds when chaincode $1 is
 # installed at version $2.
 legacy_installed() {
-  legacy_chaincodes | grep -xF -- "$1 $2" >/dev/null
+  legacy_chaincodes | grep -xF -- "$1 $2" >/dev/null || decided $?
 }
 
 # stdin: `peer chaincode list --instantiated -C <channel>`. Prints what chaincode
 # $1 at version $2 needs on the channel: instantiate (absent), upgrade (another
 # version is instantiated) or none.
 legacy_deploy_action() {
-  local name version current=""
+  local name version current="" listed
+  listed=$(legacy_chaincodes)
   while read -r name version; do
     if [ "$name" = "$1" ]; then
       current=$version
     fi
-  done < <(legacy_chaincodes)
+  done <<< "$listed"
   if [ -z "$current" ]; then
     echo instantiate
   elif [ "$current" = "$2" ]; then
@@ -273,7 +299,7 @@ legacy_definition_args() {
 
 # stdin: osnadmin output. Succeeds when its "Status:" line is a 2xx.
 osn_status_ok() {
-  grep -qE '^Status: 2[0-9][0-9]$'
+  grep -qE '^Status: 2[0-9][0-9]$' || decided $?
 }
 
 # stdin: a definition's JSON; stdout: its validation parameter decoded to
@@ -302,7 +328,9 @@ use_peer() {
 # Points the peer CLI, as the admin load_org_admin rebuilt, at the org's
 # first peer.
 use_first_peer() {
-  use_peer /tmp/admin "$MSP_ID" "$(printf '%s' "$ORG_JSON" | jq -r '.peers[0]')"
+  local address
+  address=$(printf '%s' "$ORG_JSON" | jq -er '.peers[0]')
+  use_peer /tmp/admin "$MSP_ID" "$address"
 }
 
 # Rebuilds the chart's configtx tree at /tmp/configtx (ORDERER_TLS_CA points
@@ -320,7 +348,7 @@ use_orderer() {
 # DEFINITIONS ({channel: {initRequired, policyKind, policyText, policy,
 # collections, collectionsConfig}}) into CC_* variables.
 load_definition() {
-  local def
+  local def collections
   def=$(printf '%s' "$DEFINITIONS" | jq -ce --arg ch "$1" '.[$ch]')
   CC_INIT_REQUIRED=$(printf '%s' "$def" | jq -r '.initRequired')
   CC_POLICY=$(printf '%s' "$def" | jq -r '.policy')
@@ -328,7 +356,8 @@ load_definition() {
   CC_POLICY_TEXT=$(printf '%s' "$def" | jq -r '.policyText // ""')
   CC_COLLECTIONS=$(printf '%s' "$def" | jq -c '.collections')
   rm -f /tmp/collections.json
-  if printf '%s' "$def" | jq -e '.collectionsConfig != null' >/dev/null; then
+  collections=$(printf '%s' "$def" | jq '.collectionsConfig != null')
+  if [ "$collections" = true ]; then
     printf '%s' "$def" | jq -r '.collectionsConfig' > /tmp/collections.json
   fi
   export CC_INIT_REQUIRED CC_POLICY CC_POLICY_KIND CC_POLICY_TEXT CC_COLLECTIONS
@@ -377,6 +406,8 @@ plan_sequence() {
 endorser_args() {
   local address msp_dir ca
   PEER_ARGS=()
+  printf '%s' "$ORGS" | jq -r --argjson names "$ENDORSERS" \
+    '. as $orgs | $names[] | $orgs[.] | "\(.peers[0]) \(.mspDir)"' > /tmp/endorsers
   while read -r address msp_dir; do
     PEER_ARGS+=(--peerAddresses "$address")
     if [ "$TLS_ENABLED" = true ]; then
@@ -385,8 +416,7 @@ endorser_args() {
         break
       done
     fi
-  done < <(printf '%s' "$ORGS" | jq -r --argjson names "$ENDORSERS" \
-    '. as $orgs | $names[] | $orgs[.] | "\(.peers[0]) \(.mspDir)"')
+  done < /tmp/endorsers
 }
 
 # Prints the MSP IDs (JSON list) of the orgs in ENDORSERS (entries of the ORGS

@@ -8,7 +8,8 @@
 # CREATE_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA, WORKFLOW_NAME,
 # WORKFLOW_NAMESPACE. The reader's admin Secret is mounted at /crypto/admin.
 # Outputs (/tmp/outputs): plan, update, signers (see plan_start).
-set -eu
+set -euo pipefail
+shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=update-lib.sh
@@ -30,7 +31,7 @@ if [ -z "$missing" ]; then
   log "every org network.yaml puts on $CHANNEL is a member: nothing to do"
   exit 0
 fi
-log "to add to $CHANNEL: $(printf '%s' "$missing" | tr '\n' ' ')"
+log "to add to $CHANNEL: ${missing//$'\n'/ }"
 if [ "$CREATE_ENABLED" != true ]; then
   plan_supplied
   exit 0

@@ -18,18 +18,19 @@ use_org_admin() {
 # no such channel (deliver status NOT_FOUND), not on any other failure
 # (FORBIDDEN: the reader is no member; unreachable orderer).
 channel_absent() {
-  grep -qF "can't read the block: &{NOT_FOUND}"
+  grep -qF "can't read the block: &{NOT_FOUND}" || decided $?
 }
 
 # Fetches channel $1's current config, decoded (common.Config JSON), into $2.
-# On failure the fetch's stderr is in /tmp/fetch.err (and printed).
+# Fails when the fetch fails, its stderr in /tmp/fetch.err (and printed); a
+# block that does not decode stops the step (the caller may be an `if`).
 fetch_config() {
   if ! peer channel fetch config /tmp/config_block.pb -c "$1" "${ORDERER_ARGS[@]}" 2> /tmp/fetch.err; then
     cat /tmp/fetch.err >&2
     return 1
   fi
-  configtxlator proto_decode --input /tmp/config_block.pb --type common.Block > /tmp/config_block.json || return 1
-  jq '.data.data[0].payload.data.config' /tmp/config_block.json > "$2" || return 1
+  configtxlator proto_decode --input /tmp/config_block.pb --type common.Block > /tmp/config_block.json || exit
+  jq -e '.data.data[0].payload.data.config' /tmp/config_block.json > "$2" || exit
 }
 
 # stdin: decoded channel config. $1: JSON [org name], the orgs network.yaml
@@ -89,7 +90,8 @@ config_set_values() {
 # admins must sign), not for any other reason (stale read set, bad value,
 # unreachable orderer).
 update_lacks_signatures() {
-  grep -qE 'policy for \[[A-Za-z]+\] +[^ ]+ not satisfied: (implicit policy evaluation failed - [0-9]+ sub-policies were satisfied|signature set did not satisfy policy)'
+  grep -qE 'policy for \[[A-Za-z]+\] +[^ ]+ not satisfied: (implicit policy evaluation failed - [0-9]+ sub-policies were satisfied|signature set did not satisfy policy)' \
+    || decided $?
 }
 
 # stdin: a decoded envelope (`configtxlator proto_decode --type common.Envelope`).
@@ -97,7 +99,7 @@ update_lacks_signatures() {
 is_config_update_for() {
   jq -e --arg ch "$1" '.payload.header.channel_header.type == 2
     and .payload.header.channel_header.channel_id == $ch
-    and .payload.data.config_update.channel_id == $ch' >/dev/null
+    and .payload.data.config_update.channel_id == $ch' >/dev/null || decided $?
 }
 
 # stdin: decoded channel config. Prints what of the flow's desired state
@@ -134,8 +136,9 @@ pb_varint() {
 # Reads the varint at byte offset $2 of file $1 into PB_VALUE; PB_NEXT is the
 # offset after it.
 pb_read_varint() {
-  local value=0 shift=0 byte off="$2"
-  for byte in $(od -An -v -tu1 -j "$off" -N 10 "$1"); do
+  local value=0 shift=0 bytes byte off="$2"
+  bytes=$(od -An -v -tu1 -j "$off" -N 10 "$1") || return 1
+  for byte in $bytes; do
     off=$((off + 1))
     value=$((value | ((byte & 127) << shift)))
     shift=$((shift + 7))
@@ -149,10 +152,11 @@ pb_read_varint() {
 }
 
 # Prints the content of the last length-delimited field number $2 at the top
-# level of the message in file $1; fails when there is none.
+# level of the message in file $1; fails when there is none. (head reads only
+# what it prints, tail all it is given: no side of the pipe quits early.)
 pb_field() {
   local file="$1" size off=0 tag len found=""
-  size=$(wc -c < "$file")
+  size=$(wc -c < "$file") || return 1
   while [ "$off" -lt "$size" ]; do
     pb_read_varint "$file" "$off" || return 1
     tag=$PB_VALUE
@@ -178,13 +182,15 @@ pb_field() {
   done
   [ -n "$found" ] && [ "$off" -eq "$size" ] || return 1
   read -r off len <<< "$found"
-  tail -c +$((off + 1)) "$file" | head -c "$len"
+  head -c $((off + len)) "$file" | tail -c "$len"
 }
 
 # Writes field number $1 (length-delimited) holding the bytes of file $2.
 pb_wrap() {
+  local size
+  size=$(wc -c < "$2")
   pb_varint $((($1 << 3) | 2))
-  pb_varint "$(wc -c < "$2")"
+  pb_varint "$size"
   cat "$2"
 }
 
@@ -200,7 +206,8 @@ envelope_add_signatures() {
   for signature in "$@"; do
     pb_wrap 2 "$signature" >> /tmp/pb-data
   done
-  { pb_wrap 1 /tmp/pb-header && pb_wrap 2 /tmp/pb-data; } > /tmp/pb-payload
+  pb_wrap 1 /tmp/pb-header > /tmp/pb-payload
+  pb_wrap 2 /tmp/pb-data >> /tmp/pb-payload
   pb_wrap 1 /tmp/pb-payload > "$out"
 }
 
@@ -226,8 +233,10 @@ plan_start() {
 # The update in file $1 goes to the local signers (plan sign), or, when no
 # local admin's signature counts, on as it is (plan unsigned).
 plan_update() {
+  local signers
   base64 -w0 "$1" > /tmp/outputs/update
-  if jq -e 'length > 0' /tmp/outputs/signers >/dev/null; then
+  signers=$(jq length /tmp/outputs/signers)
+  if [ "$signers" -gt 0 ]; then
     echo sign > /tmp/outputs/plan
   else
     log "no admin of this cluster is a member of $CHANNEL: handing the update on unsigned"
