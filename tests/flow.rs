@@ -1478,9 +1478,10 @@ fn decisions_on_unreadable_output_are_errors() {
 }
 
 /// Every step stops on any error: bash steps with `set -euo pipefail` and
-/// `inherit_errexit` (a failure inside `$(...)` counts), before anything else
-/// runs. No script loops over `< <(...)` or declares `local x=$(...)`: no
-/// option reports a failure there.
+/// `inherit_errexit` (a failure inside `$(...)` counts), the rclone image's sh
+/// steps with `set -o pipefail`, before anything else runs. No script loops
+/// over `< <(...)` or declares `local x=$(...)`: no option reports a failure
+/// there.
 #[test]
 fn steps_stop_on_every_error() {
     let dir = support::root().join("workflow-templates/scripts");
@@ -1508,7 +1509,7 @@ fn steps_stop_on_every_error() {
             &["set -euo pipefail", "shopt -s inherit_errexit"]
         } else {
             assert!(text.starts_with("#!/bin/sh\n"), "{name}");
-            &["set -eu"]
+            &["set -eu", "set -o pipefail"]
         };
         let first: Vec<&str> = text
             .lines()
@@ -2134,7 +2135,8 @@ fn backup_lib(call: &str, stdin: &[u8], env: &[(&str, &str)]) -> (bool, String) 
             .arg(format!("set -eu; . \"$LIB\"; {call}"))
             .env("LIB", &lib)
             .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped());
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -2346,6 +2348,25 @@ fn volumes_are_told_empty_fresh_or_holding_channel_data() {
     // A peer's ledger on an orderer's volume is no orderer ledger (and back).
     assert_eq!(content("orderer", &tmp.path().join("peer-ledger")), "fresh");
     assert!(!backup_decides("volume_content kafka /", &[]).0);
+    // A volume find cannot read is not one without channel databases.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("find"),
+        "#!/bin/sh\necho \"find: $1: Input/output error\" >&2\nexit 1\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("find"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let dir = tmp.path().join("couchdb-fresh");
+    let (ok, out) = backup_decides(
+        "volume_content couchdb \"$DIR\"",
+        &[("DIR", dir.to_str().unwrap()), ("PATH", &path)],
+    );
+    assert!(!ok, "{out}");
 
     for (content, force, allowed) in [
         ("empty", "false", true),
@@ -2406,45 +2427,46 @@ fn backup_selection_names_what_exists() {
     );
 }
 
-/// A folder of commands for the copy scripts: the rclone stand-in, and
-/// busybox's applets when busybox is installed (as in the rclone image).
+/// A folder of commands for the copy scripts: the rclone stand-in and
+/// busybox's applets (as in the rclone image). The steps need busybox's sh:
+/// they set pipefail, which dash lacks.
 fn copy_tools(dir: &Path) -> String {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::copy(fixture("fake-rclone"), bin.join("rclone")).unwrap();
-    if Command::new("busybox").arg("true").output().is_ok() {
-        for applet in [
-            "sh",
-            "tar",
-            "gzip",
-            "sha256sum",
-            "mkfifo",
-            "tee",
-            "cut",
-            "mktemp",
-            "cat",
-            "awk",
-            "grep",
-            "find",
-            "head",
-            "ls",
-            "rm",
-            "mkdir",
-            "mv",
-            "rmdir",
-            "sync",
-            "dirname",
-            "touch",
-            "printf",
-        ] {
-            std::os::unix::fs::symlink("/usr/bin/busybox", bin.join(applet)).unwrap_or_else(|_| {
-                std::os::unix::fs::symlink("/bin/busybox", bin.join(applet)).unwrap()
-            });
-        }
-        bin.display().to_string()
-    } else {
-        format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+    assert!(
+        Command::new("busybox").arg("true").output().is_ok(),
+        "busybox is not installed (Debian: apt-get install busybox; or bash .ci/run)"
+    );
+    for applet in [
+        "sh",
+        "tar",
+        "gzip",
+        "sha256sum",
+        "mkfifo",
+        "tee",
+        "cut",
+        "mktemp",
+        "cat",
+        "awk",
+        "grep",
+        "find",
+        "head",
+        "ls",
+        "rm",
+        "mkdir",
+        "mv",
+        "rmdir",
+        "sync",
+        "dirname",
+        "touch",
+        "printf",
+    ] {
+        std::os::unix::fs::symlink("/usr/bin/busybox", bin.join(applet)).unwrap_or_else(|_| {
+            std::os::unix::fs::symlink("/bin/busybox", bin.join(applet)).unwrap()
+        });
     }
+    bin.display().to_string()
 }
 
 /// Runs step script `name` as the workflow would, with `env`.
@@ -2627,6 +2649,63 @@ fn backup_and_restore_scripts_round_trip() {
     std::fs::remove_file(&stored).unwrap();
     let (ok, log) = step("restore-verify", &[]);
     assert!(!ok && log.contains("is missing"), "{log}");
+}
+
+/// A copy step stops when rclone fails, also where its output goes on
+/// through a pipe and where the failure comes after the data: nothing is
+/// read from a manifest or left beside an archive that way.
+#[test]
+fn copy_steps_stop_when_rclone_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = copy_tools(tmp.path());
+    let remote = tmp.path().join("remote");
+    std::fs::create_dir_all(remote.join("hlf-backup")).unwrap();
+    let volume = tmp.path().join("volume");
+    volume_tree(&volume, "volume-peer-ledger.txt");
+    let target = tmp.path().join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    let archive = "harbor/peer0/peer.tar.gz";
+    let key = "backup:hlf-backup/prod/2025-01-31-023000";
+    let step = |name: &str, data_dir: &Path, fail: &str| {
+        let env = [
+            ("FAKE_REMOTE", remote.to_str().unwrap()),
+            ("FAKE_RCLONE_FAIL", fail),
+            ("REMOTE_ROOT", "backup:hlf-backup/prod"),
+            ("BACKUP_KEY", "2025-01-31-023000"),
+            ("ARCHIVE", archive),
+            ("ARCHIVES", archive),
+            (
+                "PLAN",
+                "harbor/peer0/peer.tar.gz <- data-hlf-peer--harbor--peer0-0",
+            ),
+            ("DRY_RUN", "false"),
+            ("KIND", "peer"),
+            ("FORCE", "false"),
+            ("STATEFULSET", "hlf-peer--harbor--peer0"),
+            ("DATA_DIR", data_dir.to_str().unwrap()),
+        ];
+        run_step(name, &path, &env)
+    };
+    for name in ["backup-preflight", "backup-copy", "backup-manifest"] {
+        let (ok, log) = step(name, &volume, "");
+        assert!(ok, "{name}: {log}");
+    }
+    let checksum = remote.join("hlf-backup/prod/2025-01-31-023000/harbor/peer0/peer.tar.gz.sha256");
+    assert!(checksum.is_file());
+
+    // The manifest came whole, then rclone failed: it is not read.
+    for name in ["restore-verify", "restore-copy"] {
+        let (ok, log) = step(name, &target, &format!("cat {key}/manifest.sha256"));
+        assert!(!ok && log.contains("cannot read"), "{name}: {log}");
+    }
+    assert_eq!(tree(&target), []);
+    // The old checksum could not be deleted: no archive is written beside it.
+    let (ok, log) = step("backup-copy", &volume, "deletefile");
+    assert!(!ok && log.contains("cannot delete"), "{log}");
+    // The upload failed (rclone rcat last in the pipe): no checksum follows.
+    let (ok, log) = step("backup-copy", &volume, &format!("rcat {key}/{archive}"));
+    assert!(!ok && log.contains("failed (fake)"), "{log}");
+    assert!(!checksum.exists());
 }
 
 // ---- size ----

@@ -5,6 +5,10 @@
 # restore left) is left out.
 # Env: DATA_DIR, REMOTE_ROOT, BACKUP_KEY, ARCHIVE.
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 
@@ -20,9 +24,18 @@ for entry in ./* ./.[!.]* ./..?*; do
 done
 [ $# -gt 0 ] || set -- --no-recursion .
 
-# A stale checksum from an earlier, failed run must not outlive this archive.
-rclone deletefile "$dest.sha256" 2> /dev/null || true
 tmp=$(mktemp -d)
+# A stale checksum from an earlier, failed run must not outlive this archive.
+# rclone exits 4 (file not found) or 3 (directory not found) when there is none.
+status=0
+rclone deletefile "$dest.sha256" 2> "$tmp/delete.err" || status=$?
+case $status in
+  0 | 3 | 4) ;;
+  *)
+    cat "$tmp/delete.err" >&2
+    fail "cannot delete the old $dest.sha256 (rclone exit $status)"
+    ;;
+esac
 mkfifo "$tmp/archive"
 sha256sum < "$tmp/archive" > "$tmp/sum" &
 hasher=$!

@@ -20,6 +20,17 @@ fail() {
   exit 1
 }
 
+# Ends a yes/no decision with the status $1 of the check that made it: 0 (yes)
+# and 1 (no) are answers; any other (an error) stops the step, also where the
+# decision is an `if` condition, in which set -e does not act.
+decided() {
+  case "$1" in
+    0 | 1) return "$1" ;;
+  esac
+  log "cannot decide (status $1)"
+  exit "$1"
+}
+
 # The folder of backup key $1.
 key_dir() { printf '%s/%s' "$REMOTE_ROOT" "$1"; }
 
@@ -55,7 +66,7 @@ replicas_to_resume() {
 # stdin: `rclone lsf` of a backup key's folder. Succeeds when the backup is
 # complete (its manifest is there).
 backup_complete() {
-  grep -qx 'manifest.sha256'
+  grep -qx 'manifest.sha256' || decided $?
 }
 
 # stdin: a manifest. Prints the sha256 of archive $1; fails when the manifest
@@ -75,6 +86,7 @@ missing_archives() {
 #   empty  nothing (lost+found and an interrupted restore's staging aside)
 #   fresh  only what a node writes when it first starts: no channel yet
 #   data   the ledger or state database of at least one channel
+# Fails when it cannot tell (find cannot read the volume).
 volume_content() (
   case $1 in
     peer | orderer | couchdb) ;;
@@ -85,13 +97,15 @@ volume_content() (
     return 0
   fi
   case $1 in
-    peer) has_entries "$2/ledgersData/chains/chains" ;;
-    orderer) has_entries "$2/orderer/chains" ;;
+    peer) has_entries "$2/ledgersData/chains/chains" || { echo fresh; return 0; } ;;
+    orderer) has_entries "$2/orderer/chains" || { echo fresh; return 0; } ;;
     couchdb)
       # Channel databases are named <channel>_...; CouchDB's own start with _.
-      [ -n "$(find "$2" -name '[!_.]*.couch' 2> /dev/null | head -n 1)" ]
+      databases=$(find "$2" -name '[!_.]*.couch')
+      [ -n "$databases" ] || { echo fresh; return 0; }
       ;;
-  esac && echo data || echo fresh
+  esac
+  echo data
 )
 
 STAGING_NAME=.fabchart-restore

@@ -4,6 +4,10 @@
 # backup without a manifest is incomplete, and restore refuses it.
 # Env: REMOTE_ROOT, BACKUP_KEY, ARCHIVES (one per line).
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 

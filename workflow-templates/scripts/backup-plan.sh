@@ -8,10 +8,15 @@
 # (its claim templates), CLAIM_PHASE (phase of the step that read the claim),
 # RESUME (the resume annotation), REPLICAS (spec.replicas), DRY_RUN.
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 
-case $(volume_state "$CLAIMS" "$VOLUME" "$CLAIM_PHASE") in
+state=$(volume_state "$CLAIMS" "$VOLUME" "$CLAIM_PHASE")
+case $state in
   emptydir)
     fail "$STATEFULSET keeps its data in an emptyDir ($VALUES_KEY is false): stopping it would lose that data, so the flow refuses it. Turn on $VALUES_KEY in the chart values (the node then starts on a new, empty volume), or leave the node out (flow.backup.include, flow.<component>.backup.enabled=false)."
     ;;

@@ -7,6 +7,10 @@
 # Env: REMOTE_ROOT, BACKUP_KEY, PLAN (one "archive <- volume claim" per line),
 # DRY_RUN.
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 

@@ -4,6 +4,10 @@
 # it is empty or fresh (no channel yet), or FORCE=true.
 # Env: DATA_DIR, KIND (peer, couchdb, orderer), FORCE, STATEFULSET.
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 

@@ -7,11 +7,17 @@
 # Env: DATA_DIR, REMOTE_ROOT, BACKUP_KEY, ARCHIVE, KIND (peer, couchdb,
 # orderer), FORCE, STATEFULSET.
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 
 dir=$(key_dir "$BACKUP_KEY")
-want=$(rclone cat "$dir/manifest.sha256" | manifest_sum "$ARCHIVE") \
+tmp=$(mktemp -d)
+rclone cat "$dir/manifest.sha256" > "$tmp/manifest" || fail "cannot read $dir/manifest.sha256"
+want=$(manifest_sum "$ARCHIVE" < "$tmp/manifest") \
   || fail "the manifest of $dir does not list $ARCHIVE once"
 content=$(volume_content "$KIND" "$DATA_DIR")
 restore_allowed "$content" "$FORCE" \
@@ -21,7 +27,6 @@ echo "volume of $STATEFULSET: $content; restoring $dir/$ARCHIVE"
 staging="$DATA_DIR/$STAGING_NAME"
 rm -rf "$staging"
 mkdir "$staging"
-tmp=$(mktemp -d)
 mkfifo "$tmp/archive"
 sha256sum < "$tmp/archive" > "$tmp/sum" &
 hasher=$!

@@ -3,6 +3,10 @@
 # manifest is there) and has an archive for every volume to restore.
 # Env: REMOTE_ROOT, BACKUP_KEY, ARCHIVES (one per line), DRY_RUN.
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 

@@ -3,13 +3,18 @@
 # manifest, before the restore touches any volume.
 # Env: REMOTE_ROOT, BACKUP_KEY, ARCHIVE.
 set -eu
+# busybox sh (the rclone image's shell) has pipefail; dash has not, and
+# refuses to run the step rather than run it unguarded.
+# shellcheck disable=SC3040
+set -o pipefail
 # shellcheck source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
 
 dir=$(key_dir "$BACKUP_KEY")
-want=$(rclone cat "$dir/manifest.sha256" | manifest_sum "$ARCHIVE") \
-  || fail "the manifest of $dir does not list $ARCHIVE once"
 tmp=$(mktemp -d)
+rclone cat "$dir/manifest.sha256" > "$tmp/manifest" || fail "cannot read $dir/manifest.sha256"
+want=$(manifest_sum "$ARCHIVE" < "$tmp/manifest") \
+  || fail "the manifest of $dir does not list $ARCHIVE once"
 { rclone cat "$dir/$ARCHIVE" || touch "$tmp/download-failed"; } | sha256sum > "$tmp/sum"
 [ ! -e "$tmp/download-failed" ] || fail "cannot download $dir/$ARCHIVE"
 got=$(cut -d ' ' -f 1 < "$tmp/sum")
