@@ -848,7 +848,7 @@ fn capability_names(
     for (name, enabled) in map.into_iter().flatten() {
         if !known.contains(&name.as_str()) {
             let source = &faults.project.configtx.source;
-            let location = source.locate_merged(&format!("{pointer}/{name}"));
+            let location = source.locate_key(&format!("{pointer}/{name}"));
             faults.diagnostics.push(Diagnostic::at(source, location,
                 format!("{} capability `{name}` is unknown to Fabric {fabric_version}", scope.name())).with_help(
                 format!(
