@@ -462,3 +462,38 @@ fn backup_and_restore_options_are_checked_before_anything_is_printed() {
     }
     insta::assert_snapshot!(out);
 }
+
+/// Compiles a copy of samples/simple with each `(file, from, to)` edit
+/// applied, expecting it to fail without writing anything; the transcript.
+fn refused_compile(edits: &[(&str, &str, &str)]) -> String {
+    let tmp = project_with(|p| {
+        for (file, from, to) in edits {
+            replace_in(&p.join(file), from, to);
+        }
+    });
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        !tmp.path().join("project/out").exists(),
+        "nothing is written on error"
+    );
+    transcript(&output)
+}
+
+#[test]
+fn fabric_version_is_an_exact_release() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "network.yaml",
+        "tlsEnabled: false",
+        "fabricVersion: '2.5.16; rm -rf /'\ntlsEnabled: false",
+    )]));
+}
+
+#[test]
+fn fabric_version_lines_compare_as_numbers() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "network.yaml",
+        "tlsEnabled: false",
+        "fabricVersion: 2.50.1\ntlsEnabled: false",
+    )]));
+}

@@ -298,7 +298,7 @@ impl Builder<'_> {
 
     /// Refuses a capability the network's Fabric release does not know.
     fn check_capability(&self, scope: &str, capability: &str) -> anyhow::Result<()> {
-        let version = &self.network.settings.fabric_version;
+        let version = self.network.settings.fabric_version;
         let known = capabilities::known(capability_scope(scope), version);
         if !known.contains(&capability) {
             bail!(
@@ -333,7 +333,7 @@ impl Builder<'_> {
         };
         let known = capabilities::known(
             capability_scope(scope),
-            &self.network.settings.fabric_version,
+            self.network.settings.fabric_version,
         );
         let rank = |name: &str| known.iter().position(|k| *k == name);
         let highest = declared

@@ -67,6 +67,37 @@ fn known_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     }
 }
 
+/// network.yaml's `fabricVersion`, parsed; the default where it is faulty
+/// (reported), so the rest of the model is still checked.
+fn fabric_version(faults: &mut Faults) -> FabricVersion {
+    let Some(text) = faults.project.network.value.fabric_version.as_deref() else {
+        return FabricVersion::DEFAULT;
+    };
+    let help = format!(
+        "write the exact release of the images, e.g. {} (2.5.x, the LTS line and the default, or 3.x)",
+        FabricVersion::DEFAULT
+    );
+    match text.parse::<FabricVersion>() {
+        Ok(version) if version.is_supported() => version,
+        Ok(version) => {
+            faults.network(
+                "/fabricVersion",
+                format!("Fabric version `{version}` is not supported"),
+                help,
+            );
+            FabricVersion::DEFAULT
+        }
+        Err(_) => {
+            faults.network(
+                "/fabricVersion",
+                format!("fabricVersion `{text}` is not a release number MAJOR.MINOR.PATCH"),
+                help,
+            );
+            FabricVersion::DEFAULT
+        }
+    }
+}
+
 pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     let mut faults = Faults {
         project,
@@ -74,17 +105,7 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         warnings: Vec::new(),
     };
     let network_file = &project.network.value;
-    let fabric_version = network_file
-        .fabric_version
-        .clone()
-        .unwrap_or_else(|| DEFAULT_FABRIC_VERSION.to_string());
-    if !fabric_version.starts_with("2.5") && !fabric_version.starts_with("3.") {
-        faults.network(
-            "/fabricVersion",
-            format!("Fabric version `{fabric_version}` is not supported"),
-            "use 2.5.x (the LTS release, the default) or 3.x".into(),
-        );
-    }
+    let fabric_version = fabric_version(&mut faults);
     let settings = Settings {
         tls_enabled: network_file.tls_enabled,
         use_actual_domains: network_file.use_actual_domains,
@@ -841,7 +862,7 @@ fn capability_names(
     map: Option<&cx::Capabilities>,
     scope: Scope,
     pointer: &str,
-    fabric_version: &str,
+    fabric_version: FabricVersion,
 ) -> Vec<String> {
     let known = capabilities::known(scope, fabric_version);
     let mut out = Vec::new();
@@ -992,7 +1013,7 @@ fn build_profile(
     warnings: &mut Vec<String>,
 ) -> Option<ChannelProfile> {
     let configtx = &faults.project.configtx.value;
-    let version = settings.fabric_version.clone();
+    let version = settings.fabric_version;
 
     // Orderer section: the profile's own, else the genesis profile's (PIVT), else the defaults.
     let (orderer, orderer_pointer) = match (&profile.orderer, genesis) {
@@ -1169,7 +1190,7 @@ fn build_profile(
         app_caps_map.as_ref(),
         Scope::Application,
         &format!("{app_pointer}/Capabilities"),
-        &version,
+        version,
     );
     let mut app_policies = application
         .policies
@@ -1213,7 +1234,7 @@ fn build_profile(
             channel_caps_map.as_ref(),
             Scope::Channel,
             &format!("{pointer}/Capabilities"),
-            &version,
+            version,
         ),
         orderer: OrdererSection {
             batch_timeout: orderer.batch_timeout.clone().unwrap_or_else(|| "2s".into()),
@@ -1235,7 +1256,7 @@ fn build_profile(
                 orderer_caps_map.as_ref(),
                 Scope::Orderer,
                 &format!("{orderer_pointer}/Capabilities"),
-                &version,
+                version,
             ),
         },
         application: ApplicationSection {

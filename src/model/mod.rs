@@ -4,6 +4,7 @@
 mod build;
 pub mod capabilities;
 pub mod names;
+mod version;
 
 use std::path::PathBuf;
 
@@ -14,9 +15,8 @@ use crate::generate::crypto::spec::{OrgCrypto, OrgKind};
 use crate::load::configtx::{BatchSize, Policies};
 
 pub use build::build;
+pub use version::FabricVersion;
 
-/// The Fabric release fabchart targets when network.yaml names none.
-pub const DEFAULT_FABRIC_VERSION: &str = "2.5.16";
 pub const FABRIC_CA_VERSION: &str = "1.5.15";
 pub const COUCHDB_IMAGE: &str = "couchdb:3.4.2";
 
@@ -44,7 +44,7 @@ pub struct Network {
 pub struct Settings {
     pub tls_enabled: bool,
     pub use_actual_domains: bool,
-    pub fabric_version: String,
+    pub fabric_version: FabricVersion,
     pub images: Images,
 }
 
