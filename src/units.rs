@@ -39,16 +39,8 @@ const DURATION_HELP: &str =
 /// `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+` or `0`, at most 2^63-1 ns. Returns
 /// nanoseconds.
 pub fn parse_go_duration(text: &str) -> Result<i64, UnitError> {
-    let invalid = |offset: usize| {
-        UnitError::new(offset, format!("`{text}` is not a duration"), DURATION_HELP)
-    };
-    let overflow = || {
-        UnitError::new(
-            0,
-            format!("`{text}` is longer than Go's 292 years"),
-            DURATION_HELP,
-        )
-    };
+    let invalid = |offset: usize| UnitError::new(offset, "not a Go duration", DURATION_HELP);
+    let overflow = || UnitError::new(0, "longer than Go's limit of 292 years", DURATION_HELP);
     let chars: Vec<char> = text.chars().collect();
     let mut pos = 0;
     let negative = chars.first() == Some(&'-');
@@ -110,14 +102,14 @@ pub fn parse_go_duration(text: &str) -> Result<i64, UnitError> {
             "" => {
                 return Err(UnitError::new(
                     unit_start,
-                    format!("`{text}` has a number without a unit"),
+                    "a number without a unit",
                     DURATION_HELP,
                 ))
             }
             other => {
                 return Err(UnitError::new(
                     unit_start,
-                    format!("`{other}` in `{text}` is not a unit of time"),
+                    format!("`{other}` is no unit of time"),
                     DURATION_HELP,
                 ))
             }
@@ -148,16 +140,12 @@ const SIZE_HELP: &str =
 pub fn parse_byte_size(text: &str) -> Result<u32, UnitError> {
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     if digits == 0 {
-        return Err(UnitError::new(
-            0,
-            format!("`{text}` is not a size"),
-            SIZE_HELP,
-        ));
+        return Err(UnitError::new(0, "not a size", SIZE_HELP));
     }
     if digits > 1 && text.starts_with('0') {
         return Err(UnitError::new(
             0,
-            format!("`{text}` starts with 0, which configtxgen reads as an octal number"),
+            "starts with 0, which configtxgen reads as an octal number",
             "write the number without leading zeros",
         ));
     }
@@ -172,7 +160,7 @@ pub fn parse_byte_size(text: &str) -> Result<u32, UnitError> {
         _ => {
             return Err(UnitError::new(
                 unit_at,
-                format!("`{unit}` in `{text}` is not a size unit"),
+                format!("`{unit}` is no size unit"),
                 SIZE_HELP,
             ))
         }
@@ -180,7 +168,7 @@ pub fn parse_byte_size(text: &str) -> Result<u32, UnitError> {
     let too_big = || {
         UnitError::new(
             0,
-            format!("`{text}` is more than 4 GB (4294967295 bytes), the largest size a channel config holds"),
+            "more than 4 GB (4294967295 bytes), the most a channel config holds",
             "use a smaller size",
         )
     };

@@ -497,3 +497,142 @@ fn fabric_version_lines_compare_as_numbers() {
         "fabricVersion: 2.50.1\ntlsEnabled: false",
     )]));
 }
+
+/// The chaincode policies network.yaml gives are parsed at compile, as the
+/// flows parse them, and faults point at the character.
+#[test]
+fn chaincode_policy_with_an_unclosed_gate_is_refused() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "network.yaml",
+        "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
+        "policy: OR('HarborMSP.admin'",
+    )]));
+}
+
+#[test]
+fn chaincode_policy_with_a_dangling_comma_is_refused() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "network.yaml",
+        "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
+        "policy: AND('HarborMSP.peer',",
+    )]));
+}
+
+#[test]
+fn chaincode_policy_naming_an_unknown_msp_is_refused() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "network.yaml",
+        "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
+        "policy: AND('HarbourMSP.peer','QuarryMSP.peer')",
+    )]));
+}
+
+#[test]
+fn implicit_meta_rule_must_be_any_all_or_majority() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "Admins: {Type: ImplicitMeta, Rule: \"MAJORITY Admins\"}\n    LifecycleEndorsement",
+        "Admins: {Type: ImplicitMeta, Rule: \"SOME Admins\"}\n    LifecycleEndorsement",
+    )]));
+}
+
+#[test]
+fn policy_type_must_be_signature_or_implicit_meta() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "Admins: {Type: Signature, Rule: \"OR('QuarryMSP.admin')\"}",
+        "Admins: {Type: Bogus, Rule: \"OR('QuarryMSP.admin')\"}",
+    )]));
+}
+
+#[test]
+fn principal_roles_are_fabrics() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "Admins: {Type: Signature, Rule: \"OR('QuarryMSP.admin')\"}",
+        "Admins: {Type: Signature, Rule: \"OR('QuarryMSP.pear')\"}",
+    )]));
+}
+
+#[test]
+fn org_policy_naming_an_unknown_msp_is_refused() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "Admins: {Type: Signature, Rule: \"OR('QuarryMSP.admin')\"}",
+        "Admins: {Type: Signature, Rule: \"OR('QuaryMSP.admin')\"}",
+    )]));
+}
+
+#[test]
+fn policies_need_admins_readers_and_writers() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "      Readers: {Type: Signature, Rule: \"OR('QuarryMSP.admin', 'QuarryMSP.peer', 'QuarryMSP.client')\"}\n",
+        "",
+    )]));
+}
+
+#[test]
+fn batch_timeout_is_a_go_duration() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "BatchTimeout: 2s",
+        "BatchTimeout: soon",
+    )]));
+}
+
+#[test]
+fn batch_sizes_are_configtxgen_sizes() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "AbsoluteMaxBytes: 99 MB",
+        "AbsoluteMaxBytes: 99 ZB",
+    )]));
+}
+
+#[test]
+fn max_message_count_zero_is_refused() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "MaxMessageCount: 10",
+        "MaxMessageCount: 0",
+    )]));
+}
+
+#[test]
+fn preferred_max_bytes_above_absolute_is_refused() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "PreferredMaxBytes: 512 KB",
+        "PreferredMaxBytes: 512 MB",
+    )]));
+}
+
+/// Two profiles merge OrdererDefaults: its fault is reported once, where it
+/// is written.
+#[test]
+fn unknown_orderer_type_is_refused_once_where_written() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "OrdererType: etcdraft",
+        "OrdererType: Bogus",
+    )]));
+}
+
+#[test]
+fn raft_options_are_checked_all_at_once() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "  OrdererType: etcdraft\n",
+        "  OrdererType: etcdraft\n  EtcdRaft:\n    Options:\n      TickInterval: 0s\n      ElectionTick: 5\n      HeartbeatTick: 5\n      MaxInflightBlocks: 0\n      SnapshotIntervalSize: 16 XB\n",
+    )]));
+}
+
+#[test]
+fn unknown_raft_options_are_refused() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "  OrdererType: etcdraft\n",
+        "  OrdererType: etcdraft\n  EtcdRaft:\n    Options:\n      TickIntervall: 500ms\n",
+    )]));
+}

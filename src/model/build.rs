@@ -6,66 +6,16 @@ use std::collections::{HashMap, HashSet};
 use indexmap::IndexMap;
 
 use super::capabilities::{self, Scope};
+use super::configtx_rules;
+use super::faults::{known_list, Faults, File};
 use super::names;
 use super::*;
 use crate::generate::crypto::spec::{CaSubject, NodeCrypto, OrgCrypto, UserCrypto};
 use crate::load::configtx::{self as cx, Policy};
 use crate::load::crypto_config::OrgSpec;
 use crate::load::network::ChaincodeEntry;
-use crate::load::{Diagnostic, Diagnostics, Input, Project, SourceFile};
-
-/// A fault in one of the input files, found while resolving the model.
-struct Faults<'a> {
-    project: &'a Project,
-    diagnostics: Diagnostics,
-    /// Warnings found where no `warnings` list is passed along.
-    warnings: Vec<String>,
-}
-
-impl Faults<'_> {
-    fn at(&mut self, source: &SourceFile, path: &str, message: String, help: String) {
-        let location = source.locate(path);
-        self.diagnostics
-            .push(Diagnostic::at(source, location, message).with_help(help));
-    }
-
-    fn network(&mut self, path: &str, message: String, help: String) {
-        let project = self.project;
-        self.at(&project.network.source, path, message, help);
-    }
-
-    fn crypto(&mut self, path: &str, message: String, help: String) {
-        let project = self.project;
-        self.at(&project.crypto_config.source, path, message, help);
-    }
-
-    fn configtx(&mut self, path: &str, message: String, help: String) {
-        let project = self.project;
-        self.at(&project.configtx.source, path, message, help);
-    }
-}
-
-impl<'a> Faults<'a> {
-    /// Channel `name` as network.yaml declares it (refused or not).
-    fn declared_channel(&self, name: &str) -> Option<&'a crate::load::network::ChannelEntry> {
-        self.project
-            .network
-            .value
-            .network
-            .channels
-            .iter()
-            .find(|c| c.name == name)
-    }
-}
-
-fn known_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<&str> = names.into_iter().collect();
-    if names.is_empty() {
-        "none".to_string()
-    } else {
-        names.join(", ")
-    }
-}
+use crate::load::{Diagnostics, Input, Project};
+use crate::policy::SignaturePolicy;
 
 /// network.yaml's `fabricVersion`, parsed; the default where it is faulty
 /// (reported), so the rest of the model is still checked.
@@ -99,11 +49,7 @@ fn fabric_version(faults: &mut Faults) -> FabricVersion {
 }
 
 pub fn build(project: &Project) -> Result<Network, Diagnostics> {
-    let mut faults = Faults {
-        project,
-        diagnostics: Diagnostics::default(),
-        warnings: Vec::new(),
-    };
+    let mut faults = Faults::new(project);
     let network_file = &project.network.value;
     let fabric_version = fabric_version(&mut faults);
     let settings = Settings {
@@ -120,6 +66,8 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     };
 
     let configtx_orgs = ConfigtxOrgs::collect(&project.configtx);
+    let msp_ids = declared_msp_ids(project, &configtx_orgs);
+    configtx_rules::check(&mut faults, &msp_ids);
     let mut orgs = build_orgs(&mut faults, &settings, &configtx_orgs);
     let mut warnings = Vec::new();
     let channels = build_channels(&mut faults, &settings, &orgs, &configtx_orgs, &mut warnings);
@@ -129,7 +77,7 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         &project.configtx.source,
         &mut warnings,
     );
-    let chaincodes = build_chaincodes(&mut faults, &orgs, &channels);
+    let chaincodes = build_chaincodes(&mut faults, &orgs, &channels, &msp_ids);
     let flow_orderer = flow_orderer(&mut faults, &orgs);
 
     warnings.append(&mut faults.warnings);
@@ -148,6 +96,32 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         flow_orderer,
         warnings,
     })
+}
+
+/// The MSP ID of every org the input declares, built or refused: configtx.yaml's
+/// definitions, and crypto-config.yaml's orgs (through their definition, else
+/// `<Name>MSP`, as [`build_org`] names them).
+fn declared_msp_ids(project: &Project, configtx: &ConfigtxOrgs) -> Vec<String> {
+    let mut ids: Vec<String> = configtx.by_id.keys().cloned().collect();
+    let crypto = &project.crypto_config.value;
+    let groups = [
+        (OrgKind::Orderer, &crypto.orderer_orgs),
+        (OrgKind::Peer, &crypto.peer_orgs),
+        (OrgKind::Orderer, &crypto.external_orderer_orgs),
+        (OrgKind::Peer, &crypto.external_peer_orgs),
+    ];
+    for (kind, specs) in groups {
+        for spec in specs {
+            let id = configtx
+                .find(kind, spec)
+                .map(|(org, _)| org.id.clone().unwrap_or_else(|| org.name.clone()))
+                .unwrap_or_else(|| format!("{}MSP", spec.name));
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
 }
 
 /// configtx.yaml's organization definitions, by MSP ID, with the pointer of
@@ -868,14 +842,17 @@ fn capability_names(
     let mut out = Vec::new();
     for (name, enabled) in map.into_iter().flatten() {
         if !known.contains(&name.as_str()) {
-            let source = &faults.project.configtx.source;
-            let location = source.locate_key(&format!("{pointer}/{name}"));
-            faults.diagnostics.push(Diagnostic::at(source, location,
-                format!("{} capability `{name}` is unknown to Fabric {fabric_version}", scope.name())).with_help(
+            faults.key(
+                File::Configtx,
+                &format!("{pointer}/{name}"),
+                format!(
+                    "{} capability `{name}` is unknown to Fabric {fabric_version}",
+                    scope.name()
+                ),
                 format!(
                     "a capability peers do not know stops them and cannot be reverted; use one of: {}",
                     known.join(", ")
-                )),
+                ),
             );
         } else if *enabled {
             out.push(name.clone());
@@ -1123,14 +1100,8 @@ fn build_profile(
             }
             all
         }
-        other => {
-            faults.configtx(
-                &format!("{orderer_pointer}/OrdererType"),
-                format!("OrdererType `{other}` is not supported"),
-                "use etcdraft".into(),
-            );
-            return None;
-        }
+        // Refused where it is written (configtx_rules).
+        _ => return None,
     };
     if consenters.is_empty() {
         faults.configtx(
@@ -1240,8 +1211,8 @@ fn build_profile(
             batch_timeout: orderer.batch_timeout.clone().unwrap_or_else(|| "2s".into()),
             batch_size: orderer.batch_size.clone().unwrap_or(BatchSize {
                 max_message_count: Some(500),
-                absolute_max_bytes: Some("10 MB".into()),
-                preferred_max_bytes: Some("2 MB".into()),
+                absolute_max_bytes: Some(cx::ByteSize::Text("10 MB".into())),
+                preferred_max_bytes: Some(cx::ByteSize::Text("2 MB".into())),
             }),
             consenters,
             raft_options: orderer
@@ -1301,7 +1272,12 @@ fn all_consenters(orgs: &[Org], orderer_orgs: &[String]) -> Vec<Consenter> {
         .collect()
 }
 
-fn build_chaincodes(faults: &mut Faults, orgs: &[Org], channels: &[Channel]) -> Vec<Chaincode> {
+fn build_chaincodes(
+    faults: &mut Faults,
+    orgs: &[Org],
+    channels: &[Channel],
+    msp_ids: &[String],
+) -> Vec<Chaincode> {
     let project = faults.project;
     let mut out = Vec::new();
     let mut seen_keys = HashMap::new();
@@ -1327,7 +1303,9 @@ fn build_chaincodes(faults: &mut Faults, orgs: &[Org], channels: &[Channel]) -> 
             );
             continue;
         }
-        if let Some(chaincode) = build_chaincode(faults, orgs, channels, entry, &pointer, key) {
+        if let Some(chaincode) =
+            build_chaincode(faults, orgs, channels, msp_ids, entry, &pointer, key)
+        {
             out.push(chaincode);
         }
     }
@@ -1349,10 +1327,12 @@ fn yaml_scalar(value: &serde_yaml::Value) -> Option<String> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build_chaincode(
     faults: &mut Faults,
     orgs: &[Org],
     channels: &[Channel],
+    msp_ids: &[String],
     entry: &ChaincodeEntry,
     pointer: &str,
     key: String,
@@ -1424,17 +1404,25 @@ fn build_chaincode(
             }
         }
         if let Some(policy) = &cc_channel.policy {
-            for msp in policy_msp_ids(policy) {
-                if !orgs.iter().any(|o| o.msp_id == msp) {
+            let at = format!("{cpointer}/policy");
+            match SignaturePolicy::parse(policy) {
+                Err(e) => {
                     ok = false;
-                    faults.network(
-                        &format!("{cpointer}/policy"),
-                        format!("policy names MSP `{msp}`, which no org of crypto-config.yaml has"),
-                        format!(
-                            "known MSP IDs: {}",
-                            known_list(orgs.iter().map(|o| o.msp_id.as_str()))
-                        ),
-                    );
+                    faults.inside(File::Network, &at, e.offset, e.message, e.help);
+                }
+                Ok(parsed) => {
+                    for principal in parsed.principals() {
+                        if !msp_ids.contains(&principal.msp_id) {
+                            ok = false;
+                            faults.inside(
+                                File::Network,
+                                &at,
+                                principal.offset,
+                                configtx_rules::unknown_msp_message(&principal.msp_id),
+                                configtx_rules::unknown_msp_help(msp_ids),
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -1612,16 +1600,6 @@ enum LegacyFit {
     Refused,
 }
 
-/// MSP IDs a signature policy names: `OR('KargaMSP.member', ...)` -> KargaMSP.
-fn policy_msp_ids(policy: &str) -> Vec<String> {
-    policy
-        .split('\'')
-        .skip(1)
-        .step_by(2)
-        .filter_map(|principal| principal.rsplit_once('.').map(|(msp, _)| msp.to_string()))
-        .collect()
-}
-
 fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
     let external = faults
         .project
@@ -1688,14 +1666,6 @@ fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_msp_ids_from_signature_policies() {
-        assert_eq!(
-            policy_msp_ids("OR('KargaMSP.member','AtlantisMSP.peer')"),
-            vec!["KargaMSP".to_string(), "AtlantisMSP".to_string()]
-        );
-    }
 
     #[test]
     fn renders_cryptogen_templates() {

@@ -3,6 +3,8 @@
 
 mod build;
 pub mod capabilities;
+mod configtx_rules;
+mod faults;
 pub mod names;
 mod version;
 
@@ -12,7 +14,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::generate::crypto::spec::{OrgCrypto, OrgKind};
-use crate::load::configtx::{BatchSize, Policies};
+use crate::load::configtx::{BatchSize, Policies, RaftOptions};
 
 pub use build::build;
 pub use version::FabricVersion;
@@ -254,7 +256,9 @@ pub struct OrdererSection {
     pub batch_timeout: String,
     pub batch_size: BatchSize,
     pub consenters: Vec<Consenter>,
-    pub raft_options: IndexMap<String, serde_yaml::Value>,
+    /// `EtcdRaft.Options` as configtx.yaml gives them (absent ones are
+    /// configtxgen's defaults).
+    pub raft_options: RaftOptions,
     /// Orderer org names.
     pub orgs: Vec<String>,
     pub policies: Policies,
