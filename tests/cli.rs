@@ -636,3 +636,52 @@ fn unknown_raft_options_are_refused() {
         "  OrdererType: etcdraft\n  EtcdRaft:\n    Options:\n      TickIntervall: 500ms\n",
     )]));
 }
+
+/// An org refused for its counts is reported once: the channels, profiles and
+/// chaincodes that name it say nothing more.
+#[test]
+fn template_count_is_bounded_without_consequential_errors() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "crypto-config.yaml",
+        "Count: 1\n    Users",
+        "Count: 18446744073709551615\n    Users",
+    )]));
+}
+
+#[test]
+fn template_start_plus_count_cannot_wrap() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "crypto-config.yaml",
+        "Count: 1\n    Users",
+        "Count: 2\n      Start: 18446744073709551615\n    Users",
+    )]));
+}
+
+#[test]
+fn users_count_is_bounded() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "crypto-config.yaml",
+        "Users:\n      Count: 1",
+        "Users:\n      Count: 99999999",
+    )]));
+}
+
+/// Faults of all three files at once, crypto-config.yaml's first (it
+/// declares what the others refer to), then configtx.yaml's, then
+/// network.yaml's.
+#[test]
+fn faults_of_every_file_are_reported_root_causes_first() {
+    insta::assert_snapshot!(refused_compile(&[
+        (
+            "network.yaml",
+            "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
+            "policy: AND('HarborMSP.peer','QuarryMSP.pear')",
+        ),
+        ("configtx.yaml", "BatchTimeout: 2s", "BatchTimeout: 0s"),
+        (
+            "crypto-config.yaml",
+            "Users:\n      Count: 1",
+            "Users:\n      Count: 99999999",
+        ),
+    ]));
+}

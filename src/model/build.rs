@@ -112,16 +112,22 @@ fn declared_msp_ids(project: &Project, configtx: &ConfigtxOrgs) -> Vec<String> {
     ];
     for (kind, specs) in groups {
         for spec in specs {
-            let id = configtx
-                .find(kind, spec)
-                .map(|(org, _)| org.id.clone().unwrap_or_else(|| org.name.clone()))
-                .unwrap_or_else(|| format!("{}MSP", spec.name));
+            let id = spec_msp_id(configtx, kind, spec);
             if !ids.contains(&id) {
                 ids.push(id);
             }
         }
     }
     ids
+}
+
+/// The MSP ID of crypto-config.yaml's org `spec`: its configtx.yaml
+/// definition's, else `<Name>MSP`.
+fn spec_msp_id(configtx: &ConfigtxOrgs, kind: OrgKind, spec: &OrgSpec) -> String {
+    configtx
+        .find(kind, spec)
+        .map(|(org, _)| org.id.clone().unwrap_or_else(|| org.name.clone()))
+        .unwrap_or_else(|| format!("{}MSP", spec.name))
 }
 
 /// configtx.yaml's organization definitions, by MSP ID, with the pointer of
@@ -215,48 +221,58 @@ fn build_orgs(faults: &mut Faults, settings: &Settings, configtx: &ConfigtxOrgs)
         for (i, spec) in specs.iter().enumerate() {
             let pointer = format!("/{section}/{i}");
             let key = names::org_key(&spec.name);
-            if !names::is_dns_label(&key) || key.contains("--") {
-                faults.crypto(
-                    &format!("{pointer}/Name"),
-                    format!(
-                        "org name `{}` cannot be part of Kubernetes object names",
-                        spec.name
-                    ),
-                    "use letters, digits and single `-` only, starting with a letter".into(),
-                );
-                continue;
-            }
-            if let Some(previous) = seen_keys.insert(key.clone(), spec.name.clone()) {
-                faults.crypto(
-                    &format!("{pointer}/Name"),
-                    format!(
-                        "org `{}` collides with org `{previous}` once lower-cased",
-                        spec.name
-                    ),
-                    "give every org a name that stays unique in lower case".into(),
-                );
-                continue;
-            }
-            if !names::is_dns_name(&spec.domain) {
-                faults.crypto(
-                    &format!("{pointer}/Domain"),
-                    format!("`{}` is not a valid domain", spec.domain),
-                    "use a DNS name such as `example.com`".into(),
-                );
-                continue;
-            }
-            if !seen_domains.insert(format!("{kind:?}/{}", spec.domain)) {
-                faults.crypto(
-                    &format!("{pointer}/Domain"),
-                    format!("domain `{}` is used by two orgs", spec.domain),
-                    "every org needs its own domain".into(),
-                );
-                continue;
-            }
-            if let Some(org) = build_org(
-                faults, settings, configtx, kind, external, spec, &pointer, key,
-            ) {
-                orgs.push(org);
+            let refused = 'checks: {
+                if !names::is_dns_label(&key) || key.contains("--") {
+                    faults.crypto(
+                        &format!("{pointer}/Name"),
+                        format!(
+                            "org name `{}` cannot be part of Kubernetes object names",
+                            spec.name
+                        ),
+                        "use letters, digits and single `-` only, starting with a letter".into(),
+                    );
+                    break 'checks true;
+                }
+                if let Some(previous) = seen_keys.insert(key.clone(), spec.name.clone()) {
+                    faults.crypto(
+                        &format!("{pointer}/Name"),
+                        format!(
+                            "org `{}` collides with org `{previous}` once lower-cased",
+                            spec.name
+                        ),
+                        "give every org a name that stays unique in lower case".into(),
+                    );
+                    break 'checks true;
+                }
+                if !names::is_dns_name(&spec.domain) {
+                    faults.crypto(
+                        &format!("{pointer}/Domain"),
+                        format!("`{}` is not a valid domain", spec.domain),
+                        "use a DNS name such as `example.com`".into(),
+                    );
+                    break 'checks true;
+                }
+                if !seen_domains.insert(format!("{kind:?}/{}", spec.domain)) {
+                    faults.crypto(
+                        &format!("{pointer}/Domain"),
+                        format!("domain `{}` is used by two orgs", spec.domain),
+                        "every org needs its own domain".into(),
+                    );
+                    break 'checks true;
+                }
+                match build_org(
+                    faults, settings, configtx, kind, external, spec, &pointer, key,
+                ) {
+                    Some(org) => {
+                        orgs.push(org);
+                        false
+                    }
+                    None => true,
+                }
+            };
+            if refused {
+                let msp_id = spec_msp_id(configtx, kind, spec);
+                faults.refuse_org(&spec.name, &msp_id, &spec.domain);
             }
         }
     }
@@ -294,7 +310,8 @@ fn add_implicit_external_orgs(
         }
     }
     for (id, (def, pointer)) in &configtx.by_id {
-        if orgs.iter().any(|o| &o.msp_id == id) {
+        // An org of crypto-config.yaml that was refused is no other cluster's.
+        if orgs.iter().any(|o| &o.msp_id == id) || faults.is_refused_org(id) {
             continue;
         }
         let Some((kind, domain)) = def.msp_dir.as_deref().and_then(msp_dir_org) else {
@@ -409,6 +426,10 @@ fn build_org(
                 rule: format!("OR('{msp_id}.{role}')"),
             },
         );
+    }
+
+    if !counts_in_bounds(faults, spec, pointer) {
+        return None;
     }
 
     // Nodes: explicit Specs first, then the Template, as cryptogen orders them.
@@ -663,6 +684,66 @@ fn build_org(
     })
 }
 
+/// At most this many nodes (`Template.Count`) and users (`Users.Count`) in
+/// one org. A real org runs a handful of peers and a few admin users (client
+/// identities come from its CA); each node here is a StatefulSet with its own
+/// keys and Secrets, and a Helm release of a few hundred nodes already
+/// outgrows the 1 MiB Secret Helm keeps it in. The bound only stops a slip
+/// (an extra digit, or -1 written as 18446744073709551615) from exhausting
+/// memory or time.
+const MAX_PER_ORG: usize = 10_000;
+
+/// `Template.Start + Count` at most this: node indexes stay short in names,
+/// and the sum cannot overflow.
+const MAX_TEMPLATE_INDEX: usize = 1_000_000;
+
+/// Whether an org's Template and Users counts are within bounds; reports
+/// those that are not.
+fn counts_in_bounds(faults: &mut Faults, spec: &OrgSpec, pointer: &str) -> bool {
+    let mut ok = true;
+    if let Some(template) = &spec.template {
+        if template.count > MAX_PER_ORG {
+            ok = false;
+            faults.crypto(
+                &format!("{pointer}/Template/Count"),
+                format!(
+                    "Template.Count {} is more nodes than fabchart makes for one org (at most {MAX_PER_ORG})",
+                    template.count
+                ),
+                "give the number of nodes the org runs; real orgs run a handful".into(),
+            );
+        } else if template
+            .start
+            .checked_add(template.count)
+            .is_none_or(|end| end > MAX_TEMPLATE_INDEX)
+        {
+            ok = false;
+            faults.crypto(
+                &format!("{pointer}/Template/Start"),
+                format!(
+                    "Template.Start {} + Count {} goes past node index {MAX_TEMPLATE_INDEX}",
+                    template.start, template.count
+                ),
+                "start the numbering lower (the default is 0)".into(),
+            );
+        }
+    }
+    if let Some(users) = &spec.users {
+        if users.count > MAX_PER_ORG {
+            ok = false;
+            faults.crypto(
+                &format!("{pointer}/Users/Count"),
+                format!(
+                    "Users.Count {} is more users than fabchart makes for one org (at most {MAX_PER_ORG})",
+                    users.count
+                ),
+                "give the users the chart needs; enroll application identities with the org's CA".into(),
+            );
+        }
+    }
+    ok
+}
+
 fn default_org_policies(kind: OrgKind, msp_id: &str, node_ous: bool) -> Policies {
     let signature = |rule: String| Policy {
         kind: "Signature".into(),
@@ -908,17 +989,22 @@ fn build_channels(
         for (j, org) in entry.orgs.iter().enumerate() {
             match orgs.iter().find(|o| &o.name == org) {
                 Some(o) if o.kind == OrgKind::Peer => {}
-                _ => faults.network(
+                _ if faults.is_refused_org(org) => {}
+                _ => {
+                    faults.channels_with_unknown_orgs.insert(entry.name.clone());
+                    faults.network(
                     &format!("{pointer}/orgs/{j}"),
                     format!("channel `{}` lists org `{org}`, which crypto-config.yaml does not define as a peer org", entry.name),
                     format!("known peer orgs: {}", known_list(orgs.iter().filter(|o| o.kind == OrgKind::Peer).map(|o| o.name.as_str()))),
-                ),
+                    );
+                }
             }
         }
         for (j, org) in entry.external_orgs.iter().enumerate() {
             if !orgs
                 .iter()
                 .any(|o| &o.name == org && o.kind == OrgKind::Peer)
+                && !faults.is_refused_org(org)
             {
                 faults.network(
                     &format!("{pointer}/externalOrgs/{j}"),
@@ -1015,6 +1101,7 @@ fn build_profile(
     for (i, def) in orderer.organizations.iter().flatten().enumerate() {
         match org_name_for(orgs, OrgKind::Orderer, def) {
             Some(name) => orderer_orgs.push(name),
+            None if faults.is_refused_org(def.id.as_deref().unwrap_or(&def.name)) => {}
             None => faults.configtx(
                 &format!("{orderer_pointer}/Organizations/{i}"),
                 format!(
@@ -1064,6 +1151,7 @@ fn build_profile(
                         ..consenter(org, node)
                     }),
                     Some((org, node)) => out.push(consenter(org, node)),
+                    None if faults.is_refused_host(&c.host) => {}
                     None => faults.configtx(
                         &format!("{orderer_pointer}/EtcdRaft/Consenters/{i}/Host"),
                         format!(
@@ -1103,7 +1191,12 @@ fn build_profile(
         // Refused where it is written (configtx_rules).
         _ => return None,
     };
-    if consenters.is_empty() {
+    let refused_orderer_org = orderer
+        .organizations
+        .iter()
+        .flatten()
+        .any(|def| faults.is_refused_org(def.id.as_deref().unwrap_or(&def.name)));
+    if consenters.is_empty() && !refused_orderer_org {
         faults.configtx(
             &orderer_pointer,
             format!(
@@ -1121,6 +1214,7 @@ fn build_profile(
     for (i, def) in application.organizations.iter().flatten().enumerate() {
         match org_name_for(orgs, OrgKind::Peer, def) {
             Some(name) => app_orgs.push(name),
+            None if faults.is_refused_org(def.id.as_deref().unwrap_or(&def.name)) => {}
             None => faults.configtx(
                 &format!("{app_pointer}/Organizations/{i}"),
                 format!(
@@ -1364,6 +1458,9 @@ fn build_chaincode(
             .any(|o| &o.name == org && o.kind == OrgKind::Peer)
         {
             ok = false;
+            if faults.is_refused_org(org) {
+                continue;
+            }
             faults.network(
                 &format!("{pointer}/orgs/{j}"),
                 format!("chaincode `{}` lists org `{org}`, which crypto-config.yaml does not define as a peer org", entry.name),
@@ -1393,8 +1490,11 @@ fn build_chaincode(
             );
             continue;
         };
+        // A channel that lists an unknown org (reported) is not judged: the
+        // org meant there is likely the one missing here.
+        let channel_faulty = faults.channels_with_unknown_orgs.contains(&channel.name);
         for (k, org) in cc_channel.orgs.iter().enumerate() {
-            if !channel.orgs.contains(org) {
+            if !channel.orgs.contains(org) && !channel_faulty {
                 ok = false;
                 faults.network(
                     &format!("{cpointer}/orgs/{k}"),
@@ -1622,6 +1722,9 @@ fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
             .iter()
             .find(|o| o.kind == OrgKind::Orderer && o.name == ext.org_name);
         let Some(org) = org else {
+            if faults.is_refused_org(&ext.org_name) {
+                return None;
+            }
             faults.network(
                 "/externalOrderer/orgName",
                 format!(

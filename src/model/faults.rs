@@ -1,5 +1,8 @@
 //! Faults in the input files found while resolving the model, each with the
-//! position of the offending value.
+//! position of the offending value, and what was refused already, so that
+//! its consequences elsewhere are not reported as faults of their own.
+
+use std::collections::HashSet;
 
 use crate::load::network::ChannelEntry;
 use crate::load::{Diagnostic, Diagnostics, Location, Project, SourceFile};
@@ -17,6 +20,19 @@ pub(super) struct Faults<'a> {
     pub diagnostics: Diagnostics,
     /// Warnings found where no `warnings` list is passed along.
     pub warnings: Vec<String>,
+    /// Orgs that are declared but were refused (and reported).
+    refused_orgs: Vec<RefusedOrg>,
+    /// Channels that list an org the network does not have (reported).
+    pub channels_with_unknown_orgs: HashSet<String>,
+}
+
+/// What identifies a refused org wherever it is referred to.
+struct RefusedOrg {
+    name: String,
+    msp_id: String,
+    /// Lower-case name, as in object names.
+    key: String,
+    domain: String,
 }
 
 impl<'a> Faults<'a> {
@@ -25,6 +41,8 @@ impl<'a> Faults<'a> {
             project,
             diagnostics: Diagnostics::default(),
             warnings: Vec::new(),
+            refused_orgs: Vec::new(),
+            channels_with_unknown_orgs: HashSet::new(),
         }
     }
 
@@ -82,6 +100,33 @@ impl<'a> Faults<'a> {
             .channels
             .iter()
             .find(|c| c.name == name)
+    }
+}
+
+impl Faults<'_> {
+    /// Records that an org, declared under this name, MSP ID and domain, was
+    /// refused: references to it are consequences, not faults.
+    pub fn refuse_org(&mut self, name: &str, msp_id: &str, domain: &str) {
+        self.refused_orgs.push(RefusedOrg {
+            name: name.to_string(),
+            msp_id: msp_id.to_string(),
+            key: name.to_lowercase(),
+            domain: domain.to_lowercase(),
+        });
+    }
+
+    /// Whether `name_or_msp_id` names an org that was refused.
+    pub fn is_refused_org(&self, name_or_msp_id: &str) -> bool {
+        self.refused_orgs
+            .iter()
+            .any(|o| o.name == name_or_msp_id || o.msp_id == name_or_msp_id)
+    }
+
+    /// Whether `host` (an fqdn or a Service name) is a node of a refused org.
+    pub fn is_refused_host(&self, host: &str) -> bool {
+        self.refused_orgs.iter().any(|o| {
+            host.ends_with(&format!(".{}", o.domain)) || host.contains(&format!("--{}--", o.key))
+        })
     }
 }
 
