@@ -685,3 +685,41 @@ fn faults_of_every_file_are_reported_root_causes_first() {
         ),
     ]));
 }
+
+/// serde stops at a file's first fault; compile reports all of them, and a
+/// key missing because it was misspelt is one fault, not two.
+#[test]
+fn every_shape_error_of_a_file_is_reported_at_once() {
+    insta::assert_snapshot!(refused_compile(&[
+        ("network.yaml", "tlsEnabled: false", "tlsEnabled: maybe"),
+        (
+            "network.yaml",
+            "    - name: harbor-quarry\n      orgs: [Harbor, Quarry]",
+            "    - nmae: harbor-quarry\n      orgs: [Harbor, Quarry]",
+        ),
+        (
+            "network.yaml",
+            "      version: \"1.0\"",
+            "      version: \"1.0\"\n      port: lots",
+        ),
+        (
+            "network.yaml",
+            "          orgs: [Harbor, Quarry]\n          policy",
+            "          orgs: Harbor\n          policy",
+        ),
+    ]));
+}
+
+/// A fault in a section that profiles merge is reported once, where it is
+/// written, with the path it is written at.
+#[test]
+fn a_shape_error_in_a_merged_section_is_reported_once() {
+    insta::assert_snapshot!(refused_compile(&[
+        ("configtx.yaml", "BatchTimeout: 2s", "BatchTimeout: 2"),
+        (
+            "configtx.yaml",
+            "MaxMessageCount: 10",
+            "MaxMessageCount: ten"
+        ),
+    ]));
+}

@@ -125,7 +125,7 @@ impl SourceFile {
     /// aliases to their anchors, and through `<<` merge keys (an alias, a
     /// list of aliases, or an inline mapping; explicit keys win, then merged
     /// mappings in order), as serde_yaml's `apply_merge` resolves them.
-    fn written_path(&self, path: &str) -> Option<String> {
+    pub fn written_path(&self, path: &str) -> Option<String> {
         let mut current = String::new();
         if !self.index.locations.contains_key(&current) {
             return None;
@@ -220,6 +220,13 @@ impl Indexer {
                     self.index
                         .locations
                         .insert(format!("{path}/{key}#key"), location);
+                    // A block mapping's start is marked after its first key;
+                    // the mapping starts where that key does.
+                    if let Some(start) = self.index.locations.get_mut(path.as_str()) {
+                        if location < *start {
+                            *start = location;
+                        }
+                    }
                     *pending_key = Some(key);
                     None
                 }
