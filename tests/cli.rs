@@ -723,3 +723,41 @@ fn a_shape_error_in_a_merged_section_is_reported_once() {
         ),
     ]));
 }
+
+/// Faults in a flow's values file are reported at their line and column, all
+/// of them at once, with the settings checked as the orderer reads them.
+#[test]
+fn flow_values_file_faults_have_positions() {
+    let tmp = project_with(|_| {});
+    std::fs::write(
+        tmp.path().join("values.yaml"),
+        "retryCount: many\nflow:\n  chanel:\n    parallel: false\nupdate:\n  scope: orderer\n  orderer:\n    batchTimeout: soon\n    batchSize:\n      absoluteMaxBytes: 99 ZB\n    policies:\n      Admins: \"OR('BeaconMSP.pear')\"\n",
+    )
+    .unwrap();
+    let output = run(
+        tmp.path(),
+        &[
+            "flow",
+            "channel-update",
+            "-p",
+            "project",
+            "-f",
+            "values.yaml",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(output.stdout.is_empty(), "nothing reaches argo submit");
+    insta::assert_snapshot!(transcript(&output));
+}
+
+#[test]
+fn flow_values_file_option_of_another_flow_has_a_position() {
+    let tmp = project_with(|_| {});
+    std::fs::write(tmp.path().join("values.yaml"), "backup:\n  key: nightly\n").unwrap();
+    let output = run(
+        tmp.path(),
+        &["flow", "channel", "-p", "project", "-f", "values.yaml"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    insta::assert_snapshot!(transcript(&output));
+}

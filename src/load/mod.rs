@@ -294,7 +294,7 @@ impl Removed {
 
 /// Whether two key names are close enough to be one misspelt as the other:
 /// equal but for case, or at most two edits apart.
-fn similar(a: &str, b: &str) -> bool {
+pub fn similar(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (
         a.to_lowercase().chars().collect(),
         b.to_lowercase().chars().collect(),
