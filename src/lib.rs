@@ -8,9 +8,11 @@ pub mod flow;
 pub mod generate;
 pub mod load;
 pub mod model;
+pub mod policy;
 pub mod render;
 #[doc(hidden)]
 pub mod synthetic;
+pub mod units;
 pub mod write;
 
 /// How a command ended, for the exit code.

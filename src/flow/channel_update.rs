@@ -20,6 +20,8 @@ use super::{env, envelope, param, policy, Builder, Flow, Parts};
 use crate::generate::crypto::spec::OrgKind;
 use crate::model::capabilities::{self, Scope};
 use crate::model::Channel;
+use crate::policy::AnyPolicy;
+use crate::units;
 
 /// The largest `update.file`: it travels inside the workflow, which Argo keeps
 /// in one etcd object (1.5 MiB), and through `argo node set` arguments.
@@ -74,69 +76,36 @@ pub fn parse_json_path(key_option: &str, key: &str) -> anyhow::Result<Vec<String
 /// A policy as the decoded config holds it: an ImplicitMeta rule
 /// (`MAJORITY Admins`) or a signature rule (`OR('A.admin','B.admin')`).
 pub fn policy_value(option: &str, rule: &str) -> anyhow::Result<Value> {
-    let words: Vec<&str> = rule.split_whitespace().collect();
-    if let [kind @ ("ANY" | "ALL" | "MAJORITY"), sub_policy] = words.as_slice() {
-        if sub_policy
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Ok(json!({ "type": 3, "value": { "rule": kind, "sub_policy": sub_policy } }));
+    match AnyPolicy::parse(rule) {
+        Ok(AnyPolicy::ImplicitMeta(meta)) => Ok(
+            json!({ "type": 3, "value": { "rule": meta.rule.name(), "sub_policy": meta.sub_policy } }),
+        ),
+        Ok(AnyPolicy::Signature(_)) => {
+            let signature = policy::signature_policy_json(rule)?;
+            Ok(json!({ "type": 1, "value": signature["signature_policy"] }))
         }
+        Err(e) => bail!(
+            "{option}=`{rule}` is neither an ImplicitMeta rule (ANY|ALL|MAJORITY <SubPolicy>) nor a signature rule: {e}"
+        ),
     }
-    let signature = policy::signature_policy_json(rule).with_context(|| {
-        format!(
-            "{option}=`{rule}` is neither an ImplicitMeta rule (ANY|ALL|MAJORITY <SubPolicy>) nor a signature rule"
-        )
-    })?;
-    Ok(json!({ "type": 1, "value": signature["signature_policy"] }))
 }
 
-/// configtxgen's byte sizes: `524288`, `512 KB`, `99 MB`, `1 GB`.
-pub fn parse_bytes(option: &str, text: &str) -> anyhow::Result<u64> {
-    let t = text.trim();
-    let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
-    let unit = t[digits.len()..].trim().to_ascii_lowercase();
-    let shift = match unit.as_str() {
-        "" => 0,
-        "k" | "kb" => 10,
-        "m" | "mb" => 20,
-        "g" | "gb" => 30,
-        _ => bail!("{option}=`{text}` is not a size: write bytes, or a number with KB, MB or GB"),
-    };
-    let bytes = digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_shl(shift).filter(|b| b >> shift == n))
-        .filter(|b| *b > 0 && *b <= u64::from(u32::MAX))
-        .with_context(|| format!("{option}=`{text}` must be between 1 byte and 4 GB"))?;
-    Ok(bytes)
+/// configtxgen's byte sizes: `524288`, `512 KB`, `99 MB`, `1 GB`; not 0.
+pub fn parse_bytes(option: &str, text: &str) -> anyhow::Result<u32> {
+    match units::parse_byte_size(text) {
+        Ok(0) => bail!("{option}=`{text}` must be at least 1 byte"),
+        Ok(bytes) => Ok(bytes),
+        Err(e) => bail!("{option}=`{text}`: {e}"),
+    }
 }
 
-/// Go's durations, as the orderer parses BatchTimeout: `2s`, `500ms`, `1m30s`.
+/// Go's durations, as the orderer parses BatchTimeout: `2s`, `500ms`, `1m30s`; above zero.
 fn check_duration(option: &str, text: &str) -> anyhow::Result<()> {
-    let mut rest = text;
-    let mut nonzero = false;
-    while !rest.is_empty() {
-        let number: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect();
-        rest = &rest[number.len()..];
-        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .into_iter()
-            .find(|u| rest.starts_with(u) && !(*u == "m" && rest.starts_with("ms")));
-        match (number.parse::<f64>(), unit) {
-            (Ok(n), Some(u)) => {
-                nonzero |= n > 0.0;
-                rest = &rest[u.len()..];
-            }
-            _ => bail!("{option}=`{text}` is not a duration like 2s, 500ms or 1m30s"),
-        }
+    match units::parse_go_duration(text) {
+        Ok(nanos) if nanos > 0 => Ok(()),
+        Ok(_) => bail!("{option}=`{text}` must be longer than zero"),
+        Err(e) => bail!("{option}=`{text}`: {e}"),
     }
-    if !nonzero {
-        bail!("{option}=`{text}` must be longer than zero");
-    }
-    Ok(())
 }
 
 impl Builder<'_> {
@@ -329,7 +298,7 @@ impl Builder<'_> {
 
     /// Refuses a capability the network's Fabric release does not know.
     fn check_capability(&self, scope: &str, capability: &str) -> anyhow::Result<()> {
-        let version = &self.network.settings.fabric_version;
+        let version = self.network.settings.fabric_version;
         let known = capabilities::known(capability_scope(scope), version);
         if !known.contains(&capability) {
             bail!(
@@ -364,7 +333,7 @@ impl Builder<'_> {
         };
         let known = capabilities::known(
             capability_scope(scope),
-            &self.network.settings.fabric_version,
+            self.network.settings.fabric_version,
         );
         let rank = |name: &str| known.iter().position(|k| *k == name);
         let highest = declared
@@ -460,6 +429,7 @@ mod tests {
         assert_eq!(parse_bytes("b", "512 KB").unwrap(), 524_288);
         assert_eq!(parse_bytes("b", "4096").unwrap(), 4096);
         assert!(parse_bytes("b", "5 GB").is_err());
+        assert!(parse_bytes("b", "99 ZB").is_err());
         assert!(parse_bytes("b", "0").is_err());
         assert!(parse_bytes("b", "ten MB").is_err());
     }

@@ -2,6 +2,7 @@
 //! `--set key=value` (comma-separated pairs, `{a,b}` lists). Unknown keys are
 //! errors that name the valid ones.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -10,6 +11,9 @@ use serde_json::{Map, Value};
 
 use super::update_options::UpdateOptions;
 use super::Flow;
+use crate::load::{Diagnostic, Diagnostics, Location, SourceFile};
+use crate::policy::AnyPolicy;
+use crate::units;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
@@ -18,6 +22,14 @@ enum Kind {
     Text,
     List,
     HostAliases,
+    /// A Go duration above zero, e.g. 2s (empty: not set).
+    Duration,
+    /// A configtxgen byte size above zero, e.g. 99 MB (empty: not set).
+    Size,
+    /// A 32-bit count above zero (empty: not set).
+    Count,
+    /// An ImplicitMeta or signature policy rule (empty: not set).
+    Policy,
 }
 
 /// Every option: key, type, default, help, and the flows it applies to
@@ -165,35 +177,35 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
     ),
     (
         "update.application.policies.Readers",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.application.policies.Writers",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.application.policies.Admins",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.application.policies.Endorsement",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.application.policies.LifecycleEndorsement",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
@@ -228,56 +240,56 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
     ),
     (
         "update.orderer.batchTimeout",
-        Kind::Text,
+        Kind::Duration,
         "",
         "BatchTimeout, e.g. 2s",
         "channel-update",
     ),
     (
         "update.orderer.batchSize.maxMessageCount",
-        Kind::Text,
+        Kind::Count,
         "",
         "BatchSize.MaxMessageCount",
         "channel-update",
     ),
     (
         "update.orderer.batchSize.absoluteMaxBytes",
-        Kind::Text,
+        Kind::Size,
         "",
         "BatchSize.AbsoluteMaxBytes, e.g. 99 MB",
         "channel-update",
     ),
     (
         "update.orderer.batchSize.preferredMaxBytes",
-        Kind::Text,
+        Kind::Size,
         "",
         "BatchSize.PreferredMaxBytes, e.g. 512 KB",
         "channel-update",
     ),
     (
         "update.orderer.policies.Readers",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.orderer.policies.Writers",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.orderer.policies.Admins",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.orderer.policies.BlockValidation",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
@@ -312,21 +324,21 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
     ),
     (
         "update.channel.policies.Readers",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.channel.policies.Writers",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
     ),
     (
         "update.channel.policies.Admins",
-        Kind::Text,
+        Kind::Policy,
         "",
         "\"MAJORITY Admins\" or \"OR('A.admin','B.admin')\"",
         "channel-update",
@@ -569,6 +581,8 @@ pub struct FlowOptions {
     /// The keys the user set (files and --set), to refuse those that do not
     /// apply to the flow being emitted.
     pub set_keys: Vec<String>,
+    /// Where a values file set a key (a diagnostic without message yet).
+    key_locations: HashMap<String, Diagnostic>,
 }
 
 /// Options of `fabchart flow backup` and `fabchart flow restore`.
@@ -603,25 +617,111 @@ impl Default for FlowOptions {
 }
 
 impl FlowOptions {
-    /// Reads `files` (in order) then applies `sets` (in order).
+    /// Reads `files` (in order) then applies `sets` (in order). A fault in a
+    /// file's option is reported at its line and column, all of them at once.
     pub fn load(files: &[impl AsRef<Path>], sets: &[impl AsRef<str>]) -> anyhow::Result<Self> {
         let mut values = Value::Object(Map::new());
+        let mut sources = Vec::new();
+        let mut origins: HashMap<String, Origin> = HashMap::new();
+        let mut diagnostics = Diagnostics::default();
         for file in files {
             let file = file.as_ref();
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let parsed: Value = serde_yaml::from_str(&text)
-                .with_context(|| format!("{} is not valid YAML", file.display()))?;
+            let source =
+                SourceFile::from_text(file.to_path_buf(), file.display().to_string(), text);
+            let parsed: Value = match serde_yaml::from_str(&source.text) {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    let location =
+                        e.location()
+                            .map_or(Location { line: 1, column: 1 }, |l| Location {
+                                line: l.line(),
+                                column: l.column(),
+                            });
+                    let message = e.to_string();
+                    let message = message.split(" at line ").next().unwrap_or_default();
+                    diagnostics.push(
+                        Diagnostic::at(&source, location, format!("invalid YAML: {message}"))
+                            .with_help("fix the YAML syntax at this position"),
+                    );
+                    continue;
+                }
+            };
             match parsed {
                 Value::Null => {}
-                Value::Object(_) => merge(&mut values, parsed),
-                _ => bail!("{}: a values file is a mapping of options", file.display()),
+                Value::Object(_) => {
+                    let mut leaves = Vec::new();
+                    collect_pointers(&parsed, String::new(), String::new(), &mut leaves);
+                    for (key, pointer) in leaves {
+                        origins.insert(key, Origin::File(sources.len(), pointer));
+                    }
+                    merge(&mut values, parsed);
+                }
+                _ => diagnostics.push(
+                    Diagnostic::at(
+                        &source,
+                        Location { line: 1, column: 1 },
+                        "a values file is a mapping of options",
+                    )
+                    .with_help("write `key: value` lines, e.g. `retryCount: 6`"),
+                ),
+            }
+            sources.push(source);
+        }
+        std::mem::take(&mut diagnostics).into_result()?;
+        for set in sets {
+            for key in apply_set(&mut values, set.as_ref())? {
+                origins.insert(key, Origin::Set);
             }
         }
-        for set in sets {
-            apply_set(&mut values, set.as_ref())?;
+        let origin_of = |key: &str| -> Option<(&SourceFile, String)> {
+            match origins.get(key) {
+                Some(Origin::File(i, pointer)) => Some((&sources[*i], pointer.clone())),
+                _ => None,
+            }
+        };
+
+        // Every fault of the files at once; of --set, the first (as a message).
+        let mut leaves = Vec::new();
+        collect_leaves(&values, String::new(), &mut leaves);
+        let mut from_set = None;
+        for (key, value) in &leaves {
+            let fault = match OPTIONS.iter().find(|(k, ..)| k == key) {
+                None => Some(OptionFault::unknown(key)),
+                Some((_, kind, ..)) => check_kind(key, *kind, (*value).clone()).err(),
+            };
+            let Some(fault) = fault else { continue };
+            match origin_of(key) {
+                Some((source, pointer)) => {
+                    let location = if fault.unknown {
+                        source.locate_key(&unknown_part(key, &pointer))
+                    } else {
+                        source.locate_in_scalar(&pointer, fault.offset)
+                    };
+                    diagnostics.push(
+                        Diagnostic::at(source, location, fault.message).with_help(fault.help),
+                    );
+                }
+                None => {
+                    from_set.get_or_insert(fault);
+                }
+            }
         }
-        Self::from_values(&values)
+        diagnostics.into_result()?;
+        if let Some(fault) = from_set {
+            bail!("{}", fault.text());
+        }
+        let mut options = Self::from_values(&values)?;
+        options.key_locations = leaves
+            .iter()
+            .filter_map(|(key, _)| {
+                let (source, pointer) = origin_of(key)?;
+                let location = source.locate_key(&pointer);
+                Some((key.clone(), Diagnostic::at(source, location, String::new())))
+            })
+            .collect();
+        Ok(options)
     }
 
     pub fn from_values(values: &Value) -> anyhow::Result<Self> {
@@ -629,14 +729,7 @@ impl FlowOptions {
         collect_leaves(values, String::new(), &mut leaves);
         for (key, _) in &leaves {
             if !OPTIONS.iter().any(|(k, ..)| k == key) {
-                bail!(
-                    "unknown option `{key}`; valid options: {}",
-                    OPTIONS
-                        .iter()
-                        .map(|(k, ..)| *k)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                bail!("{}", OptionFault::unknown(key).text());
             }
         }
         let get = |key: &str| -> anyhow::Result<Value> {
@@ -651,12 +744,14 @@ impl FlowOptions {
             let value = match value {
                 Some(v) => v,
                 None => match kind {
-                    Kind::Text => Value::String(default.to_string()),
+                    Kind::Text | Kind::Duration | Kind::Size | Kind::Count | Kind::Policy => {
+                        Value::String(default.to_string())
+                    }
                     Kind::HostAliases => Value::Array(Vec::new()),
                     _ => parse_scalar(default),
                 },
             };
-            check_kind(key, *kind, value)
+            check_kind(key, *kind, value).map_err(|fault| anyhow::anyhow!("{}", fault.text()))
         };
         let boolean =
             |key: &str| -> anyhow::Result<bool> { Ok(get(key)?.as_bool().expect("checked")) };
@@ -712,6 +807,7 @@ impl FlowOptions {
                 orderer: boolean("flow.orderer.backup.enabled")?,
             },
             set_keys: leaves.iter().map(|(k, _)| k.clone()).collect(),
+            key_locations: HashMap::new(),
         })
     }
 
@@ -723,14 +819,120 @@ impl FlowOptions {
                 .find(|(k, ..)| k == key)
                 .expect("checked when loaded");
             if !applies(scope, flow) {
-                bail!(
-                    "option `{key}` does not apply to `fabchart flow {}` (it is for: {scope}); see `fabchart flow {} --help`",
-                    flow.name(),
+                let message = format!(
+                    "option `{key}` does not apply to `fabchart flow {}` (it is for: {scope})",
                     flow.name()
                 );
+                let help = format!("see `fabchart flow {} --help`", flow.name());
+                if let Some(at) = self.key_locations.get(key) {
+                    let mut diagnostics = Diagnostics::default();
+                    diagnostics.push(Diagnostic {
+                        message,
+                        help: Some(help),
+                        ..at.clone()
+                    });
+                    return Err(diagnostics.into_result().unwrap_err().into());
+                }
+                bail!("{message}; {help}");
             }
         }
         Ok(())
+    }
+}
+
+/// Where an option's value came from.
+enum Origin {
+    /// The values file of this index, at this pointer.
+    File(usize, String),
+    Set,
+}
+
+/// What is wrong with one option's value, and where inside it.
+struct OptionFault {
+    message: String,
+    help: String,
+    /// Character offset inside a string value.
+    offset: usize,
+    /// The key is unknown (rather than its value faulty).
+    unknown: bool,
+}
+
+impl OptionFault {
+    fn unknown(key: &str) -> OptionFault {
+        let close = OPTIONS
+            .iter()
+            .map(|(k, ..)| *k)
+            .find(|k| crate::load::similar(k, key));
+        OptionFault {
+            message: format!("unknown option `{key}`"),
+            help: match close {
+                Some(k) => format!("did you mean `{k}`? `fabchart flow --help` lists every option"),
+                None => "`fabchart flow --help` lists every option".to_string(),
+            },
+            offset: 0,
+            unknown: true,
+        }
+    }
+
+    fn value(message: String, help: impl Into<String>, offset: usize) -> OptionFault {
+        OptionFault {
+            message,
+            help: help.into(),
+            offset,
+            unknown: false,
+        }
+    }
+
+    /// One line, for a --set argument that has no position.
+    fn text(&self) -> String {
+        if self.unknown {
+            let valid: Vec<&str> = OPTIONS.iter().map(|(k, ..)| *k).collect();
+            return format!("{}; valid options: {}", self.message, valid.join(", "));
+        }
+        format!("{}; {}", self.message, self.help)
+    }
+}
+
+/// The pointer (within `pointer`, a leaf's) of the first key of `key` that
+/// no option has: `flow.chanel.parallel` -> the key `chanel`.
+fn unknown_part(key: &str, pointer: &str) -> String {
+    let words: Vec<&str> = key.split('.').collect();
+    let known = (0..words.len())
+        .rev()
+        .find(|n| {
+            let prefix = format!("{}.", words[..*n].join("."));
+            *n == 0 || OPTIONS.iter().any(|(k, ..)| k.starts_with(&prefix))
+        })
+        .unwrap_or(0);
+    // Pointer segments may hold several dotted words (`flow.channel: ...`).
+    let mut words_seen = 0;
+    let mut out = String::new();
+    for segment in pointer.split('/').skip(1) {
+        out.push('/');
+        out.push_str(segment);
+        words_seen += segment.split('.').count();
+        if words_seen > known {
+            break;
+        }
+    }
+    out
+}
+
+/// Leaves of a values file by dotted key, with the pointer of each.
+fn collect_pointers(value: &Value, key: String, pointer: String, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) if key != "hostAliases" => {
+            for (k, v) in map {
+                let child = if key.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{key}.{k}")
+                };
+                let at = format!("{pointer}/{}", k.replace('/', "~1"));
+                collect_pointers(v, child, at, out);
+            }
+        }
+        _ => out.push((key, pointer)),
     }
 }
 
@@ -751,7 +953,13 @@ fn collect_leaves<'a>(value: &'a Value, prefix: String, out: &mut Vec<(String, &
     }
 }
 
-fn check_kind(key: &str, kind: Kind, value: Value) -> anyhow::Result<Value> {
+fn check_kind(key: &str, kind: Kind, value: Value) -> Result<Value, OptionFault> {
+    if matches!(
+        kind,
+        Kind::Duration | Kind::Size | Kind::Count | Kind::Policy
+    ) {
+        return check_setting(key, kind, value);
+    }
     let ok = match (kind, &value) {
         (Kind::Bool, Value::Bool(_)) => return Ok(value),
         (Kind::Bool, Value::String(s)) if s == "true" || s == "false" => {
@@ -759,7 +967,7 @@ fn check_kind(key: &str, kind: Kind, value: Value) -> anyhow::Result<Value> {
         }
         (Kind::Int, Value::Number(n)) if n.is_u64() => return Ok(value),
         (Kind::Int, Value::String(s)) if s.parse::<u32>().is_ok() => {
-            return Ok(Value::from(s.parse::<u32>()?))
+            return Ok(Value::from(s.parse::<u32>().expect("checked")))
         }
         (Kind::Text, Value::String(_)) => return Ok(value),
         (Kind::Text, Value::Number(n)) => return Ok(Value::String(n.to_string())),
@@ -785,11 +993,80 @@ fn check_kind(key: &str, kind: Kind, value: Value) -> anyhow::Result<Value> {
     let expected = match kind {
         Kind::Bool => "true or false",
         Kind::Int => "a non-negative number",
-        Kind::Text => "a string",
         Kind::List => "a list of names, e.g. {a,b}",
         Kind::HostAliases => "a list of {ip, hostnames: [...]}",
+        _ => "a string",
     };
-    bail!("option `{key}` must be {expected}, not {value}")
+    Err(OptionFault::value(
+        format!("option `{key}` must be {expected}, not {value}"),
+        "see `fabchart flow --help` for every option and its type",
+        0,
+    ))
+}
+
+/// A channel-update setting checked as the orderer or configtxgen will read
+/// it; empty means not set. Kept as text.
+fn check_setting(key: &str, kind: Kind, value: Value) -> Result<Value, OptionFault> {
+    let text = match &value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) if kind != Kind::Policy => n.to_string(),
+        other => {
+            return Err(OptionFault::value(
+                format!("option `{key}` must be a string, not {other}"),
+                "see `fabchart flow --help` for every option and its type",
+                0,
+            ))
+        }
+    };
+    if text.is_empty() {
+        return Ok(Value::String(text));
+    }
+    let fault = |detail: String, help: String, offset: usize| {
+        Err(OptionFault::value(
+            format!("option `{key}` = `{text}`: {detail}"),
+            help,
+            offset,
+        ))
+    };
+    match kind {
+        Kind::Duration => match units::parse_go_duration(&text) {
+            Ok(nanos) if nanos > 0 => {}
+            Ok(_) => {
+                return fault(
+                    "not longer than zero".into(),
+                    "the orderer refuses it; e.g. 2s".into(),
+                    0,
+                )
+            }
+            Err(e) => return fault(e.message, e.help, e.offset),
+        },
+        Kind::Size => match units::parse_byte_size(&text) {
+            Ok(0) => {
+                return fault(
+                    "0 bytes".into(),
+                    "give a size above 0, e.g. 99 MB".into(),
+                    0,
+                )
+            }
+            Ok(_) => {}
+            Err(e) => return fault(e.message, e.help, e.offset),
+        },
+        Kind::Count => {
+            if !text.parse::<u32>().is_ok_and(|n| n > 0) {
+                return fault(
+                    "not a count from 1 to 4294967295".into(),
+                    "e.g. 500".into(),
+                    0,
+                );
+            }
+        }
+        _ => {
+            if let Err(e) = AnyPolicy::parse(&text) {
+                return fault(e.message, e.help, e.offset);
+            }
+        }
+    }
+    Ok(Value::String(text))
 }
 
 fn merge(into: &mut Value, from: Value) {
@@ -808,8 +1085,9 @@ fn merge(into: &mut Value, from: Value) {
     }
 }
 
-/// Applies one `--set` argument: `a.b=1,c={x,y}`.
-fn apply_set(values: &mut Value, arg: &str) -> anyhow::Result<()> {
+/// Applies one `--set` argument: `a.b=1,c={x,y}`; the keys it set.
+fn apply_set(values: &mut Value, arg: &str) -> anyhow::Result<Vec<String>> {
+    let mut keys = Vec::new();
     for pair in split_top_level(arg) {
         let (key, raw) = pair
             .split_once('=')
@@ -833,8 +1111,9 @@ fn apply_set(values: &mut Value, arg: &str) -> anyhow::Result<()> {
                 .entry(part.to_string())
                 .or_insert_with(|| Value::Object(Map::new()));
         }
+        keys.push(key.to_string());
     }
-    Ok(())
+    Ok(keys)
 }
 
 /// Splits on commas outside `{...}`.
@@ -909,6 +1188,60 @@ mod tests {
             .to_string();
         assert!(e.contains("unknown option `flow.chanel.parallel`"), "{e}");
         assert!(e.contains("flow.channel.parallel"), "{e}");
+    }
+
+    #[test]
+    fn channel_update_settings_are_checked_when_loaded() {
+        let e = load(&["update.orderer.batchTimeout=soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a Go duration"), "{e}");
+        for bad in [
+            "update.orderer.batchTimeout=0s",
+            "update.orderer.batchSize.absoluteMaxBytes=0",
+            "update.orderer.batchSize.preferredMaxBytes=5 GB",
+            "update.orderer.batchSize.maxMessageCount=0",
+            "update.channel.policies.Admins=SOME Admins",
+            "update.application.policies.Endorsement=OR('A.pear')",
+        ] {
+            assert!(load(&[bad]).is_err(), "{bad}");
+        }
+        let o = load(&[
+            "update.orderer.batchSize.absoluteMaxBytes=1048576",
+            "update.orderer.batchTimeout=1.5s",
+            "update.orderer.batchSize.maxMessageCount=500",
+        ])
+        .unwrap();
+        assert_eq!(o.update.absolute_max_bytes, "1048576");
+        assert_eq!(o.update.max_message_count, "500");
+        assert_eq!(o.update.batch_timeout, "1.5s");
+    }
+
+    #[test]
+    fn values_file_faults_point_into_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("v.yaml");
+        std::fs::write(
+            &file,
+            "flow:\n  channel: {parallel: maybe}\n  chaincod:\n    include: [a]\n",
+        )
+        .unwrap();
+        let e = FlowOptions::load(&[&file], &[] as &[&str]).unwrap_err();
+        let diagnostics = e.downcast_ref::<Diagnostics>().expect("positioned");
+        let at: Vec<_> = diagnostics.0.iter().map(|d| d.location.unwrap()).collect();
+        assert_eq!(
+            at,
+            [
+                Location {
+                    line: 2,
+                    column: 23
+                },
+                Location { line: 3, column: 3 }
+            ]
+        );
+        // A --set of the same key wins over the file: no fault left there.
+        let fixed = FlowOptions::load(&[&file], &["flow.channel.parallel=false"]).unwrap_err();
+        assert_eq!(fixed.downcast_ref::<Diagnostics>().unwrap().0.len(), 1);
     }
 
     #[test]

@@ -1,37 +1,20 @@
 //! Signature policies (`OR('A.peer', AND('B.admin', 'C.member'))`) as the JSON
 //! that `configtxlator proto_decode --type protos.ApplicationPolicy` prints for
 //! the committed definition, so a flow compares definitions without protobuf.
-//! Mirrors Fabric's `policydsl.FromString`: identities are numbered as Fabric's
-//! evaluator meets them (a call's inner calls first, then its own principals),
-//! never deduplicated.
+//! Parsed by [`crate::policy`]; identities are numbered as Fabric's
+//! `policydsl.FromString` meets them (a gate's inner gates first, then its own
+//! principals), never deduplicated.
 
-use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
-#[derive(Debug)]
-enum Expr {
-    Principal(String, String),
-    Call {
-        n: Option<usize>,
-        kind: String,
-        args: Vec<Expr>,
-    },
-}
+use crate::policy::{SignaturePolicy, SignatureRule};
 
 /// `{"signature_policy": {...}}` for a signature policy.
 pub fn signature_policy_json(policy: &str) -> anyhow::Result<Value> {
-    let tokens = tokenize(policy)?;
-    let mut pos = 0;
-    let expr =
-        parse(&tokens, &mut pos).with_context(|| format!("cannot parse policy `{policy}`"))?;
-    if pos != tokens.len() {
-        bail!("cannot parse policy `{policy}`: unexpected text after the expression");
-    }
-    if !matches!(expr, Expr::Call { .. }) {
-        bail!("policy `{policy}` must be OR(...), AND(...) or OutOf(...)");
-    }
+    let parsed = SignaturePolicy::parse(policy)
+        .map_err(|e| anyhow::anyhow!("cannot parse policy `{policy}`: {e}"))?;
     let mut identities = Vec::new();
-    let rule = lower(&expr, &mut identities)?;
+    let rule = lower(&parsed.rule, &mut identities);
     Ok(json!({"signature_policy": {"version": 0, "rule": rule, "identities": identities}}))
 }
 
@@ -90,168 +73,34 @@ pub fn canonical_text(policy: &Value) -> String {
     }
 }
 
-#[derive(Debug, PartialEq)]
-enum Token {
-    Word(String),
-    Quoted(String),
-    Open,
-    Close,
-    Comma,
-}
-
-fn tokenize(text: &str) -> anyhow::Result<Vec<Token>> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        match c {
-            ' ' | '\t' | '\n' => {
-                chars.next();
-            }
-            '(' => {
-                chars.next();
-                out.push(Token::Open);
-            }
-            ')' => {
-                chars.next();
-                out.push(Token::Close);
-            }
-            ',' => {
-                chars.next();
-                out.push(Token::Comma);
-            }
-            '\'' | '"' => {
-                chars.next();
-                let mut s = String::new();
-                loop {
-                    match chars.next() {
-                        Some(q) if q == c => break,
-                        Some(other) => s.push(other),
-                        None => bail!("unterminated quote in policy `{text}`"),
-                    }
-                }
-                out.push(Token::Quoted(s));
-            }
-            _ => {
-                let mut s = String::new();
-                while let Some(&w) = chars.peek() {
-                    if w.is_ascii_alphanumeric() || w == '_' {
-                        s.push(w);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                if s.is_empty() {
-                    bail!("unexpected `{c}` in policy `{text}`");
-                }
-                out.push(Token::Word(s));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn parse(tokens: &[Token], pos: &mut usize) -> anyhow::Result<Expr> {
-    match tokens.get(*pos) {
-        Some(Token::Quoted(p)) => {
-            *pos += 1;
-            let (msp, role) = p
-                .rsplit_once('.')
-                .with_context(|| format!("principal `{p}` is not 'MSP.role'"))?;
-            Ok(Expr::Principal(msp.to_string(), role.to_string()))
-        }
-        Some(Token::Word(w)) => {
-            *pos += 1;
-            let kind = w.to_lowercase();
-            if !["or", "and", "outof"].contains(&kind.as_str()) {
-                bail!("unknown function `{w}`");
-            }
-            if tokens.get(*pos) != Some(&Token::Open) {
-                bail!("`(` expected after {w}");
-            }
-            *pos += 1;
-            let mut n = None;
-            let mut args = Vec::new();
-            if kind == "outof" {
-                match tokens.get(*pos) {
-                    Some(Token::Word(number)) => {
-                        n =
-                            Some(number.parse::<usize>().with_context(|| {
-                                format!("OutOf needs a number, not `{number}`")
-                            })?);
-                        *pos += 1;
-                    }
-                    _ => bail!("OutOf needs a number first"),
-                }
-                if tokens.get(*pos) != Some(&Token::Comma) {
-                    bail!("`,` expected after OutOf's number");
-                }
-                *pos += 1;
-            }
-            loop {
-                args.push(parse(tokens, pos)?);
-                match tokens.get(*pos) {
-                    Some(Token::Comma) => *pos += 1,
-                    Some(Token::Close) => {
-                        *pos += 1;
-                        break;
-                    }
-                    _ => bail!("`,` or `)` expected"),
-                }
-            }
-            Ok(Expr::Call { n, kind, args })
-        }
-        _ => bail!("a principal or OR/AND/OutOf expected"),
-    }
-}
-
-fn role_name(role: &str) -> anyhow::Result<&'static str> {
-    Ok(match role {
-        "member" => "MEMBER",
-        "admin" => "ADMIN",
-        "client" => "CLIENT",
-        "peer" => "PEER",
-        "orderer" => "ORDERER",
-        other => bail!("unknown role `{other}`; use member, admin, client, peer or orderer"),
-    })
-}
-
-fn lower(expr: &Expr, identities: &mut Vec<Value>) -> anyhow::Result<Value> {
-    let Expr::Call { n, kind, args } = expr else {
-        unreachable!("principals are lowered by their call")
+fn lower(rule: &SignatureRule, identities: &mut Vec<Value>) -> Value {
+    let SignatureRule::OutOf { n, rules } = rule else {
+        unreachable!("principals are lowered by their gate")
     };
-    // Fabric's evaluator calls the inner functions before their caller numbers
+    // Fabric's evaluator calls the inner gates before their caller numbers
     // its own principals.
-    let mut inner: Vec<Option<Value>> = Vec::new();
-    for arg in args {
-        inner.push(match arg {
-            Expr::Call { .. } => Some(lower(arg, identities)?),
-            Expr::Principal(..) => None,
-        });
-    }
-    let mut rules = Vec::new();
-    for (arg, lowered) in args.iter().zip(inner) {
-        match (arg, lowered) {
-            (Expr::Principal(msp, role), _) => {
-                rules.push(json!({ "signed_by": identities.len() }));
+    let inner: Vec<Option<Value>> = rules
+        .iter()
+        .map(|r| match r {
+            SignatureRule::OutOf { .. } => Some(lower(r, identities)),
+            SignatureRule::SignedBy(_) => None,
+        })
+        .collect();
+    let mut lowered = Vec::new();
+    for (r, done) in rules.iter().zip(inner) {
+        match (r, done) {
+            (SignatureRule::SignedBy(p), _) => {
+                lowered.push(json!({ "signed_by": identities.len() }));
                 identities.push(json!({
                     "principal_classification": "ROLE",
-                    "principal": { "msp_identifier": msp, "role": role_name(role)? },
+                    "principal": { "msp_identifier": p.msp_id, "role": p.role.proto_name() },
                 }));
             }
-            (_, Some(rule)) => rules.push(rule),
-            _ => unreachable!(),
+            (_, Some(rule)) => lowered.push(rule),
+            (_, None) => unreachable!("gates were lowered above"),
         }
     }
-    let n = match kind.as_str() {
-        "or" => 1,
-        "and" => args.len(),
-        _ => n.unwrap_or(1),
-    };
-    if n > args.len() {
-        bail!("OutOf({n}, ...) needs at least {n} arguments");
-    }
-    Ok(json!({ "n_out_of": { "n": n, "rules": rules } }))
+    json!({ "n_out_of": { "n": n, "rules": lowered } })
 }
 
 #[cfg(test)]

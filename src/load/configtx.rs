@@ -107,9 +107,27 @@ pub struct BatchSize {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_message_count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub absolute_max_bytes: Option<String>,
+    pub absolute_max_bytes: Option<ByteSize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_max_bytes: Option<String>,
+    pub preferred_max_bytes: Option<ByteSize>,
+}
+
+/// A size as configtxgen reads it: a number of bytes, or text like `99 MB`
+/// (checked by the model). Written back as it was given.
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
+#[serde(untagged)]
+pub enum ByteSize {
+    Bytes(u64),
+    Text(String),
+}
+
+impl ByteSize {
+    pub fn text(&self) -> String {
+        match self {
+            ByteSize::Bytes(n) => n.to_string(),
+            ByteSize::Text(t) => t.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Clone, Default)]
@@ -118,7 +136,23 @@ pub struct EtcdRaft {
     #[serde(default)]
     pub consenters: Option<Vec<Consenter>>,
     #[serde(default)]
-    pub options: Option<IndexMap<String, serde_yaml::Value>>,
+    pub options: Option<RaftOptions>,
+}
+
+/// `EtcdRaft.Options`: the fields of Fabric's `etcdraft.Options`.
+#[derive(Debug, Deserialize, Serialize, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct RaftOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_interval: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election_tick: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_tick: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_inflight_blocks: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_interval_size: Option<ByteSize>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

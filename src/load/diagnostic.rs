@@ -83,10 +83,31 @@ impl Diagnostics {
         if self.0.is_empty() {
             return Ok(());
         }
-        self.0
-            .sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
+        self.0.sort_by(|a, b| {
+            (file_rank(&a.file), &a.file, a.location).cmp(&(
+                file_rank(&b.file),
+                &b.file,
+                b.location,
+            ))
+        });
         self.0.dedup();
         Err(self)
+    }
+}
+
+/// Files in the order their faults cause others: crypto-config.yaml declares
+/// the orgs that configtx.yaml defines, and network.yaml refers to both; a
+/// file of another name (a flow's values file) last.
+fn file_rank(file: &str) -> u8 {
+    let name = std::path::Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    match name {
+        super::CRYPTO_CONFIG_FILE => 0,
+        super::CONFIGTX_FILE => 1,
+        super::NETWORK_FILE => 2,
+        _ => 3,
     }
 }
 

@@ -21,7 +21,16 @@ pub struct SourceFile {
     pub display: String,
     pub path: PathBuf,
     pub text: String,
+    index: Index,
+}
+
+/// Where each node of the document starts, by JSON-pointer path as written
+/// (`#key` suffixed for a mapping key), and what each alias points at.
+#[derive(Debug, Default)]
+struct Index {
     locations: HashMap<String, Location>,
+    /// The path of an alias node -> the path of the node its anchor names.
+    aliases: HashMap<String, String>,
 }
 
 impl SourceFile {
@@ -32,23 +41,25 @@ impl SourceFile {
     }
 
     pub fn from_text(path: PathBuf, display: String, text: String) -> SourceFile {
-        let locations = index_locations(&text);
+        let index = index_locations(&text);
         SourceFile {
             display,
             path,
             text,
-            locations,
+            index,
         }
     }
 
     /// Where the node at `path` starts, e.g. `/network/channels/0/orgs/1`.
-    /// Falls back to the nearest ancestor the index knows (merged keys have no
-    /// position of their own), and to the top of the file.
+    /// `path` is a path of the document as serde sees it, after aliases and
+    /// `<<` merge keys are resolved: a node that came in through one is found
+    /// where it is written. Falls back to the nearest ancestor the index
+    /// knows, and to the top of the file.
     pub fn locate(&self, path: &str) -> Location {
         let mut probe = path;
         loop {
-            if let Some(location) = self.locations.get(probe) {
-                return *location;
+            if let Some(location) = self.exact(probe) {
+                return location;
             }
             match probe.rfind('/') {
                 Some(cut) if cut > 0 => probe = &probe[..cut],
@@ -59,32 +70,108 @@ impl SourceFile {
 
     /// Where the key (not the value) of the mapping entry at `path` starts.
     pub fn locate_key(&self, path: &str) -> Location {
-        self.locations
-            .get(&format!("{path}#key"))
+        self.written_path(path)
+            .and_then(|written| self.index.locations.get(&format!("{written}#key")))
             .copied()
             .unwrap_or_else(|| self.locate(path))
     }
 
-    /// Like [`SourceFile::locate`], for values that may have come in through a
-    /// `<<` merge key: when the exact path is unknown, the first key in the
-    /// file with the same name as the path's last segment.
-    pub fn locate_merged(&self, path: &str) -> Location {
-        let path_key = format!("{path}#key");
-        if let Some(location) = self
-            .locations
-            .get(&path_key)
-            .or_else(|| self.locations.get(path))
-        {
-            return *location;
+    /// The character `offset` (0-based) of the string at `path`, for an error
+    /// inside a value such as a policy rule: the quotes and escapes of a
+    /// quoted scalar are skipped as YAML reads them. Where the value is not on
+    /// one line as written (block or folded scalars), its start.
+    pub fn locate_in_scalar(&self, path: &str, offset: usize) -> Location {
+        let Some(start) = self.exact(path) else {
+            return self.locate(path);
+        };
+        let line: Vec<char> = self.line_text(start.line).chars().collect();
+        let mut at = start.column - 1;
+        let style = line.get(at).copied();
+        if matches!(style, Some('\'' | '"')) {
+            at += 1;
+        } else if matches!(style, Some('|' | '>')) {
+            return start;
         }
-        let name = path.rsplit('/').next().unwrap_or_default();
-        let suffix = format!("/{name}#key");
-        self.locations
+        for _ in 0..offset {
+            let step = match (style, line.get(at), line.get(at + 1)) {
+                (Some('\''), Some('\''), Some('\'')) => 2,
+                (Some('"'), Some('\\'), Some('x')) => 4,
+                (Some('"'), Some('\\'), Some('u')) => 6,
+                (Some('"'), Some('\\'), Some('U')) => 10,
+                (Some('"'), Some('\\'), Some(_)) => 2,
+                (_, Some(_), _) => 1,
+                (_, None, _) => return start,
+            };
+            at += step;
+        }
+        // An offset just past the last character points after it.
+        if at > line.len() {
+            return start;
+        }
+        Location {
+            line: start.line,
+            column: at + 1,
+        }
+    }
+
+    /// The position of the node at `path` itself, if the index has it.
+    fn exact(&self, path: &str) -> Option<Location> {
+        self.written_path(path)
+            .and_then(|written| self.index.locations.get(&written))
+            .copied()
+    }
+
+    /// The path where the node serde sees at `path` is written: through
+    /// aliases to their anchors, and through `<<` merge keys (an alias, a
+    /// list of aliases, or an inline mapping; explicit keys win, then merged
+    /// mappings in order), as serde_yaml's `apply_merge` resolves them.
+    pub fn written_path(&self, path: &str) -> Option<String> {
+        let mut current = String::new();
+        if !self.index.locations.contains_key(&current) {
+            return None;
+        }
+        for segment in path.split('/').skip(1) {
+            current = self.child(&current, segment, 0)?;
+        }
+        Some(current)
+    }
+
+    fn child(&self, parent: &str, segment: &str, depth: usize) -> Option<String> {
+        // Merges nest only as deep as anchors do; this bounds a cycle.
+        if depth > 32 {
+            return None;
+        }
+        let direct = format!("{parent}/{segment}");
+        if self.index.locations.contains_key(&direct) {
+            return Some(self.dereference(direct));
+        }
+        let merge = format!("{parent}/<<");
+        if !self.index.locations.contains_key(&merge) {
+            return None;
+        }
+        let merge = self.dereference(merge);
+        let mut sources = Vec::new();
+        for i in 0.. {
+            let item = format!("{merge}/{i}");
+            if !self.index.locations.contains_key(&item) {
+                break;
+            }
+            sources.push(self.dereference(item));
+        }
+        sources.push(merge);
+        sources
             .iter()
-            .filter(|(p, _)| p.ends_with(&suffix))
-            .map(|(_, l)| *l)
-            .min()
-            .unwrap_or_else(|| self.locate(path))
+            .find_map(|source| self.child(source, segment, depth + 1))
+    }
+
+    fn dereference(&self, mut path: String) -> String {
+        for _ in 0..32 {
+            match self.index.aliases.get(&path) {
+                Some(target) => path = target.clone(),
+                None => break,
+            }
+        }
+        path
     }
 
     /// The text of line `line` (1-based), without its line break.
@@ -106,7 +193,9 @@ enum Frame {
 
 struct Indexer {
     stack: Vec<Frame>,
-    locations: HashMap<String, Location>,
+    index: Index,
+    /// Anchor ID -> the path of the node it names.
+    anchors: HashMap<usize, String>,
 }
 
 impl Indexer {
@@ -128,12 +217,30 @@ impl Indexer {
                 None => {
                     // This node is a key. Complex keys are not used by any input format.
                     let key = scalar.unwrap_or("?").replace('/', "~1");
-                    self.locations.insert(format!("{path}/{key}#key"), location);
+                    self.index
+                        .locations
+                        .insert(format!("{path}/{key}#key"), location);
+                    // A block mapping's start is marked after its first key;
+                    // the mapping starts where that key does.
+                    if let Some(start) = self.index.locations.get_mut(path.as_str()) {
+                        if location < *start {
+                            *start = location;
+                        }
+                    }
                     *pending_key = Some(key);
                     None
                 }
             },
         }
+    }
+}
+
+impl Indexer {
+    fn add(&mut self, path: String, location: Location, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, path.clone());
+        }
+        self.index.locations.entry(path).or_insert(location);
     }
 }
 
@@ -144,27 +251,30 @@ impl MarkedEventReceiver for Indexer {
             column: mark.col() + 1,
         };
         match event {
-            Event::Scalar(ref value, ..) => {
+            Event::Scalar(ref value, _, anchor, _) => {
                 if let Some(path) = self.next_path(Some(value), mark) {
-                    self.locations.entry(path).or_insert(location);
+                    self.add(path, location, anchor);
                 }
             }
-            Event::Alias(_) => {
+            Event::Alias(anchor) => {
                 if let Some(path) = self.next_path(Some("*alias"), mark) {
-                    self.locations.entry(path).or_insert(location);
+                    if let Some(target) = self.anchors.get(&anchor) {
+                        self.index.aliases.insert(path.clone(), target.clone());
+                    }
+                    self.add(path, location, 0);
                 }
             }
-            Event::MappingStart(..) => {
+            Event::MappingStart(anchor, _) => {
                 let path = self.next_path(None, mark).unwrap_or_default();
-                self.locations.entry(path.clone()).or_insert(location);
+                self.add(path.clone(), location, anchor);
                 self.stack.push(Frame::Mapping {
                     path,
                     pending_key: None,
                 });
             }
-            Event::SequenceStart(..) => {
+            Event::SequenceStart(anchor, _) => {
                 let path = self.next_path(None, mark).unwrap_or_default();
-                self.locations.entry(path.clone()).or_insert(location);
+                self.add(path.clone(), location, anchor);
                 self.stack.push(Frame::Sequence { path, next: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -175,15 +285,16 @@ impl MarkedEventReceiver for Indexer {
     }
 }
 
-fn index_locations(text: &str) -> HashMap<String, Location> {
+fn index_locations(text: &str) -> Index {
     let mut indexer = Indexer {
         stack: Vec::new(),
-        locations: HashMap::new(),
+        index: Index::default(),
+        anchors: HashMap::new(),
     };
     // A syntax error is reported by serde_yaml with its own position; the index
     // then simply knows less.
     let _ = Parser::new_from_str(text).load(&mut indexer, false);
-    indexer.locations
+    indexer.index
 }
 
 #[cfg(test)]
@@ -221,9 +332,59 @@ mod tests {
     fn merged_values_point_at_their_definition() {
         let f = file("Caps: &c\n  V2_6: true\nProfile:\n  <<: *c\n");
         assert_eq!(
-            f.locate_merged("/Profile/V2_6"),
+            f.locate_key("/Profile/V2_6"),
             Location { line: 2, column: 3 }
         );
+        assert_eq!(f.locate("/Profile/V2_6"), Location { line: 2, column: 9 });
+    }
+
+    #[test]
+    fn aliases_and_merges_resolve_to_where_a_value_is_written() {
+        let f = file(concat!(
+            "Orgs:\n",
+            "  - &A\n",
+            "    Name: A\n",
+            "    Policies: {Admins: {Type: Signature, Rule: \"OR('A.admin')\"}}\n",
+            "Defaults: &D\n",
+            "  Type: solo\n",
+            "  Size: 1\n",
+            "More: &M\n",
+            "  Size: 2\n",
+            "  Extra: x\n",
+            "Profiles:\n",
+            "  p:\n",
+            "    Orderer:\n",
+            "      <<: [*D, *M]\n",
+            "      Type: raft\n",
+            "    Orgs: [*A]\n",
+        ));
+        let at = |line, column| Location { line, column };
+        assert_eq!(f.locate("/Profiles/p/Orderer/Type"), at(15, 13));
+        assert_eq!(f.locate("/Profiles/p/Orderer/Size"), at(7, 9));
+        assert_eq!(f.locate("/Profiles/p/Orderer/Extra"), at(10, 10));
+        assert_eq!(
+            f.locate("/Profiles/p/Orgs/0/Policies/Admins/Rule"),
+            at(4, 48)
+        );
+        assert_eq!(f.locate_key("/Profiles/p/Orgs/0/Name"), at(3, 5));
+        // Unknown below a resolved node: its nearest written ancestor.
+        assert_eq!(
+            f.locate("/Profiles/p/Orgs/0/Policies/Nope"),
+            f.locate("/Orgs/0/Policies")
+        );
+    }
+
+    #[test]
+    fn offsets_inside_scalars_skip_quotes_and_escapes() {
+        let f = file("a: OR('A.pear')\nb: \"OR('A.pear')\"\nc: 'OR(''A.pear'')'\nd: \"\\x41\\u0042C.pear\"\n");
+        let at = |line, column| Location { line, column };
+        assert_eq!(f.locate_in_scalar("/a", 6), at(1, 10));
+        assert_eq!(f.locate_in_scalar("/b", 6), at(2, 11));
+        assert_eq!(f.locate_in_scalar("/c", 6), at(3, 12));
+        assert_eq!(f.locate_in_scalar("/d", 4), at(4, 17));
+        // Just past the end: after the last character; beyond: the start.
+        assert_eq!(f.locate_in_scalar("/a", 12), at(1, 16));
+        assert_eq!(f.locate_in_scalar("/a", 40), at(1, 4));
     }
 
     #[test]

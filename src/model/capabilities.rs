@@ -20,14 +20,11 @@ impl Scope {
     }
 }
 
-/// The capabilities `fabric_version` (e.g. `2.5.16`, `3.1.0`) understands in `scope`.
-pub fn known(scope: Scope, fabric_version: &str) -> &'static [&'static str] {
-    let v3 = fabric_version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok())
-        >= Some(3);
-    match (scope, v3) {
+use super::FabricVersion;
+
+/// The capabilities `fabric_version` (e.g. 2.5.16, 3.1.0) understands in `scope`.
+pub fn known(scope: Scope, fabric_version: FabricVersion) -> &'static [&'static str] {
+    match (scope, fabric_version.major >= 3) {
         (Scope::Channel, false) => &["V1_1", "V1_3", "V1_4_2", "V1_4_3", "V2_0"],
         (Scope::Channel, true) => &["V2_0", "V3_0"],
         (Scope::Orderer, _) => &["V1_1", "V1_4_2", "V2_0"],
@@ -47,9 +44,10 @@ mod tests {
 
     #[test]
     fn fabric_2_5_knows_v2_5_application_but_not_v3_channel() {
-        assert!(known(Scope::Application, "2.5.16").contains(&"V2_5"));
-        assert!(!known(Scope::Channel, "2.5.16").contains(&"V3_0"));
-        assert!(known(Scope::Channel, "3.1.0").contains(&"V3_0"));
-        assert!(!known(Scope::Application, "2.5.16").contains(&"V1_4_3"));
+        let v = |t: &str| t.parse::<FabricVersion>().unwrap();
+        assert!(known(Scope::Application, v("2.5.16")).contains(&"V2_5"));
+        assert!(!known(Scope::Channel, v("2.5.16")).contains(&"V3_0"));
+        assert!(known(Scope::Channel, v("3.1.0")).contains(&"V3_0"));
+        assert!(!known(Scope::Application, v("2.5.16")).contains(&"V1_4_3"));
     }
 }

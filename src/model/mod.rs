@@ -3,7 +3,10 @@
 
 mod build;
 pub mod capabilities;
+mod configtx_rules;
+mod faults;
 pub mod names;
+mod version;
 
 use std::path::PathBuf;
 
@@ -11,12 +14,11 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::generate::crypto::spec::{OrgCrypto, OrgKind};
-use crate::load::configtx::{BatchSize, Policies};
+use crate::load::configtx::{BatchSize, Policies, RaftOptions};
 
 pub use build::build;
+pub use version::FabricVersion;
 
-/// The Fabric release fabchart targets when network.yaml names none.
-pub const DEFAULT_FABRIC_VERSION: &str = "2.5.16";
 pub const FABRIC_CA_VERSION: &str = "1.5.15";
 pub const COUCHDB_IMAGE: &str = "couchdb:3.4.2";
 
@@ -44,7 +46,7 @@ pub struct Network {
 pub struct Settings {
     pub tls_enabled: bool,
     pub use_actual_domains: bool,
-    pub fabric_version: String,
+    pub fabric_version: FabricVersion,
     pub images: Images,
 }
 
@@ -254,7 +256,9 @@ pub struct OrdererSection {
     pub batch_timeout: String,
     pub batch_size: BatchSize,
     pub consenters: Vec<Consenter>,
-    pub raft_options: IndexMap<String, serde_yaml::Value>,
+    /// `EtcdRaft.Options` as configtx.yaml gives them (absent ones are
+    /// configtxgen's defaults).
+    pub raft_options: RaftOptions,
     /// Orderer org names.
     pub orgs: Vec<String>,
     pub policies: Policies,
