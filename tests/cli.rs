@@ -98,15 +98,15 @@ fn missing_files_are_named() {
 fn a_failed_compile_leaves_the_previous_output_untouched() {
     let tmp = project_with(|_| {});
     assert!(run(tmp.path(), &["compile", "project"]).status.success());
-    let before = fabchart::write::read_tree(&tmp.path().join("project/out")).unwrap();
+    let before = fabchart::tree::Tree::read(&tmp.path().join("project/out")).unwrap();
     replace_in(
         &tmp.path().join("project/network.yaml"),
         "orgs: [Harbor, Quarry]",
         "orgs: [Nobody]",
     );
     let output = run(tmp.path(), &["compile", "project"]);
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
-    let after = fabchart::write::read_tree(&tmp.path().join("project/out")).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    let after = fabchart::tree::Tree::read(&tmp.path().join("project/out")).unwrap();
     assert!(before == after, "the previous output changed");
 }
 
@@ -114,9 +114,9 @@ fn a_failed_compile_leaves_the_previous_output_untouched() {
 fn recompiling_is_byte_identical_and_check_passes() {
     let tmp = project_with(|_| {});
     assert!(run(tmp.path(), &["compile", "project"]).status.success());
-    let first = fabchart::write::read_tree(&tmp.path().join("project/out")).unwrap();
+    let first = fabchart::tree::Tree::read(&tmp.path().join("project/out")).unwrap();
     assert!(run(tmp.path(), &["compile", "project"]).status.success());
-    let second = fabchart::write::read_tree(&tmp.path().join("project/out")).unwrap();
+    let second = fabchart::tree::Tree::read(&tmp.path().join("project/out")).unwrap();
     assert!(first == second, "a second compile changed the output");
     let check = run(tmp.path(), &["compile", "project", "--check"]);
     assert!(check.status.success(), "{}", transcript(&check));
@@ -134,7 +134,10 @@ fn check_reports_stale_output() {
     let check = run(tmp.path(), &["compile", "project", "--check"]);
     assert_eq!(check.status.code(), Some(1), "{}", transcript(&check));
     let stderr = String::from_utf8_lossy(&check.stderr);
-    assert!(stderr.contains("changed: topology.json"), "{stderr}");
+    assert!(
+        stderr.contains("changed: project/out/hlf-kube/topology.json"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -142,7 +145,7 @@ fn extending_the_network_only_adds_files() {
     let tmp = project_with(|_| {});
     assert!(run(tmp.path(), &["compile", "project"]).status.success());
     let crypto = tmp.path().join("project/out/hlf-kube/crypto-config");
-    let before = fabchart::write::read_tree(&crypto).unwrap();
+    let before = fabchart::tree::Tree::read(&crypto).unwrap();
     replace_in(
         &tmp.path().join("project/crypto-config.yaml"),
         "Count: 1\n    Users",
@@ -150,8 +153,8 @@ fn extending_the_network_only_adds_files() {
     );
     let output = run(tmp.path(), &["compile", "project"]);
     assert!(output.status.success(), "{}", transcript(&output));
-    let after = fabchart::write::read_tree(&crypto).unwrap();
-    let diff = fabchart::write::TreeDiff::between(&before, &after);
+    let after = fabchart::tree::Tree::read(&crypto).unwrap();
+    let diff = fabchart::tree::TreeDiff::between(&before, &after);
     assert!(
         diff.changed.is_empty() && diff.removed.is_empty(),
         "{diff:?}"
@@ -174,30 +177,30 @@ fn keys_can_live_outside_the_chart() {
     let chart = tmp.path().join("project/out/hlf-kube");
     let keys = tmp.path().join("keys");
 
-    let chart_files = fabchart::write::read_tree(&chart).unwrap();
+    let chart_files = fabchart::tree::Tree::read(&chart).unwrap();
     // What configtx.yaml reads stays (org MSPs, consenter certificates);
     // node and user material lives in the keys folder only.
-    assert!(
-        chart_files.contains_key("crypto-config/peerOrganizations/harbor.example/msp/config.yaml")
-    );
-    assert!(chart_files.contains_key(
+    assert!(chart_files.contains("crypto-config/peerOrganizations/harbor.example/msp/config.yaml"));
+    assert!(chart_files.contains(
         "crypto-config/ordererOrganizations/beacon.example/orderers/orderer0.beacon.example/tls/server.crt"
     ));
     assert!(!chart_files
-        .keys()
-        .any(|p| p.contains("/peers/") || p.contains("/users/")));
+        .files()
+        .any(|(p, _)| p.contains("/peers/") || p.contains("/users/")));
     let leaked: Vec<_> = chart_files
-        .keys()
-        .filter(|p| fabchart::generate::crypto::is_private_key(Path::new(p)))
+        .files()
+        .map(|(p, _)| p)
+        .filter(|p| fabchart::generate::crypto::is_private_key(p))
         .collect();
     assert!(leaked.is_empty(), "private keys in the chart: {leaked:?}");
-    let topology = String::from_utf8(chart_files["topology.json"].clone()).unwrap();
+    let topology = String::from_utf8(chart_files.get("topology.json").unwrap().to_vec()).unwrap();
     assert!(topology.contains("\"secretsOutside\": true"));
 
-    let key_files = fabchart::write::read_tree(&keys).unwrap();
+    let key_files = fabchart::tree::Tree::read(&keys).unwrap();
     let private: Vec<_> = key_files
-        .keys()
-        .filter(|p| fabchart::generate::crypto::is_private_key(Path::new(p)))
+        .files()
+        .map(|(p, _)| p)
+        .filter(|p| fabchart::generate::crypto::is_private_key(p))
         .collect();
     assert!(!private.is_empty());
     for path in private.iter().map(|p| keys.join(p)) {
@@ -228,8 +231,8 @@ fn keys_can_live_outside_the_chart() {
     // Same input, same bytes, keys reused.
     let output = run(tmp.path(), &compile);
     assert!(output.status.success(), "{}", transcript(&output));
-    assert!(fabchart::write::read_tree(&chart).unwrap() == chart_files);
-    assert!(fabchart::write::read_tree(&keys).unwrap() == key_files);
+    assert!(fabchart::tree::Tree::read(&chart).unwrap() == chart_files);
+    assert!(fabchart::tree::Tree::read(&keys).unwrap() == key_files);
     let check = run(
         tmp.path(),
         &["compile", "project", "--keys-dir", "keys", "--check"],
@@ -238,9 +241,9 @@ fn keys_can_live_outside_the_chart() {
 
     // Forgetting --keys-dir must not mint a new CA into a keyless chart.
     let output = run(tmp.path(), &["compile", "project"]);
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--keys-dir"));
-    assert!(fabchart::write::read_tree(&chart).unwrap() == chart_files);
+    assert!(fabchart::tree::Tree::read(&chart).unwrap() == chart_files);
 }
 
 /// PIVT's cross-cluster and "extended" inputs: orgs of other clusters named
@@ -328,6 +331,98 @@ fn other_clusters_orgs_come_from_configtx_yaml() {
     assert!(beacon.nodes[0].files.iter().any(|f| f
         .source
         .contains("/msp/admincerts/Admin@beacon.example-cert.pem")));
+
+    // Until their public material is copied in, compile warns per channel
+    // and the channel and peer-org flows refuse to print a workflow that
+    // would fail in the cluster.
+    for expected in [
+        "channel `trade`: org Distant (DistantMSP) runs in another cluster and its public MSP is still an empty placeholder; copy its msp/ folder into crypto-config/peerOrganizations/distant.example/msp",
+        "channel `trade`: consenter orderer0.remote.example of org Remote has no TLS certificate yet",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("channel `harbor-quarry`: org"), "{stderr}");
+    for flow in ["channel", "peer-org"] {
+        let output = run(tmp.path(), &["flow", flow, "project"]);
+        assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+        assert!(output.stdout.is_empty());
+        assert!(
+            String::from_utf8_lossy(&output.stderr)
+                .contains("org Distant (DistantMSP) runs in another cluster"),
+            "{}",
+            transcript(&output)
+        );
+    }
+    let output = run(
+        tmp.path(),
+        &[
+            "flow",
+            "channel",
+            "project",
+            "--set",
+            "flow.channel.include={harbor-quarry}",
+        ],
+    );
+    assert!(output.status.success(), "{}", transcript(&output));
+
+    // The other clusters' material, copied into the chart's tree (here: made
+    // by a second compile of the sample, under their names): recorded, and
+    // the flows emit.
+    let other = project_with(|_| {});
+    assert!(run(other.path(), &["compile", "project"]).status.success());
+    let from = other.path().join("project/out/hlf-kube/crypto-config");
+    let to = chart.join("crypto-config");
+    let copy = |src: &str, dst: &str| {
+        let (src, dst) = (from.join(src), to.join(dst));
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    };
+    for sub in [
+        "cacerts/ca.meadow.example-cert.pem",
+        "tlscacerts/tlsca.meadow.example-cert.pem",
+        "config.yaml",
+    ] {
+        copy(
+            &format!("peerOrganizations/meadow.example/msp/{sub}"),
+            &format!("peerOrganizations/distant.example/msp/{sub}"),
+        );
+    }
+    for sub in [
+        "cacerts/ca.beacon.example-cert.pem",
+        "tlscacerts/tlsca.beacon.example-cert.pem",
+    ] {
+        copy(
+            &format!("ordererOrganizations/beacon.example/msp/{sub}"),
+            &format!("ordererOrganizations/remote.example/msp/{sub}"),
+        );
+    }
+    copy(
+        "ordererOrganizations/beacon.example/orderers/orderer0.beacon.example/tls/server.crt",
+        "ordererOrganizations/remote.example/orderers/orderer0.remote.example/tls/server.crt",
+    );
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("placeholder"));
+    let record = std::fs::read_to_string(tmp.path().join("project/fabchart.lock")).unwrap();
+    assert!(record.contains("  DistantMSP:\n    name: Distant\n    kind: peer\n    domain: distant.example\n    external: true\n"), "{record}");
+    for flow in ["channel", "peer-org"] {
+        let output = run(tmp.path(), &["flow", flow, "project"]);
+        assert!(output.status.success(), "{}", transcript(&output));
+    }
+
+    // Another certificate in its place later is not the recorded org.
+    std::fs::copy(
+        from.join("peerOrganizations/quarry.example/msp/cacerts/ca.quarry.example-cert.pem"),
+        to.join("peerOrganizations/distant.example/msp/cacerts/ca.meadow.example-cert.pem"),
+    )
+    .unwrap();
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("Distant (DistantMSP): the CA in"),
+        "{}",
+        transcript(&output)
+    );
 }
 
 /// PIVT's inputs were written for Fabric 1.4: Application V1_4_2 channels and
@@ -363,7 +458,7 @@ fn flow_transcript(args: &[&str]) -> String {
     all.extend_from_slice(args);
     all.extend(["-p", "project"]);
     let output = run(tmp.path(), &all);
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     assert!(output.stdout.is_empty(), "nothing reaches argo submit");
     transcript(&output)
 }
@@ -453,7 +548,7 @@ fn backup_and_restore_options_are_checked_before_anything_is_printed() {
         let output = run(tmp.path(), args);
         assert_eq!(
             output.status.code(),
-            Some(1),
+            Some(2),
             "{what}: {}",
             transcript(&output)
         );
@@ -472,7 +567,7 @@ fn refused_compile(edits: &[(&str, &str, &str)]) -> String {
         }
     });
     let output = run(tmp.path(), &["compile", "project"]);
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     assert!(
         !tmp.path().join("project/out").exists(),
         "nothing is written on error"
@@ -745,7 +840,7 @@ fn flow_values_file_faults_have_positions() {
             "values.yaml",
         ],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     assert!(output.stdout.is_empty(), "nothing reaches argo submit");
     insta::assert_snapshot!(transcript(&output));
 }
@@ -758,6 +853,6 @@ fn flow_values_file_option_of_another_flow_has_a_position() {
         tmp.path(),
         &["flow", "channel", "-p", "project", "-f", "values.yaml"],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     insta::assert_snapshot!(transcript(&output));
 }

@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use fabchart::generate::crypto::{
-    describe_tree, generate, CaSubject, NodeCrypto, OrgCrypto, OrgKind, UserCrypto,
-};
+use fabchart::generate::crypto::{self, describe_tree, CaRule, Existing, Generated};
+use fabchart::model::layout::{self, IdentityPaths};
+use fabchart::model::material::{CaSubject, NodeCrypto, OrgCrypto, UserCrypto};
+use fabchart::model::OrgKind;
+use fabchart::tree::Tree;
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
@@ -22,33 +24,58 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_795_549_121).unwrap()
 }
 
-fn node(host: &str, domain: &str) -> NodeCrypto {
+/// The material of `orgs` (every CA adoptable), reusing `existing` (a
+/// crypto-config/ folder on disk), written to `out`.
+fn generate(
+    orgs: &[OrgCrypto],
+    existing: Option<&Path>,
+    out: &Path,
+    now: OffsetDateTime,
+) -> anyhow::Result<Generated> {
+    let tree = existing.map(|dir| Tree::read(dir).unwrap());
+    let root = existing
+        .map(|dir| dir.display().to_string())
+        .unwrap_or_default();
+    let existing = tree.as_ref().map(|tree| Existing { tree, root: &root });
+    let rules = vec![CaRule::Adopt; orgs.len()];
+    let generated = crypto::generate(orgs, &rules, existing.as_ref(), now)?;
+    if out.exists() {
+        fs::remove_dir(out).unwrap();
+    }
+    fabchart::write::write_tree(out, &generated.tree)?;
+    Ok(generated)
+}
+
+fn node_in(kind: OrgKind, host: &str, domain: &str) -> NodeCrypto {
     let cn = format!("{host}.{domain}");
     NodeCrypto {
         sans: vec![cn.clone(), host.to_owned()],
+        paths: IdentityPaths::node(&layout::org_dir(kind, domain), kind, &cn),
         common_name: cn,
     }
 }
 
+fn node(host: &str, domain: &str) -> NodeCrypto {
+    node_in(OrgKind::Peer, host, domain)
+}
+
+fn user(name: &str, domain: &str, kind: OrgKind, admin: bool) -> UserCrypto {
+    UserCrypto {
+        common_name: name.to_owned(),
+        admin,
+        paths: IdentityPaths::user(&layout::org_dir(kind, domain), name),
+    }
+}
+
 fn org(kind: OrgKind, domain: &str, nodes: Vec<NodeCrypto>, user_count: usize) -> OrgCrypto {
-    let folder = match kind {
-        OrgKind::Peer => "peerOrganizations",
-        OrgKind::Orderer => "ordererOrganizations",
-    };
     let mut users: Vec<UserCrypto> = (1..=user_count)
-        .map(|i| UserCrypto {
-            common_name: format!("User{i}@{domain}"),
-            admin: false,
-        })
+        .map(|i| user(&format!("User{i}@{domain}"), domain, kind, false))
         .collect();
-    users.push(UserCrypto {
-        common_name: format!("Admin@{domain}"),
-        admin: true,
-    });
+    users.push(user(&format!("Admin@{domain}"), domain, kind, true));
     OrgCrypto {
         kind,
         domain: domain.to_owned(),
-        dir: PathBuf::from(folder).join(domain),
+        dir: layout::org_dir(kind, domain),
         enable_node_ous: true,
         ca: CaSubject {
             common_name: format!("ca.{domain}"),
@@ -69,24 +96,24 @@ fn simple() -> Vec<OrgCrypto> {
     orgs.push(org(
         OrgKind::Orderer,
         "groeifabriek.nl",
-        vec![node("orderer0", "groeifabriek.nl")],
+        vec![node_in(OrgKind::Orderer, "orderer0", "groeifabriek.nl")],
         0,
     ));
     orgs
 }
 
-fn files(root: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
+fn files(root: &Path) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(root)
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(root).unwrap().to_path_buf())
+        .map(|e| e.path().strip_prefix(root).unwrap().display().to_string())
         .collect();
     out.sort();
     out
 }
 
-fn contents(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
     files(root)
         .into_iter()
         .map(|f| (f.clone(), fs::read(root.join(&f)).unwrap()))
@@ -228,9 +255,9 @@ fn every_certificate_chains_to_its_ca_and_keys_are_private() {
     );
     for f in files(&out) {
         let mode = fs::metadata(out.join(&f)).unwrap().permissions().mode() & 0o777;
-        let name = f.file_name().unwrap().to_str().unwrap();
+        let name = f.rsplit('/').next().unwrap();
         let key = name == "priv_sk" || name.ends_with(".key");
-        assert_eq!(mode, if key { 0o600 } else { 0o644 }, "{}", f.display());
+        assert_eq!(mode, if key { 0o600 } else { 0o644 }, "{f}");
     }
 }
 
@@ -241,7 +268,7 @@ fn second_compile_reuses_everything_byte_for_byte() {
     let second = dir.path().join("second");
     generate(&simple(), None, &first, now()).unwrap();
     let report = generate(&simple(), Some(&first), &second, now()).unwrap();
-    assert_eq!(report.generated, Vec::<PathBuf>::new());
+    assert_eq!(report.generated, Vec::<String>::new());
     assert_eq!(report.reused, files(&first));
     assert_eq!(contents(&first), contents(&second));
 }
@@ -260,9 +287,8 @@ fn a_new_peer_is_the_only_thing_generated_and_chains_to_the_old_ca() {
     assert!(!report.generated.is_empty());
     for f in &report.generated {
         assert!(
-            f.starts_with(peer1),
-            "unexpectedly generated {}",
-            f.display()
+            Path::new(f).starts_with(peer1),
+            "unexpectedly generated {f}"
         );
     }
     assert_eq!(report.reused, files(&first));
@@ -337,10 +363,7 @@ fn a_ca_without_its_key_is_fine_until_something_needs_signing() {
     let mut orgs = simple();
     orgs[2].users.insert(
         1,
-        UserCrypto {
-            common_name: "User2@atlantis.com".into(),
-            admin: false,
-        },
+        user("User2@atlantis.com", "atlantis.com", OrgKind::Peer, false),
     );
     let err = generate(&orgs, Some(&first), &dir.path().join("third"), now()).unwrap_err();
     let text = format!("{err:#}");
@@ -362,16 +385,30 @@ fn external_orgs_get_placeholders_and_keep_copied_public_material() {
     let mut orgs = simple();
     orgs[1].external = true;
     orgs[3].external = true;
+    let elsewhere = dir.path().join("elsewhere");
+    generate(&simple(), None, &elsewhere, now()).unwrap();
     let existing = dir.path().join("existing");
-    let copied =
-        existing.join("peerOrganizations/nevergreen.nl/msp/cacerts/ca.nevergreen.nl-cert.pem");
-    fs::create_dir_all(copied.parent().unwrap()).unwrap();
-    fs::write(&copied, b"not checked").unwrap();
+    let msp = "peerOrganizations/nevergreen.nl/msp";
+    let copied = [
+        format!("{msp}/cacerts/ca.nevergreen.nl-cert.pem"),
+        format!("{msp}/tlscacerts/tlsca.nevergreen.nl-cert.pem"),
+    ];
+    for rel in &copied {
+        fs::create_dir_all(existing.join(rel).parent().unwrap()).unwrap();
+        fs::copy(elsewhere.join(rel), existing.join(rel)).unwrap();
+    }
     let out = dir.path().join("out");
     let report = generate(&orgs, Some(&existing), &out, now()).unwrap();
+    assert_eq!(report.reused, copied.to_vec());
+    let ca = cert_der(&existing.join(&copied[0]));
     assert_eq!(
-        report.reused,
-        vec![copied.strip_prefix(&existing).unwrap().to_path_buf()]
+        report.fingerprints[1].as_ref().unwrap().ca,
+        vec![crypto::fingerprint(&ca)],
+        "the copied MSP is the org's identity"
+    );
+    assert_eq!(
+        report.fingerprints[3], None,
+        "an empty placeholder has none"
     );
     assert!(out
         .join("peerOrganizations/nevergreen.nl/msp/tlscacerts")
@@ -466,12 +503,13 @@ fn a_foreign_ca_keeps_its_own_key_identifier_and_subject() {
     ] {
         assert_issued_by(&org.join(id), &ca_dir.join("ca.nevergreen.nl-cert.pem"));
     }
+    // Byte for byte, under cryptogen's name (which the chart's Secrets read).
     assert_eq!(
-        fs::read(org.join("ca/0123abcd_sk")).unwrap(),
+        fs::read(org.join("ca/priv_sk")).unwrap(),
         key.serialize_pem().as_bytes()
     );
     assert_eq!(
-        fs::metadata(org.join("ca/0123abcd_sk"))
+        fs::metadata(org.join("ca/priv_sk"))
             .unwrap()
             .permissions()
             .mode()

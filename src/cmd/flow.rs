@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::flow::{self, Flow, FlowOptions};
-use crate::{load, model, Outcome};
+use crate::identity::{Record, RECORD_FILE};
+use crate::model::layout::CRYPTO_DIR;
+use crate::model::Network;
+use crate::render::chart::CHART_NAME;
+use crate::{compile, console, load, model, Outcome};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = flow_help())]
@@ -46,9 +50,13 @@ pub enum FlowKind {
 
 #[derive(Debug, clap::Args)]
 pub struct FlowArgs {
-    /// Project folder with network.yaml, crypto-config.yaml and configtx.yaml.
-    #[arg(short, long, value_name = "DIR", default_value = ".")]
-    pub project: PathBuf,
+    /// Project folder with network.yaml, crypto-config.yaml and configtx.yaml
+    /// [default: the current folder].
+    #[arg(value_name = "PROJECT", conflicts_with = "project")]
+    pub project_dir: Option<PathBuf>,
+    /// The project folder, as an option (PIVT's and earlier fabchart's way).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// Set an option: key=value[,key=value], lists as {a,b}.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -67,12 +75,24 @@ pub fn run(command: &FlowCommand) -> anyhow::Result<Outcome> {
         FlowKind::Restore(a) => (Flow::Restore, a),
     };
     let options = FlowOptions::load(&args.values, &args.set)?;
-    let text = render(&args.project, kind, &options)?;
+    let project = args
+        .project_dir
+        .clone()
+        .or_else(|| args.project.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let text = render(&project, kind, &options)?;
     let mut stdout = std::io::stdout().lock();
-    stdout
+    match stdout
         .write_all(text.as_bytes())
-        .context("cannot write to stdout")?;
-    Ok(Outcome::Success)
+        .and_then(|()| stdout.flush())
+    {
+        // The reader went away (`| head`): nothing left to tell it.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
+        other => {
+            other.context("cannot write to stdout")?;
+            Ok(Outcome::Success)
+        }
+    }
 }
 
 /// The workflow YAML of `kind` for the project in `dir`.
@@ -80,7 +100,10 @@ pub fn render(dir: &std::path::Path, kind: Flow, options: &FlowOptions) -> anyho
     let project = load::load(dir)?;
     let network = model::build(&project)?;
     for warning in &network.warnings {
-        eprintln!("warning: {warning}");
+        console::warn(format_args!("{warning}"));
+    }
+    if matches!(kind, Flow::Channel | Flow::PeerOrg) {
+        refuse_placeholders(dir, &network, options)?;
     }
     let name = std::fs::canonicalize(dir)
         .ok()
@@ -88,4 +111,38 @@ pub fn render(dir: &std::path::Path, kind: Flow, options: &FlowOptions) -> anyho
         .unwrap_or_else(|| "network".into());
     let workflow = flow::workflow(&network, kind, options, &name)?;
     flow::to_yaml(&workflow)
+}
+
+/// Channel and peer-org flows need the public MSP of every external org on
+/// their channels (configtxgen reads it): refused while one is a placeholder.
+/// An external org's MSP is there once the identity record pins it; a
+/// consenter's certificate is looked for in the chart compile wrote by
+/// default (PROJECT/out/hlf-kube), when there is one.
+fn refuse_placeholders(
+    dir: &std::path::Path,
+    network: &Network,
+    options: &FlowOptions,
+) -> anyhow::Result<()> {
+    let record = Record::load(dir)?;
+    let crypto = dir.join("out").join(CHART_NAME).join(CRYPTO_DIR);
+    let channels: Vec<_> = network
+        .channels
+        .iter()
+        .filter(|c| options.channel_include.is_empty() || options.channel_include.contains(&c.name))
+        .collect();
+    let problems = compile::external_placeholders(
+        network,
+        &channels,
+        |index| record.get(&network.orgs[index].msp_id).is_some(),
+        |rel| crypto.is_dir().then(|| crypto.join(rel).is_file()),
+    );
+    if problems.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the workflow would fail in the cluster: {}\n(an external org counts as there once `fabchart compile` \
+         has found its public MSP and recorded it in {})",
+        problems.join("\n  "),
+        dir.join(RECORD_FILE).display()
+    )
 }

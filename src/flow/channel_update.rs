@@ -17,9 +17,9 @@ use serde_json::{json, Value};
 use super::config_update::UpdateChannel;
 use super::update_options::ScopeSettings;
 use super::{env, envelope, param, policy, Builder, Flow, Parts};
-use crate::generate::crypto::spec::OrgKind;
 use crate::model::capabilities::{self, Scope};
 use crate::model::Channel;
+use crate::model::OrgKind;
 use crate::policy::AnyPolicy;
 use crate::units;
 

@@ -28,7 +28,7 @@ use std::collections::HashSet;
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
-use crate::generate::crypto::spec::OrgKind;
+use crate::model::OrgKind;
 use crate::model::{names, Chaincode, Channel, Network, Org};
 use crate::render::templates::WORKFLOW_TEMPLATES;
 pub use options::FlowOptions;

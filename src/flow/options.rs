@@ -536,14 +536,17 @@ fn applies(scope: &str, flow: Flow) -> bool {
 pub fn help(flow: Option<Flow>) -> String {
     let mut out = String::from("Options (--set key=value, -f values.yaml):\n");
     for (key, _, default, help, scope) in OPTIONS {
+        // An empty default is said by the help text itself ("default: all").
+        let default = match *default {
+            "" | "[]" | "{}" => String::new(),
+            value => format!(" [default: {value}]"),
+        };
         match flow {
             Some(flow) if !applies(scope, flow) => continue,
-            Some(_) => out.push_str(&format!("  {key:<34} {help} [default: {default}]\n")),
+            Some(_) => out.push_str(&format!("  {key:<34} {help}{default}\n")),
             None => {
                 let flows = if scope.is_empty() { "all" } else { scope };
-                out.push_str(&format!(
-                    "  {key:<34} {help} [default: {default}] ({flows})\n"
-                ))
+                out.push_str(&format!("  {key:<34} {help}{default} ({flows})\n"))
             }
         }
     }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::config_update::UpdateChannel;
 use super::{Builder, Flow, Parts};
-use crate::generate::crypto::spec::OrgKind;
+use crate::model::OrgKind;
 
 impl Builder<'_> {
     pub(super) fn peer_org_parts(&self) -> anyhow::Result<Parts> {

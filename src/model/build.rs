@@ -8,9 +8,10 @@ use indexmap::IndexMap;
 use super::capabilities::{self, Scope};
 use super::configtx_rules;
 use super::faults::{known_list, Faults, File};
+use super::layout::{self as crypto_layout, IdentityPaths, CRYPTO_DIR};
+use super::material::{CaSubject, NodeCrypto, UserCrypto};
 use super::names;
 use super::*;
-use crate::generate::crypto::spec::{CaSubject, NodeCrypto, OrgCrypto, UserCrypto};
 use crate::load::configtx::{self as cx, Policy};
 use crate::load::crypto_config::OrgSpec;
 use crate::load::network::ChaincodeEntry;
@@ -177,7 +178,7 @@ impl ConfigtxOrgs {
     /// The configtx definition of a crypto-config org: by MSPDir naming its
     /// domain folder, else by the PIVT convention `ID == <Name>MSP`.
     fn find(&self, kind: OrgKind, spec: &OrgSpec) -> Option<&(cx::Organization, String)> {
-        let folder = format!("{}/{}/msp", kind_folder(kind), spec.domain);
+        let folder = format!("{}/msp", crypto_layout::org_dir(kind, &spec.domain));
         self.by_id
             .values()
             .find(|(org, _)| {
@@ -186,13 +187,6 @@ impl ConfigtxOrgs {
                     .is_some_and(|d| d.trim_end_matches('/').ends_with(&folder))
             })
             .or_else(|| self.by_id.get(&format!("{}MSP", spec.name)))
-    }
-}
-
-fn kind_folder(kind: OrgKind) -> &'static str {
-    match kind {
-        OrgKind::Peer => "peerOrganizations",
-        OrgKind::Orderer => "ordererOrganizations",
     }
 }
 
@@ -400,8 +394,37 @@ fn build_org(
     key: String,
 ) -> Option<Org> {
     let domain = spec.domain.to_lowercase();
-    let crypto_dir = format!("crypto-config/{}/{domain}", kind_folder(kind));
+    let org_dir = crypto_layout::org_dir(kind, &domain);
+    let crypto_dir = format!("{CRYPTO_DIR}/{org_dir}");
     let msp_dir = format!("{crypto_dir}/msp");
+    // The CA's name is cryptogen's: CA.CommonName (a template) or
+    // `<CA.Hostname or "ca">.<domain>`; every MSP's cacerts file is named after it.
+    let ca_spec = spec.ca.clone().unwrap_or_default();
+    let ca_hostname = ca_spec.hostname.clone().unwrap_or_else(|| "ca".to_string());
+    let ca_common_name = render_template(
+        ca_spec
+            .common_name
+            .as_deref()
+            .unwrap_or("{{.Hostname}}.{{.Domain}}"),
+        &[("Hostname", &ca_hostname), ("Domain", &domain)],
+    );
+    let ca_subject = CaSubject {
+        common_name: ca_common_name.clone(),
+        country: ca_spec.country.clone().unwrap_or_default(),
+        province: ca_spec.province.clone().unwrap_or_default(),
+        locality: ca_spec.locality.clone().unwrap_or_default(),
+        organizational_unit: ca_spec.organizational_unit.clone().unwrap_or_default(),
+        street_address: ca_spec.street_address.clone().unwrap_or_default(),
+        postal_code: ca_spec.postal_code.clone().unwrap_or_default(),
+    };
+    let cacert_file = crypto_layout::cert_file(&ca_common_name);
+    let tlscacert_file = crypto_layout::cert_file(&crypto_layout::tlsca_name(&ca_common_name));
+    let msp_files = MspFiles {
+        node_ous: spec.enable_node_ous,
+        cacert: &cacert_file,
+        tlscacert: &tlscacert_file,
+        admin: format!("Admin@{domain}"),
+    };
 
     let (msp_id, mut policies) = match configtx.find(kind, spec) {
         Some((org, _)) => (
@@ -433,10 +456,7 @@ fn build_org(
     }
 
     // Nodes: explicit Specs first, then the Template, as cryptogen orders them.
-    let prefix = match kind {
-        OrgKind::Peer => "peer",
-        OrgKind::Orderer => "orderer",
-    };
+    let prefix = kind.node_prefix();
     let mut hostnames: Vec<(String, Option<String>, Vec<String>, String)> = Vec::new();
     for (i, node) in spec.specs.iter().enumerate() {
         hostnames.push((
@@ -525,18 +545,14 @@ fn build_org(
         }
         let mut unique = HashSet::new();
         all_sans.retain(|s| unique.insert(s.clone()));
+        let paths = IdentityPaths::node(&org_dir, kind, &fqdn);
+        let node_dir = format!("{CRYPTO_DIR}/{}", paths.dir);
+        let files = msp_files.of(&paths);
         node_crypto.push(NodeCrypto {
             common_name: fqdn.clone(),
             sans: all_sans,
+            paths,
         });
-
-        let node_dir = format!(
-            "{crypto_dir}/{}/{fqdn}",
-            match kind {
-                OrgKind::Peer => "peers",
-                OrgKind::Orderer => "orderers",
-            }
-        );
         let host = if settings.use_actual_domains {
             fqdn.clone()
         } else {
@@ -567,7 +583,7 @@ fn build_org(
         let couchdb_data = couchdb.as_deref().map(DataVolume::of);
         nodes.push(Node {
             data: DataVolume::of(&object),
-            files: identity_files(&node_dir, &fqdn, &domain, spec.enable_node_ous, "server"),
+            files,
             secret: names::node_secret(&object),
             hostname,
             fqdn,
@@ -583,29 +599,29 @@ fn build_org(
         });
     }
 
-    let admin_name = format!("Admin@{domain}");
+    let admin_name = msp_files.admin.clone();
     let mut users = vec![UserCrypto {
         common_name: admin_name.clone(),
         admin: true,
+        paths: IdentityPaths::user(&org_dir, &admin_name),
     }];
     let user_count = spec.users.as_ref().map_or(0, |u| u.count);
     for n in 1..=user_count {
+        let name = format!("User{n}@{domain}");
         users.push(UserCrypto {
-            common_name: format!("User{n}@{domain}"),
+            paths: IdentityPaths::user(&org_dir, &name),
+            common_name: name,
             admin: false,
         });
     }
-    let identity = |name: &str, secret: String| Identity {
-        name: name.to_string(),
-        crypto_dir: format!("{crypto_dir}/users/{name}"),
-        files: identity_files(
-            &format!("{crypto_dir}/users/{name}"),
-            name,
-            &domain,
-            spec.enable_node_ous,
-            "client",
-        ),
-        secret,
+    let identity = |name: &str, secret: String| {
+        let paths = IdentityPaths::user(&org_dir, name);
+        Identity {
+            name: name.to_string(),
+            crypto_dir: format!("{CRYPTO_DIR}/{}", paths.dir),
+            files: msp_files.of(&paths),
+            secret,
+        }
     };
     let admin = identity(&admin_name, names::admin_secret(&key));
     let client_users = users
@@ -622,25 +638,12 @@ fn build_org(
         })
         .collect();
 
-    let ca_spec = spec.ca.clone().unwrap_or_default();
-    let ca_common_name = ca_spec
-        .common_name
-        .clone()
-        .unwrap_or_else(|| format!("{}.{domain}", ca_spec.hostname.as_deref().unwrap_or("ca")));
     let crypto = OrgCrypto {
         kind,
         domain: domain.clone(),
-        dir: format!("{}/{domain}", kind_folder(kind)).into(),
+        dir: org_dir,
         enable_node_ous: spec.enable_node_ous,
-        ca: CaSubject {
-            common_name: ca_common_name.clone(),
-            country: ca_spec.country.clone().unwrap_or_default(),
-            province: ca_spec.province.clone().unwrap_or_default(),
-            locality: ca_spec.locality.clone().unwrap_or_default(),
-            organizational_unit: ca_spec.organizational_unit.clone().unwrap_or_default(),
-            street_address: ca_spec.street_address.clone().unwrap_or_default(),
-            postal_code: ca_spec.postal_code.clone().unwrap_or_default(),
-        },
+        ca: ca_subject,
         nodes: node_crypto,
         users,
         external,
@@ -651,12 +654,12 @@ fn build_org(
         files: vec![
             secret_file(
                 "ca-cert.pem",
-                format!("{crypto_dir}/ca/{ca_common_name}-cert.pem"),
+                format!("{CRYPTO_DIR}/{}", crypto.ca_cert()),
                 "ca-cert.pem",
             ),
             secret_file(
                 "ca-key.pem",
-                format!("{crypto_dir}/ca/priv_sk"),
+                format!("{CRYPTO_DIR}/{}", crypto.ca_key()),
                 "ca-key.pem",
             ),
         ],
@@ -774,71 +777,80 @@ fn secret_file(key: &str, source: String, mount: &str) -> SecretFile {
     }
 }
 
-/// A node's MSP and TLS files, keyed for one Secret, mounted back into
-/// cryptogen's layout below the node's config folder.
-/// The files of one identity's Secret, in cryptogen's layout. `name` is its
-/// certificate's common name; `tls` is `server` (nodes) or `client` (users).
-/// Without NodeOUs an MSP holds an admin certificate instead of config.yaml:
-/// nodes the org admin's, users their own (as cryptogen writes them).
-fn identity_files(
-    dir: &str,
-    name: &str,
-    domain: &str,
+/// The files of one identity's Secret, in cryptogen's layout. Without
+/// NodeOUs an MSP holds an admin certificate instead of config.yaml: nodes
+/// the org admin's, users their own (as cryptogen writes them).
+struct MspFiles<'a> {
     node_ous: bool,
-    tls: &str,
-) -> Vec<SecretFile> {
-    let first = if node_ous {
-        secret_file(
-            "msp-config.yaml",
-            format!("{dir}/msp/config.yaml"),
-            "msp/config.yaml",
-        )
-    } else {
-        let admin = if tls == "server" {
-            format!("Admin@{domain}")
+    cacert: &'a str,
+    tlscacert: &'a str,
+    /// The org admin's name.
+    admin: String,
+}
+
+impl MspFiles<'_> {
+    fn of(&self, paths: &IdentityPaths) -> Vec<SecretFile> {
+        let dir = format!("{CRYPTO_DIR}/{}", paths.dir);
+        let tls = paths.tls;
+        let first = if self.node_ous {
+            secret_file(
+                "msp-config.yaml",
+                format!("{dir}/msp/config.yaml"),
+                "msp/config.yaml",
+            )
         } else {
-            name.to_string()
+            let admin = if tls == "server" {
+                self.admin.as_str()
+            } else {
+                paths.name.as_str()
+            };
+            let file = crypto_layout::cert_file(admin);
+            secret_file(
+                "msp-admincert.pem",
+                format!("{dir}/msp/admincerts/{file}"),
+                &format!("msp/admincerts/{file}"),
+            )
         };
-        secret_file(
-            "msp-admincert.pem",
-            format!("{dir}/msp/admincerts/{admin}-cert.pem"),
-            &format!("msp/admincerts/{admin}-cert.pem"),
-        )
-    };
-    vec![
-        first,
-        secret_file(
-            "msp-cacert.pem",
-            format!("{dir}/msp/cacerts/ca.{domain}-cert.pem"),
-            &format!("msp/cacerts/ca.{domain}-cert.pem"),
-        ),
-        secret_file(
-            "msp-tlscacert.pem",
-            format!("{dir}/msp/tlscacerts/tlsca.{domain}-cert.pem"),
-            &format!("msp/tlscacerts/tlsca.{domain}-cert.pem"),
-        ),
-        secret_file(
-            "msp-signcert.pem",
-            format!("{dir}/msp/signcerts/{name}-cert.pem"),
-            &format!("msp/signcerts/{name}-cert.pem"),
-        ),
-        secret_file(
-            "msp-key.pem",
-            format!("{dir}/msp/keystore/priv_sk"),
-            "msp/keystore/priv_sk",
-        ),
-        secret_file("tls-ca.crt", format!("{dir}/tls/ca.crt"), "tls/ca.crt"),
-        secret_file(
-            &format!("tls-{tls}.crt"),
-            format!("{dir}/tls/{tls}.crt"),
-            &format!("tls/{tls}.crt"),
-        ),
-        secret_file(
-            &format!("tls-{tls}.key"),
-            format!("{dir}/tls/{tls}.key"),
-            &format!("tls/{tls}.key"),
-        ),
-    ]
+        let signcert = crypto_layout::cert_file(&paths.name);
+        vec![
+            first,
+            secret_file(
+                "msp-cacert.pem",
+                format!("{dir}/msp/cacerts/{}", self.cacert),
+                &format!("msp/cacerts/{}", self.cacert),
+            ),
+            secret_file(
+                "msp-tlscacert.pem",
+                format!("{dir}/msp/tlscacerts/{}", self.tlscacert),
+                &format!("msp/tlscacerts/{}", self.tlscacert),
+            ),
+            secret_file(
+                "msp-signcert.pem",
+                format!("{CRYPTO_DIR}/{}", paths.signcert()),
+                &format!("msp/signcerts/{signcert}"),
+            ),
+            secret_file(
+                "msp-key.pem",
+                format!("{CRYPTO_DIR}/{}", paths.key()),
+                &format!("msp/keystore/{}", crypto_layout::CA_KEY),
+            ),
+            secret_file(
+                "tls-ca.crt",
+                format!("{CRYPTO_DIR}/{}", paths.tls_ca()),
+                "tls/ca.crt",
+            ),
+            secret_file(
+                &format!("tls-{tls}.crt"),
+                format!("{CRYPTO_DIR}/{}", paths.tls_cert()),
+                &format!("tls/{tls}.crt"),
+            ),
+            secret_file(
+                &format!("tls-{tls}.key"),
+                format!("{CRYPTO_DIR}/{}", paths.tls_key()),
+                &format!("tls/{tls}.key"),
+            ),
+        ]
+    }
 }
 
 /// Finds the node a configtx host names: by Service name, fqdn or `hostname`.
@@ -1742,8 +1754,9 @@ fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
             port,
             admin_port: None,
             tls_ca: format!(
-                "{}/msp/tlscacerts/tlsca.{}-cert.pem",
-                org.crypto_dir, org.domain
+                "{}/msp/tlscacerts/{}",
+                org.crypto_dir,
+                org.crypto.tlscacert_file()
             ),
             external: true,
         });
@@ -1759,8 +1772,9 @@ fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
         port: node.port,
         admin_port: node.admin_port,
         tls_ca: format!(
-            "{}/msp/tlscacerts/tlsca.{}-cert.pem",
-            org.crypto_dir, org.domain
+            "{}/msp/tlscacerts/{}",
+            org.crypto_dir,
+            org.crypto.tlscacert_file()
         ),
         external: false,
     })

@@ -5,6 +5,8 @@ mod build;
 pub mod capabilities;
 mod configtx_rules;
 mod faults;
+pub mod layout;
+pub mod material;
 pub mod names;
 mod version;
 
@@ -13,10 +15,11 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::generate::crypto::spec::{OrgCrypto, OrgKind};
 use crate::load::configtx::{BatchSize, Policies, RaftOptions};
 
 pub use build::build;
+pub use layout::OrgKind;
+pub use material::OrgCrypto;
 pub use version::FabricVersion;
 
 pub const FABRIC_CA_VERSION: &str = "1.5.15";

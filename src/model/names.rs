@@ -1,6 +1,6 @@
 //! Every Kubernetes object name and Fabric address is made here, once.
 
-use crate::generate::crypto::spec::OrgKind;
+use crate::model::OrgKind;
 
 /// StatefulSets add a `controller-revision-hash` label of `<name>-<10 chars>`,
 /// which must fit a 63-character label value.

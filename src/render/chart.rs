@@ -1,16 +1,16 @@
 //! Render the `hlf-kube` chart: the embedded chart templates, the emitted
 //! configtx.yaml and the topology the Helm templates iterate over.
 
-use std::path::Path;
-
 use anyhow::Context;
 use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::templates::{self, CHART_TEMPLATES, HBS_SUFFIX};
-use crate::generate::crypto::spec::OrgKind;
+use crate::model::layout::CRYPTO_DIR;
+use crate::model::OrgKind;
 use crate::model::{Channel, Network, Org};
+use crate::tree::Tree;
 
 pub const CHART_NAME: &str = "hlf-kube";
 pub const TOPOLOGY_FILE: &str = "topology.json";
@@ -49,15 +49,16 @@ struct ConfigtxChannel<'a> {
     application_org_keys: Vec<&'a str>,
 }
 
-/// Renders the chart into `chart_dir`. `keys` is the folder holding the full
-/// `crypto-config/` when the keys live outside the chart (`--keys-dir`), in
-/// which case the chart renders no identity Secret and only references them.
+/// Renders the chart's own files: the templates and topology.json. `material`
+/// is the full `crypto-config/` tree (for the Secrets' checksums);
+/// `secrets_outside` says the identity Secrets are made outside the chart
+/// (`--keys-dir`), so the chart renders none and only references them.
 pub fn render(
     network: &Network,
     package_ids: &IndexMap<String, String>,
-    chart_dir: &Path,
-    keys: Option<&Path>,
-) -> anyhow::Result<()> {
+    material: &Tree,
+    secrets_outside: bool,
+) -> anyhow::Result<Tree> {
     let hb = templates::registry(CHART_TEMPLATES)?;
     let header = generated_header(network);
     let context = serde_json::json!({
@@ -67,6 +68,7 @@ pub fn render(
         "orgs": configtx_orgs(network),
         "channels": configtx_channels(network),
     });
+    let mut chart = Tree::new();
     for (path, text) in CHART_TEMPLATES {
         let (target, content) = match path.strip_suffix(HBS_SUFFIX) {
             Some(target) => {
@@ -78,17 +80,26 @@ pub fn render(
             }
             None => (*path, text.to_string()),
         };
-        write_file(&chart_dir.join(target), content.as_bytes())?;
+        chart.insert(target, content);
     }
     let topology = Topology {
         network,
-        checksums: secret_checksums(network, keys.unwrap_or(chart_dir))?,
+        checksums: secret_checksums(network, material)?,
         package_ids,
-        secrets_outside: keys.is_some(),
+        secrets_outside,
     };
     let mut json = serde_json::to_string_pretty(&topology)?;
     json.push('\n');
-    write_file(&chart_dir.join(TOPOLOGY_FILE), json.as_bytes())
+    chart.insert(TOPOLOGY_FILE, json);
+    Ok(chart)
+}
+
+/// The bytes of a chart-relative material file (`crypto-config/...`).
+pub fn material_file<'a>(material: &'a Tree, source: &str) -> anyhow::Result<&'a [u8]> {
+    source
+        .strip_prefix(&format!("{CRYPTO_DIR}/"))
+        .and_then(|rel| material.get(rel))
+        .with_context(|| format!("the generated material has no {source}"))
 }
 
 fn generated_header(network: &Network) -> String {
@@ -144,19 +155,16 @@ fn configtx_channels(network: &Network) -> Vec<ConfigtxChannel<'_>> {
 /// annotation changes exactly when one of its files does.
 fn secret_checksums(
     network: &Network,
-    material_root: &Path,
+    material: &Tree,
 ) -> anyhow::Result<IndexMap<String, String>> {
     let mut out = IndexMap::new();
     for org in network.orgs.iter().filter(|o| !o.external) {
         for (name, files, _) in org.identities() {
             let mut hasher = Sha256::new();
             for file in files {
-                let path = material_root.join(&file.source);
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
                 hasher.update(file.key.as_bytes());
                 hasher.update([0]);
-                hasher.update(&bytes);
+                hasher.update(material_file(material, &file.source)?);
             }
             out.insert(name.to_string(), hex::encode(hasher.finalize()));
         }
@@ -164,23 +172,10 @@ fn secret_checksums(
     Ok(out)
 }
 
-/// Whether the chart at `chart_dir` (if any) was compiled with `--keys-dir`.
-pub fn secrets_outside(chart_dir: &Path) -> anyhow::Result<bool> {
-    let path = chart_dir.join(TOPOLOGY_FILE);
-    if !path.exists() {
-        return Ok(false);
-    }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let topology: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not fabchart's topology JSON", path.display()))?;
-    Ok(topology["secretsOutside"].as_bool().unwrap_or(false))
-}
-
-pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+/// Whether a chart's topology.json says it was compiled with `--keys-dir`.
+pub fn secrets_outside(topology: Option<&[u8]>) -> bool {
+    topology
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(bytes).ok())
+        .and_then(|t| t["secretsOutside"].as_bool())
+        .unwrap_or(false)
 }

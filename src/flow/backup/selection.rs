@@ -4,7 +4,7 @@ use anyhow::bail;
 use serde_json::{json, Value};
 
 use crate::flow::Builder;
-use crate::generate::crypto::spec::OrgKind;
+use crate::model::OrgKind;
 use crate::model::{DataVolume, Org};
 
 /// One StatefulSet the flow stops and starts again; its data volume is copied

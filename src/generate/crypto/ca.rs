@@ -1,29 +1,30 @@
 //! The two CAs of an organization (signing `ca/` and TLS `tlsca/`): created like
 //! `ca.NewCA`, or loaded from existing material like `cryptogen extend` does.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-
 use anyhow::{anyhow, bail, Context, Result};
 use rcgen::{KeyPair, PublicKeyData};
 use time::OffsetDateTime;
 use x509_parser::extensions::ParsedExtension;
 
 use super::cert::{self, LeafProfile, Subject};
-use super::output::files_in;
-use super::spec::{CaSubject, OrgCrypto};
+use crate::model::layout;
+use crate::model::material::{CaSubject, OrgCrypto};
+use crate::tree::Tree;
 
 pub(crate) struct Ca {
-    /// The CA's name: the file names `<name>-cert.pem` derive from it.
-    pub name: String,
     pub cert_der: Vec<u8>,
     /// Its Subject Key Identifier, which new leaves carry as Authority Key Identifier.
     pub ski: Option<Vec<u8>>,
     pub key: Option<KeyPair>,
-    /// Where the certificate came from, for error messages.
-    pub cert_path: PathBuf,
-    /// The folder holding the CA (for error messages about a missing key).
-    pub dir: PathBuf,
+    /// Where the key came from (relative to the `crypto-config/` root).
+    pub key_path: Option<String>,
+    /// Where the certificate came from (relative to the `crypto-config/` root), for messages.
+    pub cert_path: String,
+    /// The folder holding the CA, relative to the `crypto-config/` root.
+    pub dir: String,
+    /// The root as messages name it: where the existing material was read
+    /// from, empty for a new CA.
+    pub root: String,
 }
 
 fn or_default(value: &str, default: &str) -> String {
@@ -72,41 +73,58 @@ pub(crate) fn leaf_subject(org: &OrgCrypto, common_name: &str, node_ou: Option<&
 }
 
 impl Ca {
-    pub fn create(org: &OrgCrypto, name: &str, dir: &Path, now: OffsetDateTime) -> Result<Ca> {
+    pub fn create(org: &OrgCrypto, name: &str, dir: &str, now: OffsetDateTime) -> Result<Ca> {
         let key = cert::generate_key()?;
         let cert_der = cert::self_signed_ca(&ca_subject(org, name), &key, now)
             .with_context(|| format!("creating CA {name}"))?;
         Ok(Ca {
-            name: name.to_owned(),
             ski: Some(cert::subject_key_id(&key)),
             cert_der,
             key: Some(key),
-            cert_path: dir.join(super::layout::cert_file(name)),
-            dir: dir.to_path_buf(),
+            key_path: Some(format!("{dir}/{}", layout::CA_KEY)),
+            cert_path: format!("{dir}/{}", layout::cert_file(name)),
+            dir: dir.to_string(),
+            root: String::new(),
         })
     }
 
-    /// Loads `dir` of existing material: the certificate is `<name>-cert.pem` or the only
-    /// `*.pem`, the key `priv_sk` or the only `*_sk` (what cryptogen and Fabric CA write).
-    /// None when neither exists.
-    pub fn load(dir: &Path, name: &str) -> Result<Option<Ca>> {
-        let files = files_in(dir);
-        let cert_path = pick(dir, &files, &super::layout::cert_file(name), |n| {
-            n.ends_with(".pem")
+    /// Loads folder `dir` of existing material (`root` names it in messages):
+    /// the certificate is `<name>-cert.pem` or the only `*.pem`, the key
+    /// `priv_sk` or the only `*_sk` (what cryptogen and Fabric CA write).
+    /// None when neither exists. The key must be the certificate's, and the
+    /// certificate a CA's, signed by its own key.
+    pub fn load(existing: &Tree, root: &str, dir: &str, name: &str) -> Result<Option<Ca>> {
+        let files = existing.files_in(dir);
+        let shown = |file: &str| format!("{root}/{dir}/{file}");
+        let cert_file = pick(&files, &layout::cert_file(name), |n| n.ends_with(".pem"))
+            .map_err(|many| anyhow!("{root}/{dir}: cannot tell which of {many} is the CA certificate; keep only one"))?;
+        let key_file = pick(&files, layout::CA_KEY, |n| n.ends_with("_sk")).map_err(|many| {
+            anyhow!("{root}/{dir}: cannot tell which of {many} is the CA key; keep only one")
         })?;
-        let key_path = pick(dir, &files, "priv_sk", |n| n.ends_with("_sk"))?;
-        let cert_path = match (cert_path, key_path.as_ref()) {
+        let cert_file = match (cert_file, key_file) {
             (None, None) => return Ok(None),
             (None, Some(key)) => bail!(
                 "{} exists but the CA certificate next to it is missing: put {} back",
-                key.display(),
-                dir.join(super::layout::cert_file(name)).display()
+                shown(key),
+                shown(&layout::cert_file(name))
             ),
             (Some(cert), _) => cert,
         };
-        let cert_der = read_certificate(&cert_path)?;
+        let cert_path = shown(cert_file);
+        let cert_der = pem_certificate(
+            existing
+                .get(&format!("{dir}/{cert_file}"))
+                .unwrap_or_default(),
+            &cert_path,
+        )?;
         let (_, parsed) = x509_parser::parse_x509_certificate(&cert_der)
-            .map_err(|e| anyhow!("{}: not an X.509 certificate: {e}", cert_path.display()))?;
+            .map_err(|e| anyhow!("{cert_path}: not an X.509 certificate: {e}"))?;
+        if !parsed.is_ca() {
+            bail!("{cert_path} is not a CA certificate (its basic constraints say so)");
+        }
+        parsed.verify_signature(None).map_err(|e| {
+            anyhow!("{cert_path}: the CA certificate's self-signature does not verify ({e}); restore the original")
+        })?;
         let ski = parsed
             .extensions()
             .iter()
@@ -114,27 +132,30 @@ impl Ca {
                 ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
                 _ => None,
             });
-        let key = match key_path {
+        let key = match key_file {
             None => None,
-            Some(key_path) => {
-                let key = read_key(&key_path)?;
+            Some(key_file) => {
+                let key_path = shown(key_file);
+                let key = read_key(
+                    existing
+                        .get(&format!("{dir}/{key_file}"))
+                        .unwrap_or_default(),
+                    &key_path,
+                )?;
                 if key.der_bytes() != parsed.public_key().subject_public_key.data.as_ref() {
-                    bail!(
-                        "{} does not hold the private key of {}",
-                        key_path.display(),
-                        cert_path.display()
-                    );
+                    bail!("{key_path} does not hold the private key of {cert_path}");
                 }
                 Some(key)
             }
         };
         Ok(Some(Ca {
-            name: name.to_owned(),
             cert_der,
             ski,
+            key_path: key.as_ref().and(key_file).map(|f| format!("{dir}/{f}")),
             key,
-            cert_path,
-            dir: dir.to_path_buf(),
+            cert_path: format!("{dir}/{cert_file}"),
+            dir: dir.to_string(),
+            root: format!("{root}/"),
         }))
     }
 
@@ -147,11 +168,13 @@ impl Ca {
     ) -> Result<(KeyPair, Vec<u8>)> {
         let Some(ca_key) = &self.key else {
             bail!(
-                "{} has no private key next to it (expected {}), but `{}` needs a new certificate \
-                 from this CA: copy the CA's private key there, or provide the missing identity",
-                self.cert_path.display(),
-                self.dir.join("priv_sk").display(),
-                subject.common_name
+                "{root}{} has no private key next to it (expected {root}{}/{}), but `{}` needs a new \
+                 certificate from this CA: copy the CA's private key there, or provide the missing identity",
+                self.cert_path,
+                self.dir,
+                layout::CA_KEY,
+                subject.common_name,
+                root = self.root,
             );
         };
         let key = cert::generate_key()?;
@@ -166,9 +189,8 @@ impl Ca {
         )
         .with_context(|| {
             format!(
-                "issuing {} with {}",
-                subject.common_name,
-                self.cert_path.display()
+                "issuing {} with {}{}",
+                subject.common_name, self.root, self.cert_path
             )
         })?;
         Ok((key, der))
@@ -179,59 +201,44 @@ impl Ca {
     }
 }
 
-/// `preferred` if present, else the single file matching `matches`.
-fn pick(
-    dir: &Path,
-    files: &[PathBuf],
+/// `preferred` if present, else the single file matching `matches`; the
+/// candidates, joined, when several match.
+fn pick<'a>(
+    files: &[&'a str],
     preferred: &str,
     matches: impl Fn(&str) -> bool,
-) -> Result<Option<PathBuf>> {
-    let preferred = dir.join(preferred);
-    if files.contains(&preferred) {
-        return Ok(Some(preferred));
+) -> std::result::Result<Option<&'a str>, String> {
+    if let Some(found) = files.iter().find(|f| **f == preferred) {
+        return Ok(Some(found));
     }
-    let candidates: Vec<&PathBuf> = files
-        .iter()
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&matches))
-        .collect();
+    let candidates: Vec<&str> = files.iter().copied().filter(|f| matches(f)).collect();
     match candidates.as_slice() {
         [] => Ok(None),
-        [one] => Ok(Some((*one).clone())),
-        many => bail!(
-            "{}: cannot tell which of {} to use; keep only one",
-            dir.display(),
-            many.iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        [one] => Ok(Some(one)),
+        many => Err(many.join(", ")),
     }
 }
 
-pub(crate) fn read_certificate(path: &Path) -> Result<Vec<u8>> {
-    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&bytes)
-        .map_err(|e| anyhow!("{}: not a PEM certificate: {e}", path.display()))?;
+/// The DER of the first `CERTIFICATE` PEM block of `bytes`.
+pub(crate) fn pem_certificate(bytes: &[u8], path: &str) -> Result<Vec<u8>> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(bytes)
+        .map_err(|e| anyhow!("{path}: not a PEM certificate: {e}"))?;
     if pem.label != "CERTIFICATE" {
         bail!(
-            "{}: expected a CERTIFICATE PEM block, found {}",
-            path.display(),
+            "{path}: expected a CERTIFICATE PEM block, found {}",
             pem.label
         );
     }
     Ok(pem.contents)
 }
 
-fn read_key(path: &Path) -> Result<KeyPair> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let key = KeyPair::from_pem(&text).map_err(|e| {
-        anyhow!(
-            "{}: not a PKCS#8 (`PRIVATE KEY`) EC P-256 private key: {e}",
-            path.display()
-        )
-    })?;
+/// A PKCS#8 private key (cryptogen's and Fabric CA's format).
+pub(crate) fn read_key(bytes: &[u8], path: &str) -> Result<KeyPair> {
+    let text = std::str::from_utf8(bytes).with_context(|| format!("{path}: not a PEM file"))?;
+    let key = KeyPair::from_pem(text)
+        .map_err(|e| anyhow!("{path}: not a PKCS#8 (`PRIVATE KEY`) private key: {e}"))?;
     if key.algorithm() != &rcgen::PKCS_ECDSA_P256_SHA256 {
-        bail!("{}: only EC P-256 CA keys are supported", path.display());
+        bail!("{path}: only EC P-256 keys are supported");
     }
     Ok(key)
 }

@@ -1,43 +1,6 @@
-//! cryptogen's file and folder names, the NodeOUs `config.yaml`, and file modes.
-
-use std::path::Path;
-
-use super::spec::{OrgCrypto, OrgKind};
-
-/// Sub-folder of an org holding its nodes.
-pub(crate) fn nodes_dir(kind: OrgKind) -> &'static str {
-    match kind {
-        OrgKind::Peer => "peers",
-        OrgKind::Orderer => "orderers",
-    }
-}
-
-/// The signing CA's name: its CN, `ca.<domain>` unless the spec overrides it.
-pub(crate) fn ca_name(org: &OrgCrypto) -> String {
-    if org.ca.common_name.is_empty() {
-        format!("ca.{}", org.domain)
-    } else {
-        org.ca.common_name.clone()
-    }
-}
-
-/// The TLS CA's name: `tls` + the signing CA's name.
-pub(crate) fn tlsca_name(org: &OrgCrypto) -> String {
-    format!("tls{}", ca_name(org))
-}
-
-/// `<name>-cert.pem`.
-pub(crate) fn cert_file(name: &str) -> String {
-    format!("{name}-cert.pem")
-}
-
-/// The name of the admin user, whose certificate goes to `admincerts/` without NodeOUs.
-pub(crate) fn admin_name(org: &OrgCrypto) -> Option<&str> {
-    org.users
-        .iter()
-        .find(|u| u.admin)
-        .map(|u| u.common_name.as_str())
-}
+//! The contents cryptogen gives an MSP beyond keys and certificates: the node
+//! OU of each kind of identity and the NodeOUs `config.yaml`. (The names of
+//! files and folders are the model's: `crate::model::layout`.)
 
 /// The node OU cryptogen puts in signing certificates when NodeOUs are enabled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +18,6 @@ impl NodeType {
             NodeType::Peer => "peer",
             NodeType::Orderer => "orderer",
             NodeType::Admin => "admin",
-        }
-    }
-
-    /// `server` for nodes, `client` for users: the names in `tls/`.
-    pub(crate) fn tls_prefix(self) -> &'static str {
-        match self {
-            NodeType::Client | NodeType::Admin => "client",
-            NodeType::Peer | NodeType::Orderer => "server",
         }
     }
 }
@@ -107,23 +62,6 @@ fn yaml_scalar(value: &str) -> String {
     }
 }
 
-/// Private keys are the only files written with mode 0600.
-pub fn is_private_key(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    name.ends_with("_sk") || name.ends_with(".key")
-}
-
-pub(crate) fn file_mode(path: &Path) -> u32 {
-    if is_private_key(path) {
-        0o600
-    } else {
-        0o644
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,12 +73,5 @@ mod tests {
             "NodeOUs:\n  Enable: true\n  ClientOUIdentifier:\n    Certificate: cacerts/ca.org1.example.com-cert.pem\n    OrganizationalUnitIdentifier: client\n"
         ));
         assert!(text.ends_with("    OrganizationalUnitIdentifier: orderer\n"));
-    }
-
-    #[test]
-    fn modes() {
-        assert_eq!(file_mode(Path::new("a/keystore/priv_sk")), 0o600);
-        assert_eq!(file_mode(Path::new("a/tls/server.key")), 0o600);
-        assert_eq!(file_mode(Path::new("a/tls/server.crt")), 0o644);
     }
 }

@@ -1,22 +1,25 @@
-//! Per organization: what is reused from existing material, what must be
+//! Per organization: what is reused from existing material (each key checked
+//! against its certificate, each certificate against its CA), what must be
 //! generated (like `cryptogen extend`), and the public files derived from the CAs.
 
-use std::path::{Path, PathBuf};
-
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use rayon::prelude::*;
+use rcgen::PublicKeyData;
 use time::OffsetDateTime;
 
-use super::ca::{leaf_subject, Ca};
+use super::ca::{leaf_subject, pem_certificate, read_key, Ca};
 use super::cert::{self, LeafProfile};
-use super::layout::{self, NodeType};
-use super::output::{files_in, Output};
-use super::spec::{OrgCrypto, OrgKind};
+use super::layout::{self as msp, NodeType};
+use super::output::Output;
+use super::{CaFingerprints, CaKind, CaRule, Existing, Problem};
+use crate::model::layout::{self, IdentityPaths};
+use crate::model::material::OrgCrypto;
+use crate::model::OrgKind;
+use crate::tree::Tree;
 
 /// One local MSP (a node or a user) of an organization.
 struct Identity<'a> {
-    rel: PathBuf,
-    common_name: &'a str,
+    paths: &'a IdentityPaths,
     node_type: NodeType,
     sans: &'a [String],
     /// Nodes get the admin's certificate in `admincerts/`, users their own.
@@ -26,12 +29,19 @@ struct Identity<'a> {
 }
 
 struct OrgPlan<'a> {
+    index: usize,
     spec: &'a OrgCrypto,
-    ca_name: String,
-    tlsca_name: String,
     ca: Option<Ca>,
     tlsca: Option<Ca>,
     identities: Vec<Identity<'a>>,
+    out: Output,
+}
+
+/// What one org came to: its plan, or why its CAs could not be used.
+enum Planned<'a> {
+    Local(Box<OrgPlan<'a>>),
+    External(Output, Option<CaFingerprints>),
+    Refused(Vec<Problem>),
 }
 
 #[derive(Clone, Copy)]
@@ -40,19 +50,54 @@ enum Which {
     Tls,
 }
 
+/// Generates every org's material. Returns the tree, the generated and reused
+/// files, each org's CA fingerprints (None for an external org whose public
+/// MSP is not there yet) and the problems that keep recorded CAs from being
+/// used; with problems, nothing was generated for those orgs.
+#[allow(clippy::type_complexity)]
 pub(crate) fn run(
     orgs: &[OrgCrypto],
-    existing: Option<&Path>,
-    out: &mut Output,
+    rules: &[CaRule],
+    existing: Option<&Existing<'_>>,
     now: OffsetDateTime,
-) -> Result<()> {
+) -> Result<(
+    Tree,
+    Vec<String>,
+    Vec<String>,
+    Vec<Option<CaFingerprints>>,
+    Vec<Problem>,
+)> {
+    let planned: Vec<Planned<'_>> = orgs
+        .par_iter()
+        .zip(rules.par_iter())
+        .enumerate()
+        .map(|(index, (org, rule))| {
+            // A replaced local CA starts from nothing; a replaced external
+            // one is whatever public MSP was copied in.
+            let existing = match rule {
+                CaRule::Replace if !org.external => None,
+                _ => existing.filter(|e| e.tree.has_dir(&org.dir)),
+            };
+            if org.external {
+                external(index, org, rule, existing)
+            } else {
+                plan(index, org, rule, existing)
+            }
+        })
+        .collect::<Result<_>>()?;
+
+    let mut fingerprints = vec![None; orgs.len()];
+    let mut problems = Vec::new();
     let mut plans = Vec::new();
-    for org in orgs {
-        let existing_org = existing.filter(|root| root.join(&org.dir).is_dir());
-        if org.external {
-            external(org, existing_org, out)?;
-        } else {
-            plans.push(plan(org, existing_org, out)?);
+    let mut out = Output::new();
+    for (index, planned) in planned.into_iter().enumerate() {
+        match planned {
+            Planned::Local(plan) => plans.push(*plan),
+            Planned::External(org_out, prints) => {
+                merge(&mut out, org_out);
+                fingerprints[index] = prints;
+            }
+            Planned::Refused(found) => problems.extend(found),
         }
     }
 
@@ -75,28 +120,23 @@ pub(crate) fn run(
         .par_iter()
         .map(|&(i, which)| {
             let p = &plans[i];
-            let (name, sub) = match which {
-                Which::Sign => (&p.ca_name, "ca"),
-                Which::Tls => (&p.tlsca_name, "tlsca"),
-            };
-            Ca::create(p.spec, name, &p.spec.dir.join(sub), now)
+            match which {
+                Which::Sign => Ca::create(p.spec, p.spec.ca_name(), &p.spec.ca_dir(), now),
+                Which::Tls => Ca::create(p.spec, &p.spec.tlsca_name(), &p.spec.tlsca_dir(), now),
+            }
         })
         .collect::<Result<_>>()?;
     for (&(i, which), ca) in missing.iter().zip(created) {
-        let sub = match which {
-            Which::Sign => "ca",
-            Which::Tls => "tlsca",
-        };
-        let dir = plans[i].spec.dir.join(sub);
-        out.write(
-            &dir.join(layout::cert_file(&ca.name)),
-            ca.cert_pem().as_bytes(),
-        )?;
+        let plan = &mut plans[i];
+        plan.out.write(&ca.cert_path, ca.cert_pem().as_bytes());
         let key = ca.key.as_ref().expect("a created CA has its key");
-        out.write(&dir.join("priv_sk"), cert::key_pem(key).as_bytes())?;
+        plan.out.write(
+            &format!("{}/{}", ca.dir, layout::CA_KEY),
+            cert::key_pem(key).as_bytes(),
+        );
         match which {
-            Which::Sign => plans[i].ca = Some(ca),
-            Which::Tls => plans[i].tlsca = Some(ca),
+            Which::Sign => plan.ca = Some(ca),
+            Which::Tls => plan.tlsca = Some(ca),
         }
     }
 
@@ -127,13 +167,13 @@ pub(crate) fn run(
                     let ou = p.spec.enable_node_ous.then(|| id.node_type.ou());
                     (
                         &p.ca,
-                        leaf_subject(p.spec, id.common_name, ou),
+                        leaf_subject(p.spec, &id.paths.name, ou),
                         cert::SIGN_PROFILE,
                     )
                 }
                 Which::Tls => (
                     &p.tlsca,
-                    leaf_subject(p.spec, id.common_name, None),
+                    leaf_subject(p.spec, &id.paths.name, None),
                     cert::tls_profile(id.sans),
                 ),
             };
@@ -143,42 +183,50 @@ pub(crate) fn run(
         })
         .collect::<Result<_>>()?;
     for (&(o, i, which), (key_pem, der)) in jobs.iter().zip(issued) {
-        let id = &plans[o].identities[i];
+        let plan = &mut plans[o];
+        let paths = plan.identities[i].paths;
         let (cert_rel, key_rel) = match which {
-            Which::Sign => (
-                id.rel
-                    .join("msp/signcerts")
-                    .join(layout::cert_file(id.common_name)),
-                id.rel.join("msp/keystore/priv_sk"),
-            ),
-            Which::Tls => {
-                let prefix = id.node_type.tls_prefix();
-                (
-                    id.rel.join(format!("tls/{prefix}.crt")),
-                    id.rel.join(format!("tls/{prefix}.key")),
-                )
-            }
+            Which::Sign => (paths.signcert(), paths.key()),
+            Which::Tls => (paths.tls_cert(), paths.tls_key()),
         };
-        out.write(&cert_rel, cert::cert_pem(&der).as_bytes())?;
-        out.write(&key_rel, key_pem.as_bytes())?;
+        plan.out.write(&cert_rel, cert::cert_pem(&der).as_bytes());
+        plan.out.write(&key_rel, key_pem.as_bytes());
     }
 
-    for p in &plans {
-        derived_files(p, out)?;
+    for mut plan in plans {
+        derived_files(&mut plan)?;
+        let ca = plan.ca.as_ref().expect("CA loaded or created");
+        let tlsca = plan.tlsca.as_ref().expect("TLS CA loaded or created");
+        fingerprints[plan.index] = Some(CaFingerprints {
+            ca: vec![super::fingerprint(&ca.cert_der)],
+            tlsca: vec![super::fingerprint(&tlsca.cert_der)],
+        });
+        merge(&mut out, plan.out);
     }
-    Ok(())
+    let (tree, generated, reused) = out.finish();
+    Ok((tree, generated, reused, fingerprints, problems))
 }
 
-/// Copies what exists of this org, loads its CAs and decides which key pairs are new.
-/// `existing_root` is the existing `crypto-config/` root when it has this org.
+fn merge(into: &mut Output, from: Output) {
+    let (tree, generated, reused) = from.finish();
+    for (path, file) in tree.files() {
+        into.tree.insert_file(path, file.clone());
+    }
+    for dir in tree.dirs() {
+        into.tree.insert_dir(dir);
+    }
+    into.generated.extend(generated);
+    into.reused.extend(reused);
+}
+
+/// Copies what exists of this org, loads its CAs (checked against the rule)
+/// and decides which key pairs are new; each reused pair is checked.
 fn plan<'a>(
+    index: usize,
     org: &'a OrgCrypto,
-    existing_root: Option<&Path>,
-    out: &mut Output,
-) -> Result<OrgPlan<'a>> {
-    let ca_name = layout::ca_name(org);
-    let tlsca_name = layout::tlsca_name(org);
-    let nodes_dir = org.dir.join(layout::nodes_dir(org.kind));
+    rule: &CaRule,
+    existing: Option<&Existing<'_>>,
+) -> Result<Planned<'a>> {
     let node_type = match org.kind {
         OrgKind::Peer => NodeType::Peer,
         OrgKind::Orderer => NodeType::Orderer,
@@ -187,8 +235,7 @@ fn plan<'a>(
         .nodes
         .iter()
         .map(|n| Identity {
-            rel: nodes_dir.join(&n.common_name),
-            common_name: &n.common_name,
+            paths: &n.paths,
             node_type,
             sans: &n.sans,
             is_node: true,
@@ -197,8 +244,7 @@ fn plan<'a>(
         })
         .collect();
     identities.extend(org.users.iter().map(|u| Identity {
-        rel: org.dir.join("users").join(&u.common_name),
-        common_name: &u.common_name,
+        paths: &u.paths,
         // Without NodeOUs cryptogen treats the admin as a plain client.
         node_type: if u.admin && org.enable_node_ous {
             NodeType::Admin
@@ -211,27 +257,76 @@ fn plan<'a>(
         new_tls: true,
     }));
 
+    let mut out = Output::new();
     let (mut ca, mut tlsca) = (None, None);
-    if let Some(root) = existing_root {
-        let existing = root.join(&org.dir);
-        for sub in ["ca", "tlsca", "msp"] {
-            out.copy_tree(&existing.join(sub), &org.dir.join(sub))?;
+    if let Some(existing) = existing {
+        let tree = existing.tree;
+        ca = Ca::load(tree, existing.root, &org.ca_dir(), org.ca_name())?;
+        tlsca = Ca::load(tree, existing.root, &org.tlsca_dir(), &org.tlsca_name())?;
+    }
+    if let CaRule::Pinned {
+        ca: ca_pin,
+        tlsca: tlsca_pin,
+    } = rule
+    {
+        let mut problems = Vec::new();
+        for (loaded, pin, which, dir) in [
+            (&ca, ca_pin, CaKind::Signing, org.ca_dir()),
+            (&tlsca, tlsca_pin, CaKind::Tls, org.tlsca_dir()),
+        ] {
+            match loaded {
+                None => problems.push(Problem::Missing {
+                    org: index,
+                    which,
+                    dir,
+                }),
+                Some(found) => {
+                    let print = super::fingerprint(&found.cert_der);
+                    if !pin.contains(&print) {
+                        problems.push(Problem::Different {
+                            org: index,
+                            which,
+                            path: found.cert_path.clone(),
+                            found: print,
+                        });
+                    }
+                }
+            }
         }
-        ca = Ca::load(&existing.join("ca"), &ca_name)?;
-        tlsca = Ca::load(&existing.join("tlsca"), &tlsca_name)?;
+        if !problems.is_empty() {
+            return Ok(Planned::Refused(problems));
+        }
+    }
+    if let Some(existing) = existing {
+        let tree = existing.tree;
+        let root = existing.root;
+        for sub in [org.ca_dir(), org.tlsca_dir(), org.msp_dir()] {
+            out.copy_tree(tree, &sub);
+        }
+        // The CAs under the names the chart's Secrets read.
+        for (loaded, cert, key) in [
+            (&mut ca, org.ca_cert(), org.ca_key()),
+            (&mut tlsca, org.tlsca_cert(), org.tlsca_key()),
+        ] {
+            if let Some(loaded) = loaded {
+                out.rename(&loaded.cert_path, &cert);
+                loaded.cert_path = cert;
+                if let Some(from) = loaded.key_path.replace(key.clone()) {
+                    out.rename(&from, &key);
+                }
+            }
+        }
         for id in &mut identities {
-            let dir = root.join(&id.rel);
-            out.copy_tree(&dir, &id.rel)?;
-            id.new_sign = !pair_exists(&dir.join("msp/signcerts"), &dir.join("msp/keystore"))?;
-            let prefix = id.node_type.tls_prefix();
-            id.new_tls = !file_pair_exists(
-                &dir.join(format!("tls/{prefix}.crt")),
-                &dir.join(format!("tls/{prefix}.key")),
-            )?;
+            if !tree.has_dir(&id.paths.dir) {
+                continue;
+            }
+            out.copy_tree(tree, &id.paths.dir);
+            id.new_sign = !reuse_signing(&mut out, root, id, ca.as_ref())?;
+            id.new_tls = !reuse_tls(&out, root, id, tlsca.as_ref())?;
         }
-        for (loaded, sub, name, which) in [
-            (&ca, "ca", &ca_name, "signing"),
-            (&tlsca, "tlsca", &tlsca_name, "TLS"),
+        for (loaded, dir, which) in [
+            (&ca, org.ca_dir(), "signing"),
+            (&tlsca, org.tlsca_dir(), "TLS"),
         ] {
             if loaded.is_some() {
                 continue;
@@ -242,158 +337,276 @@ fn plan<'a>(
             });
             if let Some(id) = reused {
                 bail!(
-                    "{} is missing, but {} exists and was issued by that {which} CA: \
+                    "{root}/{dir} has no CA, but {root}/{} exists and was issued by that {which} CA: \
                      restore the CA certificate and key instead of creating a new CA",
-                    existing.join(sub).join(layout::cert_file(name)).display(),
-                    root.join(&id.rel).display()
+                    id.paths.dir
                 );
             }
         }
     }
-    Ok(OrgPlan {
+    Ok(Planned::Local(Box::new(OrgPlan {
+        index,
         spec: org,
-        ca_name,
-        tlsca_name,
         ca,
         tlsca,
         identities,
+        out,
+    })))
+}
+
+/// Whether the identity's signing certificate and key exist (both, or
+/// neither: anything else is an error). An existing pair must match and the
+/// certificate must be the CA's; it is then filed under cryptogen's names
+/// (Fabric CA names keys by their SKI).
+fn reuse_signing(out: &mut Output, root: &str, id: &Identity<'_>, ca: Option<&Ca>) -> Result<bool> {
+    let paths = id.paths;
+    let certs = out.files_in(&paths.signcerts());
+    let keys = out.files_in(&paths.keystore());
+    let cert_path = match (certs.as_slice(), keys.is_empty()) {
+        ([], true) => return Ok(false),
+        ([], false) => bail!(
+            "{root}/{} exists but its certificate is missing from {root}/{}",
+            keys[0],
+            paths.signcerts()
+        ),
+        (_, true) => bail!(
+            "{root}/{} exists but its private key is missing from {root}/{}",
+            certs[0],
+            paths.keystore()
+        ),
+        ([one], false) => one.clone(),
+        (many, false) => {
+            let preferred = paths.signcert();
+            if many.contains(&preferred) {
+                preferred
+            } else {
+                bail!(
+                    "{root}/{}: cannot tell which of {} is the identity's certificate; keep only one",
+                    paths.signcerts(),
+                    many.join(", ")
+                )
+            }
+        }
+    };
+    let cert_der = pem_certificate(
+        out.get(&cert_path).unwrap_or_default(),
+        &format!("{root}/{cert_path}"),
+    )?;
+    let public_key = public_key_of(&cert_der, &format!("{root}/{cert_path}"))?;
+    let mut matching = None;
+    for key_path in &keys {
+        let key = read_key(
+            out.get(key_path).unwrap_or_default(),
+            &format!("{root}/{key_path}"),
+        )?;
+        if key.der_bytes() == public_key.as_slice() {
+            matching = Some(key_path.clone());
+            break;
+        }
+    }
+    let Some(key_path) = matching else {
+        bail!(
+            "no private key in {root}/{} belongs to {root}/{cert_path}: restore the identity's key, \
+             or remove its folder {root}/{} to have it issued again",
+            paths.keystore(),
+            paths.dir
+        );
+    };
+    let ca = ca.ok_or_else(|| {
+        anyhow!("{root}/{cert_path} exists, but its org has no signing CA to check it against")
+    })?;
+    check_issued(&cert_der, ca, &format!("{root}/{cert_path}"))?;
+    // File them under the names the chart's Secrets read.
+    for (from, to) in [(cert_path, paths.signcert()), (key_path, paths.key())] {
+        if from != to {
+            let file = out.tree.remove(&from).expect("listed above");
+            out.tree.insert_file(to.clone(), file);
+            out.reused.retain(|p| *p != from);
+            out.reused.push(to);
+        }
+    }
+    Ok(true)
+}
+
+/// Whether the identity's TLS certificate and key exist (both, or neither);
+/// an existing pair must match and the certificate be the TLS CA's.
+fn reuse_tls(out: &Output, root: &str, id: &Identity<'_>, tlsca: Option<&Ca>) -> Result<bool> {
+    let paths = id.paths;
+    let (cert_path, key_path) = (paths.tls_cert(), paths.tls_key());
+    match (out.get(&cert_path), out.get(&key_path)) {
+        (None, None) => Ok(false),
+        (Some(_), None) => {
+            bail!("{root}/{cert_path} exists but its private key {root}/{key_path} is missing")
+        }
+        (None, Some(_)) => {
+            bail!("{root}/{key_path} exists but its certificate {root}/{cert_path} is missing")
+        }
+        (Some(cert), Some(key)) => {
+            let shown = format!("{root}/{cert_path}");
+            let cert_der = pem_certificate(cert, &shown)?;
+            let key = read_key(key, &format!("{root}/{key_path}"))?;
+            if key.der_bytes() != public_key_of(&cert_der, &shown)?.as_slice() {
+                bail!(
+                    "{root}/{key_path} does not hold the private key of {shown}: restore the pair, \
+                     or remove both files to have them issued again"
+                );
+            }
+            let tlsca = tlsca.ok_or_else(|| {
+                anyhow!("{shown} exists, but its org has no TLS CA to check it against")
+            })?;
+            check_issued(&cert_der, tlsca, &shown)?;
+            Ok(true)
+        }
+    }
+}
+
+fn public_key_of(cert_der: &[u8], path: &str) -> Result<Vec<u8>> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
+        .map_err(|e| anyhow!("{path}: not an X.509 certificate: {e}"))?;
+    Ok(cert.public_key().subject_public_key.data.to_vec())
+}
+
+/// `cert_der` must carry `ca`'s signature.
+fn check_issued(cert_der: &[u8], ca: &Ca, path: &str) -> Result<()> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
+        .map_err(|e| anyhow!("{path}: not an X.509 certificate: {e}"))?;
+    let (_, issuer) = x509_parser::parse_x509_certificate(&ca.cert_der)
+        .map_err(|e| anyhow!("{}: not an X.509 certificate: {e}", ca.cert_path))?;
+    cert.verify_signature(Some(issuer.public_key())).map_err(|_| {
+        anyhow!(
+            "{path} was not issued by the org's CA {}{}: it belongs to another CA; \
+             restore the matching material, or remove the identity's folder to have it issued again",
+            ca.root,
+            ca.cert_path
+        )
     })
 }
 
-/// A certificate folder and a key folder: both filled (reuse), both empty (generate),
-/// anything else is an error naming what is missing.
-fn pair_exists(cert_dir: &Path, key_dir: &Path) -> Result<bool> {
-    let certs = files_in(cert_dir);
-    let keys = files_in(key_dir);
-    match (certs.first(), keys.first()) {
-        (Some(_), Some(_)) => Ok(true),
-        (None, None) => Ok(false),
-        (Some(cert), None) => bail!(
-            "{} exists but its private key is missing from {}",
-            cert.display(),
-            key_dir.display()
-        ),
-        (None, Some(key)) => bail!(
-            "{} exists but its certificate is missing from {}",
-            key.display(),
-            cert_dir.display()
-        ),
-    }
-}
-
-fn file_pair_exists(cert: &Path, key: &Path) -> Result<bool> {
-    match (cert.is_file(), key.is_file()) {
-        (true, true) => Ok(true),
-        (false, false) => Ok(false),
-        (true, false) => bail!(
-            "{} exists but its private key {} is missing",
-            cert.display(),
-            key.display()
-        ),
-        (false, true) => bail!(
-            "{} exists but its certificate {} is missing",
-            key.display(),
-            cert.display()
-        ),
-    }
-}
-
 /// The public files every MSP holds, written where existing material did not provide them.
-fn derived_files(p: &OrgPlan<'_>, out: &mut Output) -> Result<()> {
+fn derived_files(p: &mut OrgPlan<'_>) -> Result<()> {
     let org = p.spec;
-    let ca = p.ca.as_ref().expect("CA loaded or created");
-    let tlsca = p.tlsca.as_ref().expect("TLS CA loaded or created");
-    let ca_file = layout::cert_file(&p.ca_name);
-    let tlsca_file = layout::cert_file(&p.tlsca_name);
-    let ca_pem = ca.cert_pem();
-    let tlsca_pem = tlsca.cert_pem();
-    let config = layout::node_ous_config(&ca_file);
+    let ca_pem = p.ca.as_ref().expect("CA loaded or created").cert_pem();
+    let tlsca_pem = p
+        .tlsca
+        .as_ref()
+        .expect("TLS CA loaded or created")
+        .cert_pem();
+    let ca_file = org.cacert_file();
+    let tlsca_file = org.tlscacert_file();
+    let config = msp::node_ous_config(&ca_file);
+    let out = &mut p.out;
 
-    let admin_cert = match layout::admin_name(org) {
-        Some(admin) if !org.enable_node_ous => {
-            let signcerts = out.path(&org.dir.join("users").join(admin).join("msp/signcerts"));
-            let preferred = signcerts.join(layout::cert_file(admin));
-            let file = if preferred.is_file() {
-                Some(preferred)
-            } else {
-                files_in(&signcerts).into_iter().next()
-            };
-            match file {
-                Some(file) => Some((admin.to_owned(), std::fs::read(&file)?)),
-                None => None,
-            }
-        }
+    let admin_cert = match org.admin() {
+        Some(admin) if !org.enable_node_ous => own_signcert(out, &admin.paths),
         _ => None,
     };
 
-    let msp = |out: &mut Output, msp: &Path, own_cert: Option<(&str, Vec<u8>)>| -> Result<()> {
-        out.mkdir(&msp.join("cacerts"))?;
-        out.mkdir(&msp.join("tlscacerts"))?;
-        if files_in(&out.path(&msp.join("cacerts"))).is_empty() {
-            out.write(&msp.join("cacerts").join(&ca_file), ca_pem.as_bytes())?;
-        }
-        if files_in(&out.path(&msp.join("tlscacerts"))).is_empty() {
-            out.write(
-                &msp.join("tlscacerts").join(&tlsca_file),
-                tlsca_pem.as_bytes(),
-            )?;
-        }
+    let msp = |out: &mut Output, msp: &str, own_cert: Option<(String, Vec<u8>)>| {
+        let cacerts = format!("{msp}/cacerts");
+        let tlscacerts = format!("{msp}/tlscacerts");
+        // Under the name the chart's Secrets read, also where other tools
+        // named the file their own way.
+        out.write_if_missing(&format!("{cacerts}/{ca_file}"), ca_pem.as_bytes());
+        out.write_if_missing(&format!("{tlscacerts}/{tlsca_file}"), tlsca_pem.as_bytes());
         if org.enable_node_ous {
-            out.write_if_missing(&msp.join("config.yaml"), config.as_bytes())?;
-        } else if let Some((name, bytes)) =
-            own_cert.or_else(|| admin_cert.as_ref().map(|(n, b)| (n.as_str(), b.clone())))
-        {
+            out.write_if_missing(&format!("{msp}/config.yaml"), config.as_bytes());
+        } else if let Some((name, bytes)) = own_cert.or_else(|| admin_cert.clone()) {
             out.write_if_missing(
-                &msp.join("admincerts").join(layout::cert_file(name)),
+                &format!("{msp}/admincerts/{}", layout::cert_file(&name)),
                 &bytes,
-            )?;
+            );
         }
-        Ok(())
     };
 
-    msp(out, &org.dir.join("msp"), None)?;
+    msp(out, &org.msp_dir(), None);
     for id in &p.identities {
         let own = if id.is_node || org.enable_node_ous {
             None
         } else {
-            let signcerts = out.path(&id.rel.join("msp/signcerts"));
-            let preferred = signcerts.join(layout::cert_file(id.common_name));
-            let file = if preferred.is_file() {
-                Some(preferred)
-            } else {
-                files_in(&signcerts).into_iter().next()
-            };
-            match file {
-                Some(file) => Some((id.common_name, std::fs::read(&file)?)),
-                None => None,
-            }
+            own_signcert(out, id.paths)
         };
-        msp(out, &id.rel.join("msp"), own)?;
-        out.mkdir(&id.rel.join("msp/keystore"))?;
-        out.write_if_missing(&id.rel.join("tls/ca.crt"), tlsca_pem.as_bytes())?;
+        msp(out, &id.paths.msp(), own);
+        out.mkdir(&id.paths.keystore());
+        out.write_if_missing(&id.paths.tls_ca(), tlsca_pem.as_bytes());
     }
     Ok(())
 }
 
+/// An identity's signing certificate, for `admincerts/`.
+fn own_signcert(out: &Output, paths: &IdentityPaths) -> Option<(String, Vec<u8>)> {
+    out.get(&paths.signcert())
+        .map(|bytes| (paths.name.clone(), bytes.to_vec()))
+}
+
 /// An org run elsewhere: only the placeholder folders, plus whatever public
-/// material the user copied into the existing tree there.
-fn external(org: &OrgCrypto, existing_root: Option<&Path>, out: &mut Output) -> Result<()> {
-    let existing = existing_root.map(|root| root.join(&org.dir));
-    let mut dirs = vec![org.dir.join("msp/cacerts"), org.dir.join("msp/tlscacerts")];
+/// material the user copied into the existing tree there, which must match
+/// a recorded org's fingerprints.
+fn external<'a>(
+    index: usize,
+    org: &OrgCrypto,
+    rule: &CaRule,
+    existing: Option<&Existing<'_>>,
+) -> Result<Planned<'a>> {
+    let mut out = Output::new();
+    let msp = org.msp_dir();
+    let mut dirs = vec![format!("{msp}/cacerts"), format!("{msp}/tlscacerts")];
     if org.kind == OrgKind::Orderer {
         for node in &org.nodes {
-            dirs.push(org.dir.join("orderers").join(&node.common_name).join("tls"));
+            dirs.push(format!("{}/tls", node.paths.dir));
         }
     }
-    if let Some(existing) = &existing {
-        out.copy_tree(&existing.join("msp"), &org.dir.join("msp"))?;
+    if let Some(existing) = existing {
+        out.copy_tree(existing.tree, &msp);
         for dir in &dirs[2..] {
-            let sub = dir.strip_prefix(&org.dir).expect("below the org");
-            out.copy_tree(&existing.join(sub), dir)?;
+            out.copy_tree(existing.tree, dir);
         }
     }
     for dir in &dirs {
-        out.mkdir(dir)?;
+        out.mkdir(dir);
     }
-    Ok(())
+    let root = existing.map_or("", |e| e.root);
+    let prints = |dir: &str| -> Result<Vec<String>> {
+        let mut prints = out
+            .files_in(dir)
+            .iter()
+            .map(|path| {
+                let der =
+                    pem_certificate(out.get(path).unwrap_or_default(), &format!("{root}/{path}"))?;
+                Ok(super::fingerprint(&der))
+            })
+            .collect::<Result<Vec<String>>>()?;
+        prints.sort();
+        Ok(prints)
+    };
+    let found = CaFingerprints {
+        ca: prints(&dirs[0])?,
+        tlsca: prints(&dirs[1])?,
+    };
+    if let CaRule::Pinned { ca, tlsca } = rule {
+        let mut problems = Vec::new();
+        for (pin, seen, which, dir) in [
+            (ca, &found.ca, CaKind::Signing, &dirs[0]),
+            (tlsca, &found.tlsca, CaKind::Tls, &dirs[1]),
+        ] {
+            if seen.is_empty() {
+                problems.push(Problem::Missing {
+                    org: index,
+                    which,
+                    dir: dir.clone(),
+                });
+            } else if seen != pin {
+                problems.push(Problem::Different {
+                    org: index,
+                    which,
+                    path: dir.clone(),
+                    found: seen.join(","),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Planned::Refused(problems));
+        }
+    }
+    let prints = (!found.ca.is_empty() && !found.tlsca.is_empty()).then_some(found);
+    Ok(Planned::External(out, prints))
 }

@@ -1,0 +1,664 @@
+//! The compile pipeline as a library function: load -> model -> generate ->
+//! render, all in memory, then write (or, with `check`, compare). Nothing is
+//! written until everything has been made and checked, and then each output
+//! folder is replaced in one step (see [`crate::write`]).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use indexmap::IndexMap;
+
+use crate::generate::crypto::{self, Existing, Generated, Problem};
+use crate::generate::package;
+use crate::identity::{short_fingerprint, Record, RECORD_FILE};
+use crate::model::layout::CRYPTO_DIR;
+use crate::model::{self, Channel, Network};
+use crate::render::chart::{self, CHART_NAME, TOPOLOGY_FILE};
+use crate::render::secrets::{self, SECRETS_FILE, SECRETS_HEADER};
+use crate::tree::{Tree, TreeDiff};
+use crate::write::{Legacy, Workspace, MANIFEST};
+use crate::{console, load};
+
+/// What the user asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub project: PathBuf,
+    /// Where the chart goes (as OUT/hlf-kube); default PROJECT/out.
+    pub output: Option<PathBuf>,
+    /// Existing material to take instead of the previous output's.
+    pub crypto: Option<PathBuf>,
+    /// Keep the full material and the Secrets manifest here, not in the chart.
+    pub keys_dir: Option<PathBuf>,
+    /// Compare with what is on disk; write nothing.
+    pub check: bool,
+    /// Orgs (names or MSP IDs) whose recorded CAs are replaced on purpose.
+    pub replace_ca: Vec<String>,
+    /// Recorded orgs (names or MSP IDs) no longer in the inputs, to drop.
+    pub forget: Vec<String>,
+    /// notBefore of new certificates.
+    pub now: Option<time::OffsetDateTime>,
+}
+
+/// How a compile ended.
+#[derive(Debug)]
+pub enum Compiled {
+    /// Written: the chart folder, and how many material files were made and reused.
+    Written {
+        chart: PathBuf,
+        generated: usize,
+        reused: usize,
+        record_changed: bool,
+    },
+    /// `check`: everything on disk is what a compile would write.
+    UpToDate { chart: PathBuf },
+    /// `check`: these files differ (paths as the user would find them).
+    Stale { chart: PathBuf, diff: TreeDiff },
+}
+
+/// Everything a compile makes, before it is written.
+pub struct Outputs {
+    pub network: Network,
+    /// The chart folder's files.
+    pub chart: Tree,
+    /// With `--keys-dir`: the full `crypto-config/` tree and the Secrets manifest.
+    pub keys: Option<(Tree, String)>,
+    pub record: Record,
+    pub generated: Generated,
+}
+
+pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
+    let project = load::load(&options.project)?;
+    let network = model::build(&project)?;
+    for warning in &network.warnings {
+        console::warn(format_args!("{warning}"));
+    }
+    let out = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.project.join("out"));
+    let chart_dir = out.join(CHART_NAME);
+    // Locks the folders and finishes or rolls back what an interrupted run left.
+    let out_ws = Workspace::open(&out, options.check)?;
+    let keys_ws = match &options.keys_dir {
+        Some(dir) => Some(Workspace::open(dir, options.check)?),
+        None => None,
+    };
+    let record = Record::load(&options.project)?;
+    let replace = msp_ids(&network, &record, &options.replace_ca, "--replace-ca")?;
+    let forget = msp_ids(&network, &record, &options.forget, "--forget")?;
+    check_forgotten(&network, &record, &forget, &options.project)?;
+
+    let previous_topology = std::fs::read(chart_dir.join(TOPOLOGY_FILE)).ok();
+    let previous_outside = chart::secrets_outside(previous_topology.as_deref());
+    if previous_outside && options.keys_dir.is_none() && options.crypto.is_none() {
+        bail!(
+            "{} was compiled with --keys-dir, so its crypto-config/ holds no private keys; \
+             compile again with --keys-dir and the same folder (or --crypto with the full material)",
+            chart_dir.display()
+        );
+    }
+    let source = material_source(options, &chart_dir, previous_outside)?;
+    let existing_tree = match &source {
+        Some(dir) => Some(Tree::read(dir)?),
+        None => None,
+    };
+    let root_label = source
+        .as_ref()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let existing = existing_tree.as_ref().map(|tree| Existing {
+        tree,
+        root: &root_label,
+    });
+
+    let outputs = make(
+        network,
+        &record,
+        &replace,
+        &forget,
+        existing.as_ref(),
+        options,
+        source.as_deref(),
+    )?;
+    for warning in missing_external_material(&outputs.network, &outputs.generated) {
+        console::warn(format_args!("{warning}"));
+    }
+
+    let record_path = options.project.join(RECORD_FILE);
+    if options.check {
+        // The manifests follow the files; only the files are compared.
+        let mut old = prefixed(&chart_dir, without_manifest(Tree::read(&chart_dir)?));
+        let mut new = prefixed(&chart_dir, outputs.chart.clone());
+        if let (Some(dir), Some((keys, manifest))) = (&options.keys_dir, &outputs.keys) {
+            let crypto = dir.join(CRYPTO_DIR);
+            old.merge(prefixed(&crypto, without_manifest(Tree::read(&crypto)?)));
+            new.merge(prefixed(&crypto, keys.clone()));
+            let secrets = dir.join(SECRETS_FILE);
+            if let Ok(bytes) = std::fs::read(&secrets) {
+                old.insert(secrets.display().to_string(), bytes);
+            }
+            new.insert(secrets.display().to_string(), manifest.as_bytes());
+        }
+        if let Some(text) = &record.text {
+            old.insert(record_path.display().to_string(), text.as_bytes());
+        }
+        if let Some(text) = &outputs.record.text {
+            new.insert(record_path.display().to_string(), text.as_bytes());
+        }
+        let diff = TreeDiff::between(&old, &new);
+        return Ok(if diff.is_empty() {
+            Compiled::UpToDate { chart: chart_dir }
+        } else {
+            Compiled::Stale {
+                chart: chart_dir,
+                diff,
+            }
+        });
+    }
+
+    // Every refusal before the first write.
+    // Charts of fabchart releases before manifests say so in Chart.yaml.
+    let legacy_chart = match std::fs::read(chart_dir.join("Chart.yaml")) {
+        Ok(bytes) if bytes.starts_with(GENERATED_MARK) => Legacy::Fabchart(legacy_chart_file),
+        _ => Legacy::None,
+    };
+    out_ws.check_owned(CHART_NAME, &outputs.chart, legacy_chart)?;
+    if let (Some(ws), Some((keys, _))) = (&keys_ws, &outputs.keys) {
+        let secrets = ws.path().join(SECRETS_FILE);
+        let legacy_keys = match std::fs::read(&secrets) {
+            Ok(bytes) if bytes.starts_with(SECRETS_HEADER.as_bytes()) => {
+                Legacy::Fabchart(|_, _| true)
+            }
+            _ => Legacy::None,
+        };
+        ws.check_owned(CRYPTO_DIR, keys, legacy_keys)?;
+        check_secrets_file(&secrets)?;
+    }
+
+    // Keys first, then the chart that uses them, then the record of their CAs:
+    // a kill between two steps leaves material that a rerun reuses.
+    if let Some((keys, manifest)) = &outputs.keys {
+        let dir = options
+            .keys_dir
+            .as_ref()
+            .expect("keys only with --keys-dir");
+        let ws = ensure_private(keys_ws.expect("opened above"), dir)?;
+        ws.replace_dir(CRYPTO_DIR, keys)?;
+        ws.replace_file(SECRETS_FILE, manifest.as_bytes(), 0o600)?;
+    }
+    let out_ws = ensure_open(out_ws, &out)?;
+    out_ws.replace_dir(CHART_NAME, &outputs.chart)?;
+    drop(out_ws);
+    let record_changed = outputs.record.text != record.text;
+    if record_changed {
+        let project_ws = Workspace::open(&options.project, false)?;
+        project_ws.replace_file(
+            RECORD_FILE,
+            outputs
+                .record
+                .text
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+            0o644,
+        )?;
+    }
+    Ok(Compiled::Written {
+        chart: chart_dir,
+        generated: outputs.generated.generated.len(),
+        reused: outputs.generated.reused.len(),
+        record_changed,
+    })
+}
+
+/// Generates, packages and renders everything for `network`.
+fn make(
+    network: Network,
+    record: &Record,
+    replace: &[String],
+    forget: &[String],
+    existing: Option<&Existing<'_>>,
+    options: &Options,
+    source: Option<&Path>,
+) -> anyhow::Result<Outputs> {
+    let specs: Vec<_> = network.orgs.iter().map(|o| o.crypto.clone()).collect();
+    let rules = record.rules(&network, replace);
+    let now = match options.now {
+        Some(now) => now,
+        None => certificate_time()?,
+    };
+    let generated = crypto::generate(&specs, &rules, existing, now)?;
+    if !generated.problems.is_empty() {
+        bail!(refusal(
+            &network,
+            record,
+            &generated.problems,
+            options,
+            source
+        ));
+    }
+
+    let mut chart_tree = Tree::new();
+    let mut package_ids = IndexMap::new();
+    for chaincode in &network.chaincodes {
+        for pkg in &chaincode.packages {
+            let built = package::build(chaincode, pkg)
+                .with_context(|| format!("cannot package chaincode {}", chaincode.name))?;
+            chart_tree.insert(pkg.file.clone(), built.bytes);
+            package_ids.insert(pkg.file.clone(), built.id);
+        }
+    }
+    let keys_outside = options.keys_dir.is_some();
+    let rendered = chart::render(&network, &package_ids, &generated.tree, keys_outside)?;
+    for (path, file) in rendered.files() {
+        chart_tree.insert_file(path, file.clone());
+    }
+    let keys = if keys_outside {
+        chart_tree.extend_below(CRYPTO_DIR, public_material(&network, &generated.tree));
+        let manifest = secrets::manifest(&network, &generated.tree)?;
+        Some((generated.tree.clone(), manifest))
+    } else {
+        chart_tree.extend_below(CRYPTO_DIR, generated.tree.clone());
+        None
+    };
+    let size = chart_tree.size();
+    if !keys_outside && size > LARGE_CHART_BYTES {
+        console::warn(format_args!(
+            "the chart holds {:.1} MB; Helm keeps a release (chart and rendered \
+             Secrets, compressed) in one Secret of at most 1 MiB, which this may exceed. \
+             Compile with --keys-dir DIR to keep keys and node certificates out of the chart",
+            size as f64 / 1e6
+        ));
+    }
+    let record = record.updated(&network, &generated.fingerprints, forget);
+    Ok(Outputs {
+        network,
+        chart: chart_tree,
+        keys,
+        record,
+        generated,
+    })
+}
+
+/// Above this many bytes of chart files, a release may not fit Helm's 1 MiB
+/// release Secret (measured: 6.7 MB of chart files compress to 1.3 MB).
+const LARGE_CHART_BYTES: u64 = 3_500_000;
+
+/// Where existing material is taken from: `--crypto` (which must exist), else
+/// the keys folder's, the previous chart's, or the project's `crypto-config/`,
+/// the first that exists.
+fn material_source(
+    options: &Options,
+    chart_dir: &Path,
+    previous_outside: bool,
+) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(dir) = &options.crypto {
+        if !dir.is_dir() {
+            bail!(
+                "--crypto {}: no such folder; name the crypto-config/ folder that holds the orgs' \
+                 material (e.g. {})",
+                dir.display(),
+                chart_dir.join(CRYPTO_DIR).display()
+            );
+        }
+        return Ok(Some(dir.clone()));
+    }
+    Ok(candidates(options, chart_dir, previous_outside)
+        .into_iter()
+        .find(|p| p.is_dir()))
+}
+
+fn candidates(options: &Options, chart_dir: &Path, previous_outside: bool) -> Vec<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(keys) = &options.keys_dir {
+        candidates.push(keys.join(CRYPTO_DIR));
+    }
+    if !previous_outside {
+        candidates.push(chart_dir.join(CRYPTO_DIR));
+    }
+    candidates.push(options.project.join(CRYPTO_DIR));
+    candidates
+}
+
+/// Why the recorded CAs cannot be used, and the ways on.
+fn refusal(
+    network: &Network,
+    record: &Record,
+    problems: &[Problem],
+    options: &Options,
+    source: Option<&Path>,
+) -> String {
+    let root = source.map(|s| s.display().to_string());
+    let mut text = format!(
+        "{} records the CAs of these orgs, but the material found does not hold them:",
+        options.project.join(RECORD_FILE).display()
+    );
+    let mut names = Vec::new();
+    for problem in problems {
+        let (index, which) = match problem {
+            Problem::Missing { org, which, .. } | Problem::Different { org, which, .. } => {
+                (*org, *which)
+            }
+        };
+        let org = &network.orgs[index];
+        if !names.contains(&org.name) {
+            names.push(org.name.clone());
+        }
+        let recorded = record
+            .get(&org.msp_id)
+            .map(|r| match which {
+                crypto::CaKind::Signing => r.ca.short(),
+                crypto::CaKind::Tls => r.tlsca.short(),
+            })
+            .unwrap_or_default();
+        match problem {
+            Problem::Missing { dir, .. } => match &root {
+                Some(root) => text.push_str(&format!(
+                    "\n  {} ({}): no {} in {root}/{dir} (recorded: sha256 {recorded})",
+                    org.name,
+                    org.msp_id,
+                    which.label()
+                )),
+                None => text.push_str(&format!(
+                    "\n  {} ({}): no {} found (recorded: sha256 {recorded})",
+                    org.name,
+                    org.msp_id,
+                    which.label()
+                )),
+            },
+            Problem::Different { path, found, .. } => text.push_str(&format!(
+                "\n  {} ({}): the {} in {}/{path} is sha256 {}, not the recorded {recorded}",
+                org.name,
+                org.msp_id,
+                which.label(),
+                root.as_deref().unwrap_or_default(),
+                short_fingerprint(found)
+            )),
+        }
+    }
+    let chart_dir = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.project.join("out"))
+        .join(CHART_NAME);
+    let looked: Vec<String> = match (&options.crypto, source) {
+        (Some(dir), _) => vec![format!("{} (--crypto)", dir.display())],
+        (None, _) => candidates(options, &chart_dir, false)
+            .iter()
+            .map(|p| {
+                let state = if p.is_dir() { "" } else { " (absent)" };
+                format!("{}{state}", p.display())
+            })
+            .collect(),
+    };
+    text.push_str(&format!(
+        "\nLooked in: {}.\n\
+         A new CA would make each of them a different org to every channel, so nothing was written. To go on:\n  \
+         - point at the material: --crypto DIR (a crypto-config/ folder holding these orgs' ca/ and tlsca/), \
+         or --keys-dir DIR with the folder the chart was compiled with;\n  \
+         - or restore {} from git or a backup;\n  \
+         - or, to replace the CAs on purpose (each channel must then get the org's new MSP in a config update): \
+         --replace-ca {}",
+        looked.join(", "),
+        chart_dir.join(CRYPTO_DIR).display(),
+        names.join(" --replace-ca ")
+    ));
+    text
+}
+
+/// The MSP IDs of `names` (org names or MSP IDs), from the network or the record.
+fn msp_ids(
+    network: &Network,
+    record: &Record,
+    names: &[String],
+    flag: &str,
+) -> anyhow::Result<Vec<String>> {
+    names
+        .iter()
+        .map(|name| {
+            if let Some(org) = network
+                .orgs
+                .iter()
+                .find(|o| &o.name == name || &o.msp_id == name)
+            {
+                return Ok(org.msp_id.clone());
+            }
+            if let Some((id, _)) = record.orgs().find(|(id, r)| id == name || &r.name == name) {
+                return Ok(id.to_string());
+            }
+            let known: Vec<&str> = network.orgs.iter().map(|o| o.name.as_str()).collect();
+            bail!(
+                "{flag} {name}: no such org (known: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )
+        })
+        .collect()
+}
+
+/// A recorded local org that left the inputs, or is now run elsewhere, would
+/// lose its private keys from the output: only with `--forget`.
+fn check_forgotten(
+    network: &Network,
+    record: &Record,
+    forget: &[String],
+    project: &Path,
+) -> anyhow::Result<()> {
+    let gone: Vec<(&str, &str, bool)> = record
+        .orgs()
+        .filter(|(_, r)| !r.external)
+        .filter(|(id, _)| !forget.iter().any(|f| f == id))
+        .filter_map(
+            |(id, r)| match network.orgs.iter().find(|o| o.msp_id == id) {
+                None => Some((id, r.name.as_str(), false)),
+                Some(org) if org.external => Some((id, r.name.as_str(), true)),
+                Some(_) => None,
+            },
+        )
+        .collect();
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = gone
+        .iter()
+        .map(|(id, n, external)| {
+            let how = if *external {
+                "is now an org of another cluster"
+            } else {
+                "is no longer in the inputs"
+            };
+            format!("{n} ({id}) {how}")
+        })
+        .collect();
+    bail!(
+        "{} records these orgs as run here, with their keys: {}. Compiling on would drop their \
+         private keys from the output. If the org left this cluster, keep a copy of its material \
+         and compile with --forget {}; if not, restore it in crypto-config.yaml",
+        project.join(RECORD_FILE).display(),
+        list.join("; "),
+        gone.iter()
+            .map(|(_, n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(" --forget ")
+    )
+}
+
+/// For each channel profile naming an external org whose public material is
+/// still an empty placeholder: the profile and the folder to fill.
+pub fn missing_external_material(network: &Network, generated: &Generated) -> Vec<String> {
+    let channels: Vec<&Channel> = network.channels.iter().collect();
+    external_placeholders(
+        network,
+        &channels,
+        |index| generated.fingerprints[index].is_some(),
+        |rel| Some(generated.tree.contains(rel)),
+    )
+}
+
+/// The external orgs and consenters that `channels`' profiles name but whose
+/// public material is not there: `has_msp(org index)` says whether an org's
+/// MSP is, `has_file(path below crypto-config/)` whether a file is (None:
+/// cannot tell).
+pub fn external_placeholders(
+    network: &Network,
+    channels: &[&Channel],
+    has_msp: impl Fn(usize) -> bool,
+    has_file: impl Fn(&str) -> Option<bool>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for channel in channels {
+        let profile_orgs = channel
+            .profile
+            .application
+            .orgs
+            .iter()
+            .chain(&channel.profile.orderer.orgs);
+        for name in profile_orgs {
+            let Some((index, org)) = network
+                .orgs
+                .iter()
+                .enumerate()
+                .find(|(_, o)| &o.name == name)
+            else {
+                continue;
+            };
+            if org.external && !has_msp(index) {
+                out.push(format!(
+                    "channel `{}`: org {} ({}) runs in another cluster and its public MSP is still an \
+                     empty placeholder; copy its msp/ folder into {} (or the --crypto folder) and compile \
+                     again, else configtxgen fails on this profile",
+                    channel.name, org.name, org.msp_id, org.msp_dir
+                ));
+            }
+        }
+        for consenter in &channel.profile.orderer.consenters {
+            let rel = consenter
+                .tls_cert
+                .strip_prefix(&format!("{CRYPTO_DIR}/"))
+                .unwrap_or(&consenter.tls_cert);
+            if has_file(rel) == Some(false) {
+                out.push(format!(
+                    "channel `{}`: consenter {} of org {} has no TLS certificate yet; copy its \
+                     tls/server.crt to {} and compile again, else configtxgen fails on this profile",
+                    channel.name, consenter.host, consenter.org, consenter.tls_cert
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// What the chart keeps with `--keys-dir`: each org's public `msp/` folder and
+/// the consenters' TLS certificates, which configtx.yaml reads.
+fn public_material(network: &Network, material: &Tree) -> Tree {
+    let msp_dirs: Vec<String> = network
+        .orgs
+        .iter()
+        .map(|o| format!("{}/", o.crypto.msp_dir()))
+        .collect();
+    let certs: Vec<&str> = network
+        .channels
+        .iter()
+        .flat_map(|c| &c.profile.orderer.consenters)
+        .filter_map(|c| c.tls_cert.strip_prefix(&format!("{CRYPTO_DIR}/")))
+        .collect();
+    let mut out = Tree::new();
+    for (path, file) in material.files() {
+        let wanted = msp_dirs.iter().any(|d| path.starts_with(d.as_str())) || certs.contains(&path);
+        if wanted && !file.private {
+            out.insert_file(path, file.clone());
+        }
+    }
+    for dir in material.dirs() {
+        if msp_dirs
+            .iter()
+            .any(|d| format!("{dir}/").starts_with(d.as_str()))
+        {
+            out.insert_dir(dir);
+        }
+    }
+    out
+}
+
+/// The first bytes of every text file fabchart generates into the chart.
+const GENERATED_MARK: &[u8] = b"# Generated by fabchart";
+
+/// Whether a file of a chart without manifest (from a fabchart older than
+/// manifests) is one fabchart wrote.
+fn legacy_chart_file(path: &str, bytes: &[u8]) -> bool {
+    path.starts_with(&format!("{CRYPTO_DIR}/"))
+        || path.starts_with("chaincode/")
+        || matches!(
+            path,
+            "Chart.yaml"
+                | "values.yaml"
+                | "values.schema.json"
+                | "configtx.yaml"
+                | TOPOLOGY_FILE
+                | ".helmignore"
+        )
+        || bytes.starts_with(GENERATED_MARK)
+}
+
+/// The keys folder's Secrets manifest is replaced only when fabchart wrote it.
+fn check_secrets_file(path: &Path) -> anyhow::Result<()> {
+    match std::fs::read(path) {
+        Ok(bytes) if !bytes.starts_with(SECRETS_HEADER.as_bytes()) => bail!(
+            "{} exists but fabchart did not write it; move it away, then compile again",
+            path.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+fn without_manifest(mut tree: Tree) -> Tree {
+    tree.remove(MANIFEST);
+    tree
+}
+
+/// `tree` with every path below `root` (for messages naming real paths).
+fn prefixed(root: &Path, tree: Tree) -> Tree {
+    let mut out = Tree::new();
+    out.extend_below(&root.display().to_string(), tree);
+    out
+}
+
+/// The output folder's workspace, opened again now that it may have to be created.
+fn ensure_open(ws: Workspace, dir: &Path) -> anyhow::Result<Workspace> {
+    if dir.is_dir() {
+        return Ok(ws);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    drop(ws);
+    Workspace::open(dir, false)
+}
+
+/// The keys folder, created private (0700) when new.
+fn ensure_private(ws: Workspace, dir: &Path) -> anyhow::Result<Workspace> {
+    use std::os::unix::fs::PermissionsExt;
+    if dir.is_dir() {
+        return Ok(ws);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot make {} private", dir.display()))?;
+    drop(ws);
+    Workspace::open(dir, false)
+}
+
+/// notBefore of new certificates: SOURCE_DATE_EPOCH when set (reproducible
+/// builds), else now.
+fn certificate_time() -> anyhow::Result<time::OffsetDateTime> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) => {
+            let seconds: i64 = value.trim().parse().with_context(|| {
+                format!("SOURCE_DATE_EPOCH `{value}` is not a number of seconds")
+            })?;
+            Ok(time::OffsetDateTime::from_unix_timestamp(seconds)?)
+        }
+        Err(_) => Ok(time::OffsetDateTime::now_utc()),
+    }
+}
