@@ -7,7 +7,7 @@ pub mod cli;
 pub mod cmd;
 pub mod compile;
 pub mod console;
-pub mod flow;
+pub mod encoding;
 pub mod generate;
 pub mod identity;
 pub mod load;

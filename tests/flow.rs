@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fabchart::cmd::flow::render;
-use fabchart::flow::{self, Flow, FlowOptions};
+use fabchart::render::workflow::{self as flow, Flow, FlowOptions};
 
 /// The items a step loops over: its `withItems`, or the workflow parameter
 /// its `withParam` names (JSON).

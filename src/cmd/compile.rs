@@ -61,7 +61,8 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<Outcome> {
                 console::note(format_args!(
                     "keys are in {}; apply {} before installing the chart",
                     dir.display(),
-                    dir.join(crate::render::secrets::SECRETS_FILE).display()
+                    dir.join(crate::render::chart::secrets::SECRETS_FILE)
+                        .display()
                 ));
             }
             if record_changed {

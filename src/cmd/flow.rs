@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::flow::{self, Flow, FlowOptions};
 use crate::identity::{Record, RECORD_FILE};
 use crate::model::layout::CRYPTO_DIR;
 use crate::model::Network;
 use crate::render::chart::CHART_NAME;
+use crate::render::workflow::{self as flow, Flow, FlowOptions};
 use crate::{compile, console, load, model, Outcome};
 
 #[derive(Debug, clap::Args)]

@@ -22,7 +22,6 @@ mod output;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-pub(crate) use der::base64;
 pub use describe::{describe_file, describe_tree};
 
 use crate::model::material::OrgCrypto;

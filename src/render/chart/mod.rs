@@ -7,6 +7,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::templates::{self, CHART_TEMPLATES, HBS_SUFFIX};
+
+pub mod secrets;
 use crate::model::layout::CRYPTO_DIR;
 use crate::model::OrgKind;
 use crate::model::{Channel, Network, Org};

@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use super::{step, Claim, RESUME_PARALLELISM};
-use crate::flow::{env, inputs, param, Builder};
 use crate::model::names;
+use crate::render::workflow::{env, inputs, param, Builder};
 
 /// `apiVersion`/`kind`/`name` of a resource template's object, as YAML text.
 fn manifest(kind: &str, api_version: &str, name: &str, rest: &str) -> String {

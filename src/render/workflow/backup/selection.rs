@@ -3,9 +3,9 @@
 use anyhow::bail;
 use serde_json::{json, Value};
 
-use crate::flow::Builder;
 use crate::model::OrgKind;
 use crate::model::{DataVolume, Org};
+use crate::render::workflow::Builder;
 
 /// One StatefulSet the flow stops and starts again; its data volume is copied
 /// when `archive` is set (a peer is stopped with its CouchDB even when only

@@ -380,7 +380,7 @@ impl Builder<'_> {
                 channel.name
             );
         }
-        Ok(crate::generate::crypto::base64(&data))
+        Ok(crate::encoding::base64(&data))
     }
 }
 

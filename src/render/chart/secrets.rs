@@ -5,8 +5,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::chart::material_file;
-use crate::generate::crypto::base64;
+use super::material_file;
+use crate::encoding::base64;
 use crate::model::Network;
 use crate::tree::Tree;
 

@@ -4,8 +4,8 @@
 use anyhow::bail;
 use serde_json::{json, Value};
 
-use crate::flow::{env, Builder};
 use crate::model::names;
+use crate::render::workflow::{env, Builder};
 
 /// The rclone remote the steps configure through `RCLONE_CONFIG_BACKUP_*`.
 pub(super) const REMOTE: &str = "backup";

@@ -18,7 +18,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
 use super::policy;
-use crate::generate::crypto::base64;
+use crate::encoding::base64;
 
 /// The canonical list of the collections in `file` (a JSON list, as for
 /// `peer lifecycle chaincode approveformyorg --collections-config`), and the

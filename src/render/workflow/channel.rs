@@ -1,0 +1,149 @@
+//! `fabchart flow channel`: create each channel on the orderers this cluster
+//! runs, join every peer, set anchor peers.
+
+use anyhow::Context;
+use serde_json::{json, Map, Value};
+
+use super::builder::{env, param, Builder};
+use crate::model::{names, Org, OrgKind};
+
+impl<'a> Builder<'a> {
+    pub(super) fn channel_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
+        let network = self.network;
+        let channels = self.included_channels()?;
+        let local_orderers: Vec<&Org> = network.local_orgs(OrgKind::Orderer).collect();
+        let run_orderers = !local_orderers.is_empty()
+            && !network.flow_orderer.as_ref().is_some_and(|o| o.external);
+        let mut orgs = Map::new();
+        let mut items = Vec::new();
+        for channel in &channels {
+            let mut consenters = Vec::new();
+            for consenter in &channel.profile.orderer.consenters {
+                let org = self.org(&consenter.org)?;
+                if org.external {
+                    continue;
+                }
+                let node = org
+                    .nodes
+                    .iter()
+                    .find(|n| n.hostname == consenter.node)
+                    .with_context(|| {
+                        format!("consenter {} is not a node of {}", consenter.node, org.name)
+                    })?;
+                consenters.push(json!({
+                    "org": org.key,
+                    "mspId": org.msp_id,
+                    "host": node.host,
+                    "port": node.port,
+                    "adminPort": node.admin_port.unwrap_or(names::ORDERER_ADMIN_PORT),
+                }));
+            }
+            let mut channel_orgs = Vec::new();
+            for name in &channel.orgs {
+                let org = self.org(name)?;
+                if org.external {
+                    continue;
+                }
+                orgs.insert(org.name.clone(), self.org_entry(org));
+                channel_orgs.push(json!({ "org": org.name, "secret": org.admin.secret }));
+            }
+            items.push(json!({
+                "channel": channel.name,
+                "profile": channel.name,
+                "consenters": consenters,
+                "orgs": channel_orgs,
+            }));
+        }
+        let parallel = self.options.channel_parallel;
+        let main = Self::steps_template(
+            "main",
+            &[],
+            vec![json!([{
+                "name": "channel",
+                "template": "channel",
+                "arguments": { "parameters": [
+                    param("channel", "{{item.channel}}"),
+                    param("profile", "{{item.profile}}"),
+                    param("consenters", "{{item.consenters}}"),
+                    param("orgs", "{{item.orgs}}"),
+                ]},
+                "withItems": items,
+            }])],
+            parallel,
+        );
+        let mut steps = Vec::new();
+        if run_orderers {
+            steps.push(json!([{
+                "name": "orderers",
+                "template": "channel-orderers",
+                "arguments": { "parameters": [
+                    param("channel", "{{inputs.parameters.channel}}"),
+                    param("profile", "{{inputs.parameters.profile}}"),
+                    param("consenters", "{{inputs.parameters.consenters}}"),
+                ]},
+            }]));
+        }
+        steps.push(json!([{
+            "name": "org",
+            "template": "channel-org",
+            "arguments": { "parameters": [
+                param("channel", "{{inputs.parameters.channel}}"),
+                param("org", "{{item.org}}"),
+                param("secret", "{{item.secret}}"),
+            ]},
+            "withParam": "{{inputs.parameters.orgs}}",
+        }]));
+        let channel = Self::steps_template(
+            "channel",
+            &["channel", "profile", "consenters", "orgs"],
+            steps,
+            parallel,
+        );
+        let mut templates = vec![main, channel];
+
+        if run_orderers {
+            let (cv, cm) = Self::configtx_volume();
+            let mut volumes = vec![cv];
+            let mut mounts = vec![cm];
+            for org in &local_orderers {
+                let volume = format!("orderer-{}", org.key);
+                volumes.push(json!({ "name": volume, "secret": {
+                    "secretName": org.admin.secret,
+                    "items": org.admin.files.iter().map(|f| json!({"key": f.key, "path": f.mount})).collect::<Vec<_>>(),
+                }}));
+                mounts.push(json!({ "name": volume, "mountPath": format!("/crypto/orderer/{}", org.key), "readOnly": true }));
+            }
+            let env_vars = vec![
+                env("CHANNEL", "{{inputs.parameters.channel}}"),
+                env("PROFILE", "{{inputs.parameters.profile}}"),
+                env("CONSENTERS", "{{inputs.parameters.consenters}}"),
+                env("TLS_ENABLED", network.settings.tls_enabled.to_string()),
+                env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+            ];
+            templates.push(self.script_template(
+                "channel-orderers",
+                &["channel", "profile", "consenters"],
+                env_vars,
+                volumes,
+                mounts,
+            )?);
+        }
+
+        let (cv, cm) = Self::configtx_volume();
+        let (av, am) = Self::admin_volume();
+        let mut env_vars = self.orderer_env()?;
+        env_vars.extend([
+            env("CHANNEL", "{{inputs.parameters.channel}}"),
+            env("ORG", "{{inputs.parameters.org}}"),
+            env("ORGS", "{{workflow.parameters.orgs}}"),
+        ]);
+        templates.push(self.script_template(
+            "channel-org",
+            &["channel", "org", "secret"],
+            env_vars,
+            vec![av, cv],
+            vec![am, cm],
+        )?);
+        Ok((templates, orgs))
+    }
+}

@@ -1,0 +1,266 @@
+//! The Argo Workflows that bring a running hlf-kube network to the state
+//! network.yaml declares: `fabchart flow channel` and `fabchart flow chaincode`.
+//!
+//! Built as `serde_json::Value` and printed as YAML rather than rendered by
+//! handlebars: the workflow is mostly data (JSON lists passed as parameters),
+//! which serde quotes correctly by construction, and Argo's own
+//! `{{inputs.parameters.x}}` needs no escaping. The step scripts are real files
+//! (`workflow-templates/scripts/`), embedded verbatim.
+//!
+//! Size: one script template per kind of step, fed by `withItems`/`withParam`
+//! (one step per channel and per (channel, org); per (chaincode, org) and per
+//! (chaincode, channel)). Data about an org that every channel would repeat
+//! (peers, anchor peers, admin files) lives once in the workflow parameter
+//! `orgs`.
+
+mod backup;
+mod builder;
+mod chaincode;
+mod channel;
+mod channel_update;
+pub mod collections;
+mod config_update;
+mod envelope;
+pub mod linker;
+pub mod options;
+mod peer_org;
+pub mod policy;
+pub mod update_options;
+
+use serde_json::{json, Map, Value};
+
+use crate::model::Network;
+use builder::Builder;
+pub(crate) use builder::{env, inputs, param};
+pub use linker::{script, script_text, script_with_lib};
+pub use options::FlowOptions;
+
+/// The ServiceAccount the chart creates for the flows.
+pub const SERVICE_ACCOUNT: &str = "hlf-flow";
+
+const CONFIGTX_MOUNT: &str = "/configtx";
+/// Where the scripts rebuild the configtx tree (`materialize_configtx`).
+const CONFIGTX_TREE: &str = "/tmp/configtx";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Channel,
+    Chaincode,
+    PeerOrg,
+    ChannelUpdate,
+    Backup,
+    Restore,
+}
+
+impl Flow {
+    pub const ALL: [Flow; 6] = [
+        Flow::Channel,
+        Flow::Chaincode,
+        Flow::PeerOrg,
+        Flow::ChannelUpdate,
+        Flow::Backup,
+        Flow::Restore,
+    ];
+
+    /// The name on the command line and in the `hlf-kube/flow` label.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::Channel => "channel",
+            Flow::Chaincode => "chaincode",
+            Flow::PeerOrg => "peer-org",
+            Flow::ChannelUpdate => "channel-update",
+            Flow::Backup => "backup",
+            Flow::Restore => "restore",
+        }
+    }
+
+    /// The workflow's `generateName`.
+    fn generate_name(self) -> &'static str {
+        match self {
+            Flow::Channel => "hlf-channels-",
+            Flow::Chaincode => "hlf-chaincodes-",
+            Flow::PeerOrg => "hlf-peer-orgs-",
+            Flow::ChannelUpdate => "hlf-channel-update-",
+            Flow::Backup => "hlf-backup-",
+            Flow::Restore => "hlf-restore-",
+        }
+    }
+}
+
+/// What a flow's builder contributes to the workflow.
+#[derive(Default)]
+pub(crate) struct Parts {
+    templates: Vec<Value>,
+    /// The `orgs` workflow parameter: org table entries by org name.
+    orgs: Map<String, Value>,
+    /// Further workflow parameters (after `orgs`).
+    parameters: Vec<Value>,
+    /// Name of the exit-handler template, if the flow has one.
+    on_exit: Option<String>,
+    /// The flow may wait for people (a suspend step: other orgs' admins
+    /// signing): it may run for days, and its pods stay until it succeeds,
+    /// since a finished step's log and files may be needed meanwhile.
+    waits: bool,
+    /// The workflow's deadline, when not the default two hours.
+    active_deadline_seconds: Option<u64>,
+    /// A mutex (Argo 3.6+) the whole workflow, exit handler included, holds:
+    /// workflows naming the same one run one after another.
+    mutex: Option<&'static str>,
+}
+
+/// Inputs of a chaincode step on one channel (commit, invoke, instantiate).
+const CHAINCODE_CHANNEL_INPUTS: &[&str] = &[
+    "chaincode",
+    "version",
+    "definitions",
+    "channel",
+    "org",
+    "secret",
+];
+
+/// How long a workflow may run; one that waits for people, a week.
+const DEADLINE_SECONDS: u64 = 2 * 60 * 60;
+const WAITING_DEADLINE_SECONDS: u64 = 7 * 24 * 60 * 60;
+
+impl From<(Vec<Value>, Map<String, Value>)> for Parts {
+    fn from((templates, orgs): (Vec<Value>, Map<String, Value>)) -> Self {
+        Parts {
+            templates,
+            orgs,
+            ..Parts::default()
+        }
+    }
+}
+
+/// Moves each step's `withItems` into a workflow parameter of compact JSON
+/// that the step reads with `withParam`: the same items (Argo hands an item's
+/// objects to `{{item.x}}` as JSON either way), without YAML's block style
+/// repeating every key at its indentation, which made most of a big network's
+/// workflow. Items holding Argo placeholders stay where they are.
+fn items_as_parameters(templates: &mut [Value]) -> anyhow::Result<Vec<Value>> {
+    let mut parameters = Vec::new();
+    for template in templates {
+        let template_name = template["name"].as_str().unwrap_or_default().to_string();
+        let Some(groups) = template.get_mut("steps").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for step in groups
+            .iter_mut()
+            .flat_map(|g| g.as_array_mut().into_iter().flatten())
+        {
+            let Some(items) = step.get("withItems") else {
+                continue;
+            };
+            let text = serde_json::to_string(items)?;
+            if text.contains("{{") {
+                continue;
+            }
+            let name = format!(
+                "{template_name}-{}-items",
+                step["name"].as_str().unwrap_or_default()
+            );
+            let object = step.as_object_mut().expect("a step is an object");
+            object.remove("withItems");
+            object.insert(
+                "withParam".into(),
+                json!(format!("{{{{workflow.parameters.{name}}}}}")),
+            );
+            parameters.push(json!({ "name": name, "value": text }));
+        }
+    }
+    Ok(parameters)
+}
+
+/// The workflow as YAML text.
+pub fn to_yaml(workflow: &Value) -> anyhow::Result<String> {
+    Ok(serde_yaml::to_string(workflow)?)
+}
+
+/// The workflow of `flow` for `network`; `network_name` labels it.
+pub fn workflow(
+    network: &Network,
+    flow: Flow,
+    options: &FlowOptions,
+    network_name: &str,
+) -> anyhow::Result<Value> {
+    options.check_scope(flow)?;
+    let builder = Builder { network, options };
+    let mut parts: Parts = match flow {
+        Flow::Channel => builder.channel_templates()?.into(),
+        Flow::Chaincode => {
+            let mut parts: Parts = builder.chaincode_templates()?.into();
+            // A commit may wait for other clusters' approvals that long.
+            let waits_for_external = network.chaincodes.iter().any(|c| {
+                c.channels
+                    .iter()
+                    .flat_map(|cc| &cc.orgs)
+                    .any(|name| network.org(name).is_some_and(|o| o.external))
+            });
+            if options.commit && waits_for_external {
+                parts.active_deadline_seconds =
+                    Some(DEADLINE_SECONDS + options.approval_wait_minutes * 60);
+            }
+            parts
+        }
+        Flow::PeerOrg => builder.peer_org_parts()?,
+        Flow::ChannelUpdate => builder.channel_update_parts()?,
+        Flow::Backup => builder.backup_parts()?,
+        Flow::Restore => builder.restore_parts()?,
+    };
+    let items = items_as_parameters(&mut parts.templates)?;
+    let mut parameters =
+        vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
+    parameters.extend(parts.parameters);
+    parameters.extend(items);
+    let labels = json!({
+        "app.kubernetes.io/managed-by": "fabchart",
+        "hlf-kube/network": label_value(network_name),
+        "hlf-kube/flow": flow.name(),
+    });
+    let mut spec = json!({
+        "entrypoint": "main",
+        "serviceAccountName": SERVICE_ACCOUNT,
+        "activeDeadlineSeconds": if parts.waits { WAITING_DEADLINE_SECONDS } else { DEADLINE_SECONDS },
+        "podGC": { "strategy": if parts.waits { "OnWorkflowSuccess" } else { "OnPodSuccess" } },
+        "ttlStrategy": { "secondsAfterSuccess": 3600, "secondsAfterFailure": 86400 },
+        "podMetadata": { "labels": labels },
+        "arguments": { "parameters": parameters },
+        "templates": parts.templates,
+    });
+    if let Some(on_exit) = parts.on_exit {
+        spec["onExit"] = json!(on_exit);
+    }
+    if let Some(seconds) = parts.active_deadline_seconds {
+        spec["activeDeadlineSeconds"] = json!(seconds);
+    }
+    if let Some(mutex) = parts.mutex {
+        spec["synchronization"] = json!({ "mutexes": [{ "name": mutex }] });
+    }
+    if !options.host_aliases.is_empty() {
+        spec["hostAliases"] = serde_json::to_value(&options.host_aliases)?;
+    }
+    Ok(json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": { "generateName": flow.generate_name(), "labels": labels },
+        "spec": spec,
+    }))
+}
+
+/// A Kubernetes label value: at most 63 of `[a-z0-9.-_]`, alphanumeric ends.
+fn label_value(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    cleaned
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
+}
