@@ -81,15 +81,18 @@ RELEASE = "hlf-kube"
 #   Service name (and its .<ns>, .<ns>.svc, .<ns>.svc.cluster.local forms)
 #   resolves to the IP of the first pod it selects, through each pod's
 #   /etc/hosts, which also holds what Kubernetes writes there (localhost, the
-#   pod's own IP and name, the pod spec's hostAliases). Every Service here
-#   maps its ports 1:1 (port == targetPort), which is what makes that work;
-#   run() fails on one that does not. With useActualDomains the harness does
-#   what the README tells the operator: it collects the addToHostAliases
-#   Services' addresses into the chart's `hostAliases` value and renders again.
+#   pod's own IP and name, the pod spec's hostAliases). That stands in for a
+#   Service whose ports are its pods' ports (port == targetPort), as all of
+#   the samples' are; one that maps ports is left unresolved, with a note.
+#   With useActualDomains the harness does what the README tells the
+#   operator: it collects the addToHostAliases Services' addresses (pod IPs
+#   here) into the chart's `hostAliases` value and renders again.
 # - Values: peer.stateDatabase=goleveldb (no CouchDB binary here: the
 #   CouchDB StatefulSets are not rendered), on top of the project's values.yaml.
-# - Readiness: a pod counts as started when its readinessProbe's TCP port
-#   accepts a connection. Resources, probes' timing, security contexts and
+# - Readiness: a pod counts as started when its readinessProbe (TCP or
+#   HTTP) succeeds. A Deployment's pods are named <deployment>-<i>. Pods are
+#   not restarted when the project is compiled again (add_org changes
+#   channels, not nodes). Resources, probes' timing, security contexts and
 #   affinity are not applied. Workflow step pods run in the harness's network
 #   namespace (as hostNetwork pods would) and resolve names through its
 #   /etc/hosts (the same entries).
@@ -619,14 +622,17 @@ class Network:
             pods = [p for p in self.pods if selector.items() <= p.labels.items()]
             if not pods:
                 continue
+            remapped = []
             for port in svc["spec"]["ports"]:
                 target = port.get("targetPort", port["port"])
                 target = self.ports(pods[0]).get(target) if isinstance(target, str) else target
                 if target != port["port"]:
-                    raise SystemExit(
-                        f"Service {svc['metadata']['name']}: port {port['port']} goes to {target}; "
-                        "the harness maps names to pod IPs and cannot stand in for that"
-                    )
+                    remapped.append(f"{port['port']} -> {target}")
+            if remapped:
+                print(
+                    f"Service {svc['metadata']['name']} NOT RESOLVED: it maps ports ({', '.join(remapped)})"
+                )
+                continue
             hosts[svc["metadata"]["name"]] = pods[0].ip
         return hosts
 
