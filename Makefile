@@ -31,14 +31,20 @@ bench:
 	$(CARGO) bench --locked
 
 # Opt-in, not part of `make test`: the samples on real Fabric binaries,
-# without Kubernetes (as root; see tests/e2e/run.py). FABRIC_BIN: the bin/
-# folder of a Fabric 2.5 release (its config/ beside it); E2E_ARGS: more
-# arguments, e.g. --chaincode <ccaas binary> --invoke '{"Args":["put","k","v"]}'.
+# without Kubernetes (as root; see tests/e2e/run.py), each pod started from
+# the rendered chart. FABRIC_BIN: the bin/ folder of a Fabric 2.5 or 3.x
+# release, with its config/ and chaincode-as-a-service builder beside it
+# (builders/ccaas/bin or ccaas_builder/bin; else --fabric-config and
+# --ccaas-builder in E2E_ARGS). FABRIC_VERSION (optional): the release the
+# binaries must be; the samples are compiled for the release they report.
+# E2E_ARGS: more arguments, e.g. --chaincode <ccaas binary>
+# --invoke '{"Args":["put","k","v"]}'.
 E2E_SAMPLES ?= simple scaled-raft-tls simple-persistent
 e2e: build
-	@test -n "$(FABRIC_BIN)" || { echo "make e2e: set FABRIC_BIN=<Fabric 2.5 release>/bin"; exit 2; }
+	@test -n "$(FABRIC_BIN)" || { echo "make e2e: set FABRIC_BIN=<Fabric release>/bin"; exit 2; }
 	set -e; for sample in $(E2E_SAMPLES); do \
-		python3 tests/e2e/run.py samples/$$sample --fabric-bin "$(FABRIC_BIN)" $(E2E_ARGS); \
+		python3 tests/e2e/run.py samples/$$sample --fabric-bin "$(FABRIC_BIN)" \
+			$(if $(FABRIC_VERSION),--fabric-version "$(FABRIC_VERSION)") $(E2E_ARGS); \
 	done
 
 # Re-run the tests writing changed snapshots as *.snap.new next to the old

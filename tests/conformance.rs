@@ -251,3 +251,30 @@ fn external_orgs_reach_the_configtx_configmap() {
         );
     }
 }
+
+/// The e2e harness (tests/e2e/run.py: opt-in, as root, on Fabric binaries)
+/// starts every pod from the rendered chart. Its stand-ins for the kubelet
+/// are checked here without root or Fabric, on every sample's chart: each
+/// container's env (values, valueFrom, `$(VAR)`), command, args and
+/// volumeMounts reach its launch, and the check it runs on /proc catches an
+/// env var that is missing, different or extra (tests/e2e/test_run.py).
+#[test]
+fn e2e_harness_starts_pods_as_the_chart_says() {
+    let script = support::root().join("tests/e2e/test_run.py");
+    for sample in support::samples() {
+        let (_tmp, chart) = support::compile_sample(&sample);
+        let output = Command::new("python3")
+            .arg(&script)
+            .arg(&sample)
+            .arg(&chart)
+            .output()
+            .expect("python3 runs (install it, then `bash .ci/run`)");
+        assert!(
+            output.status.success(),
+            "test_run.py {} failed:\n{}\n{}",
+            sample.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """Runs a fabchart project on real Fabric binaries, without Kubernetes.
 
-Opt-in (`make e2e`), not part of `make test`: it needs Fabric 2.5's peer,
-orderer, osnadmin, configtxgen and configtxlator (the bin/ and config/ folders
-of a Fabric release) and, for the chaincode flow, a chaincode-as-a-service
-binary. It
+Opt-in (`make e2e`), not part of `make test`: it needs a Fabric release's
+bin/ (peer, orderer, osnadmin, configtxgen, configtxlator), config/ (core.yaml,
+orderer.yaml, configtx.yaml) and chaincode-as-a-service builder (detect,
+build, release), and for the chaincode flow a chaincode-as-a-service binary.
+It
 
-1. compiles the project into a scratch folder;
-2. starts every orderer and peer of the chart as a local process, with the
-   environment the chart's StatefulSets give them and their crypto laid out
-   as the pods mount it (topology.json), each node on its own loopback
-   address under its Service name or actual domain;
+1. compiles the project into a scratch folder, for the Fabric release of the
+   binaries (network.yaml's fabricVersion, so the chart names their images);
+2. renders the chart with Helm and starts every pod of its StatefulSets and
+   Deployments as the kubelet would, from the rendered objects alone: the
+   main container's command, args and env (valueFrom and `$(VAR)` resolved as
+   Kubernetes resolves them), its volumeMounts (Secret and ConfigMap volumes
+   with their items and modes, emptyDir and PersistentVolumeClaim data folders)
+   at the pod's paths in a mount namespace of its own, in a network namespace
+   of its own with its own IP; the stock image becomes the matching Fabric
+   binary (stock_images below). It then checks that each process got exactly
+   the container's environment and arguments (check_pods);
 3. runs the workflows `fabchart flow` prints, step by step, with a small
    sequential stand-in for the Argo controller: each script step runs in its
-   own mount namespace with the chart's Secrets and ConfigMaps (rendered by
-   Helm) mounted where the pod would have them;
+   own mount namespace with the chart's Secrets and ConfigMaps mounted where
+   the pod would have them, on the tools image's files;
 4. checks the outcome with the peer CLI: channel, chaincode (install,
    approve, commit, invoke), both run twice (the second run must change
    nothing), an orderer config update signed by the orderer orgs, and adding
@@ -22,10 +29,10 @@ binary. It
 
 It runs as root, inside new network and mount namespaces (`unshare`), so
 /etc/hosts and the machine's ports are left alone; the pods' mount points
-(/configtx, /crypto, ...) are left behind as empty folders. The stand-in
-covers what fabchart's workflows use (steps, withParam, when, retryStrategy,
-suspend resumed at once, output parameters); Argo's own schema check is in
-tests/conformance.
+(/configtx, /crypto, /etc/hyperledger/..., /opt/hyperledger/...) are left
+behind as empty folders. The stand-in covers what fabchart's workflows use
+(steps, withParam, when, retryStrategy, suspend resumed at once, output
+parameters); Argo's own schema check is in tests/conformance.
 
     python3 tests/e2e/run.py samples/scaled-raft-tls --fabric-bin ~/fabric/bin \\
         --chaincode ~/cc/server --invoke '{"Args":["put","k","v"]}'
@@ -41,15 +48,123 @@ import pathlib
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 IN_NAMESPACE = "FABCHART_E2E_NAMESPACE"
+NAMESPACE = "default"
+RELEASE = "hlf-kube"
+
+# ---------------------------------------------------------------------------
+# What Kubernetes and the stock images would add, and the harness adds instead.
+# Nothing else about a node is written here: the rest comes from the chart.
+#
+# - The stock images' files and ENV (Fabric's images/*/Dockerfile): the
+#   binaries in /usr/local/bin, the release's config/ files at
+#   FABRIC_CFG_PATH=/etc/hyperledger/fabric (without sampleconfig/msp, which
+#   no fabchart pod reads), the peer image's chaincode-as-a-service builder in
+#   /opt/hyperledger/ccaas_builder/bin (named by that core.yaml's
+#   chaincode.externalBuilders), an empty /root. A chaincode image of the
+#   network (network.yaml's `image`) is the --chaincode binary as its entrypoint.
+# - The container runtime's environment: HOSTNAME (the pod's name) and HOME
+#   (/root), under the image's ENV and the container's env; the pod's hostname.
+# - The pod network: each pod in a network namespace of its own, with an IP on
+#   a bridge (10.254.0.0/16) in the harness's namespace. Pods listen on
+#   0.0.0.0 as the chart says. There is no kube-proxy and no cluster DNS: a
+#   Service name (and its .<ns>, .<ns>.svc, .<ns>.svc.cluster.local forms)
+#   resolves to the IP of the first pod it selects, through each pod's
+#   /etc/hosts, which also holds what Kubernetes writes there (localhost, the
+#   pod's own IP and name, the pod spec's hostAliases). That stands in for a
+#   Service whose ports are its pods' ports (port == targetPort), as all of
+#   the samples' are; one that maps ports is left unresolved, with a note.
+#   With useActualDomains the harness does what the README tells the
+#   operator: it collects the addToHostAliases Services' addresses (pod IPs
+#   here) into the chart's `hostAliases` value and renders again.
+# - Values: peer.stateDatabase=goleveldb (no CouchDB binary here: the
+#   CouchDB StatefulSets are not rendered), on top of the project's values.yaml.
+# - Readiness: a pod counts as started when its readinessProbe (TCP or
+#   HTTP) succeeds. A Deployment's pods are named <deployment>-<i>. Pods are
+#   not restarted when the project is compiled again (add_org changes
+#   channels, not nodes). Resources, probes' timing, security contexts and
+#   affinity are not applied. Workflow step pods run in the harness's network
+#   namespace (as hostNetwork pods would) and resolve names through its
+#   /etc/hosts (the same entries).
+# ---------------------------------------------------------------------------
+STOCK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+FABRIC_CFG = "/etc/hyperledger/fabric"
+TOOLS = ("peer", "osnadmin", "configtxgen", "configtxlator", "cryptogen", "discover", "ledgerutil")
+BRIDGE, BRIDGE_IP = "e2ebr", "10.254.0.1"
+
+
+@dataclass
+class Image:
+    """The files and ENV of a stock image, as host files at pod paths."""
+
+    ref: str
+    files: dict[str, dict[str, pathlib.Path]]  # pod folder -> {name: host file}
+    env: dict[str, str]
+    entrypoint: list[str] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+
+
+def stock_images(args: argparse.Namespace, version: str) -> dict[str, Image]:
+    """Repository (without tag) -> Image; the tag must be `version`."""
+    bin_, config, builder = args.fabric_bin, args.fabric_config, args.ccaas_builder
+    env = {"PATH": STOCK_PATH, "FABRIC_CFG_PATH": FABRIC_CFG, "FABRIC_VER": version}
+    tools = {t: bin_ / t for t in TOOLS if (bin_ / t).is_file()}
+    images = {
+        "hyperledger/fabric-peer": Image(
+            "hyperledger/fabric-peer",
+            {
+                "/usr/local/bin": {"peer": bin_ / "peer"},
+                FABRIC_CFG: {"core.yaml": config / "core.yaml"},
+                "/opt/hyperledger/ccaas_builder/bin": {
+                    n: builder / n for n in ("detect", "build", "release")
+                },
+            },
+            env,
+            cmd=["peer", "node", "start"],
+        ),
+        "hyperledger/fabric-orderer": Image(
+            "hyperledger/fabric-orderer",
+            {
+                "/usr/local/bin": {"orderer": bin_ / "orderer"},
+                FABRIC_CFG: {f: config / f for f in ("orderer.yaml", "configtx.yaml")},
+            },
+            env,
+            cmd=["orderer", "start"],
+        ),
+        "hyperledger/fabric-tools": Image(
+            "hyperledger/fabric-tools",
+            {
+                "/usr/local/bin": tools,
+                FABRIC_CFG: {f: config / f for f in ("core.yaml", "orderer.yaml", "configtx.yaml")},
+            },
+            dict(env, PATH=f"/usr/local/go/bin:{STOCK_PATH}"),
+        ),
+    }
+    if args.chaincode:
+        images["chaincode"] = Image(
+            "chaincode",
+            {"/usr/local/bin": {"chaincode": args.chaincode}},
+            {"PATH": STOCK_PATH},
+            ["chaincode"],
+        )
+    for image in images.values():
+        image.files["/root"] = {}
+    return images
+
+
+def runtime_env(pod: str) -> dict[str, str]:
+    """What the container runtime adds to every container's environment."""
+    return {"HOSTNAME": pod, "HOME": "/root"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,13 +179,24 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--fabric-config",
         type=pathlib.Path,
-        help="folder with core.yaml and orderer.yaml (default: FABRIC_BIN/../config)",
+        help="folder with core.yaml, orderer.yaml and configtx.yaml (default: FABRIC_BIN/../config)",
+    )
+    p.add_argument(
+        "--ccaas-builder",
+        type=pathlib.Path,
+        help="folder with the chaincode-as-a-service builder's detect, build and release "
+        "(default: FABRIC_BIN/../builders/ccaas/bin as in a release archive, else FABRIC_BIN/../ccaas_builder/bin)",
+    )
+    p.add_argument(
+        "--fabric-version",
+        help="Fabric release to compile the project for (network.yaml's fabricVersion, which "
+        "names the images); default and requirement: the version FABRIC_BIN/peer reports",
     )
     p.add_argument(
         "--chaincode",
         type=pathlib.Path,
-        help="chaincode-as-a-service binary (reads CHAINCODE_ID, "
-        "CHAINCODE_SERVER_ADDRESS); without it the chaincode flow is not run",
+        help="chaincode-as-a-service binary, run for every chaincode image of the chart (reads "
+        "CHAINCODE_ID, CHAINCODE_SERVER_ADDRESS); without it the chaincode flow is not run",
     )
     p.add_argument(
         "--invoke",
@@ -96,7 +222,7 @@ def enter_namespace() -> None:
     if os.environ.get(IN_NAMESPACE):
         return
     if os.geteuid() != 0:
-        raise SystemExit("run as root: steps bind-mount their volumes at the pods' paths")
+        raise SystemExit("run as root: pods and steps bind-mount their volumes at the pods' paths")
     cmd = ["unshare", "--net", "--mount", "--propagation", "private"]
     env = dict(os.environ, **{IN_NAMESPACE: "1"})
     os.execvpe(cmd[0], [*cmd, sys.executable, *sys.argv], env)
@@ -109,242 +235,73 @@ def run(cmd: list, env: dict | None = None, stdout_only: bool = False) -> str:
     return r.stdout if stdout_only else r.stdout + r.stderr
 
 
-class Network:
-    """The chart's orderers, peers and chaincode servers as local processes."""
-
-    def __init__(self, chart: pathlib.Path, work: pathlib.Path, args: argparse.Namespace):
-        self.chart, self.work, self.args = chart, work, args
-        self.topology = json.loads((chart / "topology.json").read_text())
-        self.net = self.topology["network"]
-        self.tls = self.net["settings"]["tlsEnabled"]
-        self.orgs = {o["name"]: o for o in self.net["orgs"] if not o["external"]}
-        self.addresses: dict[str, str] = {}
-        self.procs: list[tuple[str, subprocess.Popen]] = []
-        self.config = work / "fabric-config"
-
-    def address(self, host: str) -> str:
-        if host not in self.addresses:
-            n = len(self.addresses) + 2
-            self.addresses[host] = f"127.0.{n // 250 + 1}.{n % 250 + 2}"
-        return self.addresses[host]
-
-    def setup(self) -> None:
-        """Network up, every node's name in /etc/hosts (of this namespace),
-        core.yaml with a chaincode-as-a-service builder of our own."""
-        run(["ip", "link", "set", "lo", "up"])
-        # The peer wants one non-loopback IPv4 interface to exist.
-        run(["ip", "link", "add", "e2e0", "type", "veth", "peer", "name", "e2e1"])
-        run(["ip", "addr", "add", "10.254.0.1/24", "dev", "e2e0"])
-        for link in ("e2e0", "e2e1"):
-            run(["ip", "link", "set", link, "up"])
-        for org in self.orgs.values():
-            for node in org["nodes"]:
-                self.address(node["host"])
-        for cc in self.net["chaincodes"]:
-            for pkg in cc["packages"]:
-                self.address(pkg["address"].rsplit(":", 1)[0])
-        hosts = self.work / "hosts"
-        hosts.write_text("127.0.0.1 localhost\n" + "".join(f"{a} {h}\n" for h, a in self.addresses.items()))
-        run(["mount", "--bind", hosts, "/etc/hosts"])
-        source = self.args.fabric_config or self.args.fabric_bin.parent / "config"
-        self.config.mkdir()
-        shutil.copy(source / "orderer.yaml", self.config)
-        core = yaml.safe_load((source / "core.yaml").read_text())
-        builder = self.work / "ccaas-builder"
-        core["chaincode"]["externalBuilders"] = [{"name": "ccaas", "path": str(builder)}]
-        (self.config / "core.yaml").write_text(yaml.safe_dump(core))
-        (builder / "bin").mkdir(parents=True)
-        scripts = {
-            "detect": 'grep -q \'"type":"ccaas"\' "$2/metadata.json"',
-            "build": 'cp "$1/connection.json" "$3/connection.json"',
-            "release": 'mkdir -p "$2/chaincode/server" && '
-            'cp "$1/connection.json" "$2/chaincode/server/connection.json"',
-        }
-        for name, body in scripts.items():
-            script = builder / "bin" / name
-            script.write_text(f"#!/bin/sh\nset -e\n{body}\n")
-            script.chmod(0o755)
-
-    def mount(self, files: list[dict], root: pathlib.Path) -> pathlib.Path:
-        for f in files:
-            dst = root / f["mount"]
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.chart / f["source"], dst)
-        return root
-
-    def env(self, extra: dict) -> dict:
-        return {
-            "PATH": f"{self.args.fabric_bin}:/usr/bin:/bin",
-            "HOME": str(self.work),
-            "FABRIC_CFG_PATH": str(self.config),
-            "FABRIC_LOGGING_SPEC": "INFO",
-            **extra,
-        }
-
-    def start_process(self, name: str, cmd: list, env: dict) -> None:
-        log = open(self.work / f"{name}.log", "w")
-        self.procs.append(
-            (
-                name,
-                subprocess.Popen(
-                    [str(c) for c in cmd], env=self.env(env), stdout=log, stderr=subprocess.STDOUT
-                ),
-            )
-        )
-
-    def start(self) -> None:
-        for org in self.orgs.values():
-            for node in org["nodes"]:
-                crypto = self.mount(node["files"], self.work / node["object"] / "crypto")
-                data = self.work / node["object"] / "data"
-                ip = self.address(node["host"])
-                if org["kind"] == "orderer":
-                    self.start_process(
-                        node["object"],
-                        [self.args.fabric_bin / "orderer"],
-                        self.orderer_env(org, node, crypto, data, ip),
-                    )
-                else:
-                    self.start_process(
-                        node["object"],
-                        [self.args.fabric_bin / "peer", "node", "start"],
-                        self.peer_env(org, node, crypto, data, ip),
-                    )
-        if self.args.chaincode:
-            for cc in self.net["chaincodes"]:
-                for pkg in cc["packages"]:
-                    host = pkg["address"].rsplit(":", 1)[0]
-                    self.start_process(
-                        pkg["object"],
-                        [self.args.chaincode],
-                        {
-                            "CHAINCODE_ID": self.topology["packageIds"][pkg["file"]],
-                            "CHAINCODE_SERVER_ADDRESS": f"{self.address(host)}:{cc['port']}",
-                        },
-                    )
-        time.sleep(5)
-        self.check_alive()
-
-    def orderer_env(self, org, node, crypto, data, ip) -> dict:
-        """As chart-templates' orderer StatefulSet sets it."""
-        tls = {
-            "CERTIFICATE": f"{crypto}/tls/server.crt",
-            "PRIVATEKEY": f"{crypto}/tls/server.key",
-            "ROOTCAS": f"[{crypto}/tls/ca.crt]",
-        }
-        env = {
-            "ORDERER_GENERAL_LISTENADDRESS": ip,
-            "ORDERER_GENERAL_LISTENPORT": str(node["port"]),
-            "ORDERER_GENERAL_LOCALMSPID": org["mspId"],
-            "ORDERER_GENERAL_LOCALMSPDIR": f"{crypto}/msp",
-            "ORDERER_GENERAL_BOOTSTRAPMETHOD": "none",
-            "ORDERER_CHANNELPARTICIPATION_ENABLED": "true",
-            "ORDERER_FILELEDGER_LOCATION": f"{data}/orderer",
-            "ORDERER_CONSENSUS_WALDIR": f"{data}/orderer/etcdraft/wal",
-            "ORDERER_CONSENSUS_SNAPDIR": f"{data}/orderer/etcdraft/snapshot",
-            "ORDERER_GENERAL_TLS_ENABLED": str(self.tls).lower(),
-            "ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE": tls["CERTIFICATE"],
-            "ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY": tls["PRIVATEKEY"],
-            "ORDERER_GENERAL_CLUSTER_ROOTCAS": tls["ROOTCAS"],
-            "ORDERER_ADMIN_LISTENADDRESS": f"{ip}:{node['adminPort']}",
-            "ORDERER_ADMIN_TLS_ENABLED": "true",
-            "ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED": "true",
-            "ORDERER_ADMIN_TLS_CLIENTROOTCAS": tls["ROOTCAS"],
-            "ORDERER_OPERATIONS_LISTENADDRESS": f"{ip}:8443",
-        }
-        env.update({f"ORDERER_ADMIN_TLS_{k}": v for k, v in tls.items()})
-        if self.tls:
-            env.update({f"ORDERER_GENERAL_TLS_{k}": v for k, v in tls.items()})
-        else:
-            env.update(
-                {
-                    "ORDERER_GENERAL_CLUSTER_LISTENADDRESS": ip,
-                    "ORDERER_GENERAL_CLUSTER_LISTENPORT": str(node["clusterPort"]),
-                    "ORDERER_GENERAL_CLUSTER_SERVERCERTIFICATE": tls["CERTIFICATE"],
-                    "ORDERER_GENERAL_CLUSTER_SERVERPRIVATEKEY": tls["PRIVATEKEY"],
-                }
-            )
-        return env
-
-    def peer_env(self, org, node, crypto, data, ip) -> dict:
-        """As chart-templates' peer StatefulSet sets it (LevelDB state)."""
-        others = [f"{n['host']}:{n['port']}" for n in org["nodes"] if n is not node]
-        env = {
-            "CORE_PEER_ID": node["fqdn"],
-            "CORE_PEER_ADDRESS": f"{node['host']}:{node['port']}",
-            "CORE_PEER_LISTENADDRESS": f"{ip}:{node['port']}",
-            "CORE_PEER_CHAINCODEADDRESS": f"{node['host']}:7052",
-            "CORE_PEER_CHAINCODELISTENADDRESS": f"{ip}:7052",
-            "CORE_PEER_GOSSIP_BOOTSTRAP": " ".join(others) or f"{node['host']}:{node['port']}",
-            "CORE_PEER_GOSSIP_EXTERNALENDPOINT": f"{node['host']}:{node['port']}",
-            "CORE_PEER_LOCALMSPID": org["mspId"],
-            "CORE_PEER_MSPCONFIGPATH": f"{crypto}/msp",
-            "CORE_PEER_TLS_ENABLED": str(self.tls).lower(),
-            "CORE_PEER_FILESYSTEMPATH": str(data),
-            "CORE_LEDGER_SNAPSHOTS_ROOTDIR": f"{data}/snapshots",
-            "CORE_LEDGER_STATE_STATEDATABASE": "goleveldb",
-            "CORE_OPERATIONS_LISTENADDRESS": f"{ip}:9443",
-        }
-        if self.tls:
-            env.update(
-                {
-                    "CORE_PEER_TLS_CERT_FILE": f"{crypto}/tls/server.crt",
-                    "CORE_PEER_TLS_KEY_FILE": f"{crypto}/tls/server.key",
-                    "CORE_PEER_TLS_ROOTCERT_FILE": f"{crypto}/tls/ca.crt",
-                }
-            )
-        return env
-
-    def check_alive(self) -> None:
-        for name, proc in self.procs:
-            if proc.poll() is not None:
-                tail = (self.work / f"{name}.log").read_text()[-3000:]
-                raise SystemExit(f"{name} exited with {proc.returncode}:\n{tail}")
-
-    def stop(self) -> None:
-        for _, proc in self.procs:
-            proc.send_signal(signal.SIGTERM)
-        for _, proc in self.procs:
-            proc.wait()
-
-    def admin_cli(self, org_name: str) -> dict:
-        """Peer CLI environment of the org's admin at its first peer."""
-        org = self.orgs[org_name]
-        admin = self.mount(org["admin"]["files"], self.work / "cli" / org["key"])
-        node = org["nodes"][0]
-        return self.env(
-            {
-                "CORE_PEER_LOCALMSPID": org["mspId"],
-                "CORE_PEER_MSPCONFIGPATH": f"{admin}/msp",
-                "CORE_PEER_ADDRESS": f"{node['host']}:{node['port']}",
-                "CORE_PEER_TLS_ENABLED": str(self.tls).lower(),
-                "CORE_PEER_TLS_ROOTCERT_FILE": f"{admin}/tls/ca.crt",
-                "FABRIC_LOGGING_SPEC": "WARNING",
-            }
-        )
+def fabric_version(fabric_bin: pathlib.Path) -> str:
+    """The release the binaries report (`peer version`, `orderer version`)."""
+    versions = set()
+    for tool in ("peer", "orderer"):
+        m = re.search(r"^\s*Version:\s*v?(\S+)", run([fabric_bin / tool, "version"]), re.M)
+        if not m:
+            raise SystemExit(f"{fabric_bin / tool} version: no Version line")
+        versions.add(m.group(1))
+    if len(versions) != 1:
+        raise SystemExit(f"{fabric_bin}: peer and orderer of different releases: {sorted(versions)}")
+    return versions.pop()
 
 
-class Workflows:
-    """A sequential stand-in for the Argo controller, for fabchart's workflows."""
+# ---------------------------------------------------------------------------
+# Kubernetes semantics the harness needs: rendering, object data, env, volumes.
+# ---------------------------------------------------------------------------
 
-    def __init__(self, chart: pathlib.Path, work: pathlib.Path, fabric_bin: pathlib.Path, pods: pathlib.Path):
-        self.work, self.pods_dir = work, pods
-        self.objects = {}
-        for text in render(chart):
-            for doc in yaml.safe_load_all(text):
-                if doc and doc.get("kind") in ("Secret", "ConfigMap"):
-                    self.objects[(doc["kind"], doc["metadata"]["name"])] = doc
-        self.pods = 0
-        # Steps see their own /tmp: the tools they run must live elsewhere.
-        self.tools = work / "tools"
-        if not self.tools.exists():
-            (self.tools / "bin").mkdir(parents=True)
-            for tool in ("peer", "osnadmin", "configtxgen", "configtxlator"):
-                shutil.copy(fabric_bin / tool, self.tools / "bin")
-            shutil.copy(work / "fabric-config" / "core.yaml", self.tools)
 
-    def data(self, kind: str, name: str) -> dict[str, bytes]:
-        doc = self.objects[(kind, name)]
+def merge(a: dict, b: dict) -> dict:
+    """Helm's merge of values: b over a, maps recursively."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def render(chart: pathlib.Path, values: dict) -> list[dict]:
+    """The chart's objects (helm template, else helm-python-sdk's engine)."""
+    helm = shutil.which("helm")
+    if helm:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(values, f)
+        try:
+            texts = [
+                run(
+                    [helm, "template", RELEASE, chart, "--namespace", NAMESPACE, "-f", f.name],
+                    stdout_only=True,
+                )
+            ]
+        finally:
+            os.unlink(f.name)
+    else:
+        import helm_python
+
+        with helm_python.Chart.load(str(chart)) as c:
+            rendered = c.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+        texts = [text for source, text in sorted(rendered.items()) if not source.endswith(".txt")]
+    return [doc for text in texts for doc in yaml.safe_load_all(text) if doc]
+
+
+class Objects:
+    """Rendered objects by kind and name."""
+
+    def __init__(self, docs: list[dict]):
+        self.docs = docs
+        self.by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+
+    def kind(self, kind: str) -> list[dict]:
+        return [d for d in self.docs if d["kind"] == kind]
+
+    def data(self, kind: str, name: str, optional: bool = False) -> dict[str, bytes] | None:
+        """A Secret's or ConfigMap's data, decoded."""
+        doc = self.by_name.get((kind, name))
+        if doc is None:
+            if optional:
+                return None
+            raise SystemExit(f"{kind} {name} is not in the chart")
         out = {k: v.encode() for k, v in (doc.get("stringData") or {}).items()}
         if kind == "Secret":
             out.update({k: base64.b64decode(v) for k, v in (doc.get("data") or {}).items()})
@@ -352,6 +309,605 @@ class Workflows:
             out.update({k: v.encode() for k, v in (doc.get("data") or {}).items()})
             out.update({k: base64.b64decode(v) for k, v in (doc.get("binaryData") or {}).items()})
         return out
+
+
+def expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' `$(VAR)` expansion: a defined VAR is replaced, `$$` is a
+    literal `$`, anything else (an undefined VAR included) is kept as written."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "$" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "$":
+                out.append("$")
+                i += 2
+                continue
+            if nxt == "(":
+                close = text.find(")", i + 2)
+                if close != -1:
+                    name = text[i + 2 : close]
+                    out.append(env[name] if name in env else text[i : close + 1])
+                    i = close + 1
+                    continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def field_ref(path: str, pod: dict) -> str:
+    """A downward-API fieldRef against the pod (name, namespace, labels, IPs)."""
+    m = re.fullmatch(r"metadata\.(labels|annotations)\['([^']+)'\]", path)
+    if m:
+        return pod["metadata"].get(m.group(1), {}).get(m.group(2), "")
+    fields = {
+        "metadata.name": pod["metadata"]["name"],
+        "metadata.namespace": NAMESPACE,
+        "metadata.uid": f"e2e-{pod['metadata']['name']}",
+        "spec.nodeName": "e2e",
+        "spec.serviceAccountName": pod["spec"].get("serviceAccountName", "default"),
+        "status.hostIP": BRIDGE_IP,
+        "status.podIP": pod["status"]["podIP"],
+        "status.podIPs": pod["status"]["podIP"],
+    }
+    if path not in fields:
+        raise SystemExit(f"fieldRef {path}: not supported by the harness")
+    return fields[path]
+
+
+def container_env(container: dict, objects: Objects, pod: dict, subst=lambda s: s) -> dict[str, str]:
+    """The container's env as the kubelet builds it: envFrom first, then env
+    in order, each value `$(VAR)`-expanded against the variables before it;
+    valueFrom from the pod (fieldRef), Secrets and ConfigMaps. `subst` first
+    replaces a workflow's {{...}} (Argo does that before the pod exists)."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        kind, ref = (
+            ("Secret", source["secretRef"])
+            if "secretRef" in source
+            else ("ConfigMap", source["configMapRef"])
+        )
+        data = objects.data(kind, subst(ref["name"]), ref.get("optional", False)) or {}
+        env.update({source.get("prefix", "") + k: v.decode() for k, v in data.items()})
+    for e in container.get("env", []):
+        ref = e.get("valueFrom")
+        if ref is None:
+            env[e["name"]] = expand(subst(str(e.get("value", ""))), env)
+        elif "fieldRef" in ref:
+            env[e["name"]] = field_ref(ref["fieldRef"]["fieldPath"], pod)
+        elif "secretKeyRef" in ref or "configMapKeyRef" in ref:
+            kind, key_ref = (
+                ("Secret", ref["secretKeyRef"])
+                if "secretKeyRef" in ref
+                else ("ConfigMap", ref["configMapKeyRef"])
+            )
+            data = objects.data(kind, subst(key_ref["name"]), key_ref.get("optional", False))
+            key = subst(key_ref["key"])
+            if data is None or key not in data:
+                if key_ref.get("optional"):
+                    continue
+                raise SystemExit(f"env {e['name']}: {kind} {key_ref['name']} has no key {key}")
+            env[e["name"]] = data[key].decode()
+        else:
+            raise SystemExit(f"env {e['name']}: source {sorted(ref)} not supported by the harness")
+    return env
+
+
+def materialize(volume: dict, objects: Objects, into: pathlib.Path, subst=lambda s: s) -> None:
+    """Lays out a Secret, ConfigMap, projected or emptyDir volume in `into`
+    as the kubelet would (items, modes). Claims are plain folders (Network.volume_source)."""
+    into.mkdir(parents=True, exist_ok=True)
+    if "emptyDir" in volume or "persistentVolumeClaim" in volume:
+        return
+    if "projected" in volume:
+        sources = volume["projected"]["sources"]
+        default_mode = volume["projected"].get("defaultMode", 0o644)
+    else:
+        sources = [volume]
+        default_mode = None
+    for source in sources:
+        if "secret" in source:
+            kind, ref = "Secret", source["secret"]
+        elif "configMap" in source:
+            kind, ref = "ConfigMap", source["configMap"]
+        else:
+            raise SystemExit(f"volume {volume.get('name')}: {sorted(source)} not supported by the harness")
+        data = objects.data(kind, subst(ref.get("secretName") or ref.get("name")), ref.get("optional", False))
+        if data is None:
+            continue
+        mode = ref.get("defaultMode", default_mode if default_mode is not None else 0o644)
+        for item in ref.get("items") or [{"key": k, "path": k} for k in data]:
+            key = subst(item["key"])
+            if key not in data:
+                if ref.get("optional"):
+                    continue
+                raise SystemExit(f"volume {volume.get('name')}: {kind} has no key {key}")
+            path = into / subst(item["path"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data[key])
+            path.chmod(item.get("mode", mode))
+
+
+@dataclass
+class Launch:
+    """One container start: the mounts of its pod, then exec with exactly `env`."""
+
+    argv: list[str]
+    env: dict[str, str]
+    mounts: list[tuple[str, str, bool]]  # host path, pod path, read-only
+    hostname: str | None = None
+    cwd: str = "/"
+
+    def write(self, path: pathlib.Path) -> pathlib.Path:
+        path.write_text(json.dumps(self.__dict__))
+        return path
+
+
+def launch(spec_file: str) -> None:
+    """Inside the pod's new mount (and UTS) namespace: mount, then exec.
+    Runs as `run.py --launch SPEC`, so nothing but the container's own
+    environment reaches the process (a shell would add PWD)."""
+    spec = Launch(**json.loads(pathlib.Path(spec_file).read_text()))
+    for src, dst, read_only in spec.mounts:
+        source, target = pathlib.Path(src), pathlib.Path(dst)
+        if source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.touch()
+        subprocess.run(["mount", "--bind", src, dst], check=True)
+        if read_only:
+            subprocess.run(["mount", "-o", "remount,bind,ro", dst], check=True)
+    if spec.hostname:
+        socket.sethostname(spec.hostname)
+    os.chdir(spec.cwd)
+    os.execvpe(spec.argv[0], spec.argv, spec.env)
+
+
+class Filesystems:
+    """Image files as mounts: per container, a folder of empty stand-ins for
+    each image folder (mounted over the pod's folder, so the container sees the
+    image's files there and nothing of the host's; writable, as its own layer
+    would be), then each file over its stand-in, read-only."""
+
+    def __init__(self, images: dict[str, Image], version: str, chaincodes: set[str]):
+        self.images, self.version, self.chaincodes = images, version, chaincodes
+
+    def image(self, ref: str) -> Image | None:
+        """The image's stand-in; None for a chaincode image without --chaincode."""
+        if ref in self.chaincodes:
+            return self.images.get("chaincode")
+        repo, _, tag = ref.removeprefix("docker.io/").rpartition(":")
+        if repo not in self.images:
+            raise SystemExit(f"image {ref}: no binary stands for it (stock_images)")
+        if tag != self.version:
+            raise SystemExit(f"image {ref}: the binaries are Fabric {self.version}")
+        return self.images[repo]
+
+    def mounts(self, image: Image, root: pathlib.Path) -> list[tuple[str, str, bool]]:
+        """The image's folders and files, the stand-ins made under `root`."""
+        out = []
+        for folder, files in image.files.items():
+            standin = root / folder.lstrip("/")
+            standin.mkdir(parents=True, exist_ok=True)
+            out.append((str(standin), folder, False))
+            for name, host in files.items():
+                (standin / name).touch()
+                if not host.is_file():
+                    raise SystemExit(f"{host}: not found (image {image.ref}, {folder}/{name})")
+                out.append((str(host), f"{folder}/{name}", True))
+        return out
+
+
+@dataclass
+class Container:
+    """A container of a pod, started: its Launch, the image it stands for, its process."""
+
+    spec: dict
+    image: Image
+    launch: Launch
+    log: pathlib.Path
+    proc: subprocess.Popen | None = None
+
+
+@dataclass
+class Pod:
+    name: str
+    workload: dict
+    ip: str
+    labels: dict
+    spec: dict
+    claims: dict[str, str] = field(default_factory=dict)  # volume name -> claim name
+    containers: list[Container] = field(default_factory=list)
+
+    def as_object(self) -> dict:
+        """The pod as the downward API sees it."""
+        return {
+            "metadata": {"name": self.name, "labels": self.labels},
+            "spec": self.spec,
+            "status": {"podIP": self.ip},
+        }
+
+
+class Network:
+    """The chart's pods (orderers, peers, chaincode servers) as local processes,
+    started from the rendered StatefulSets and Deployments."""
+
+    def __init__(self, chart: pathlib.Path, work: pathlib.Path, args: argparse.Namespace, fs: Filesystems):
+        self.chart, self.work, self.args, self.fs = chart, work, args, fs
+        self.topology = json.loads((chart / "topology.json").read_text())
+        self.net = self.topology["network"]
+        self.tls = self.net["settings"]["tlsEnabled"]
+        self.orgs = {o["name"]: o for o in self.net["orgs"] if not o["external"]}
+        values_file = args.project / "values.yaml"
+        project_values = yaml.safe_load(values_file.read_text()) if values_file.exists() else {}
+        self.values = merge(project_values or {}, {"peer": {"stateDatabase": "goleveldb"}})
+        self.pods: list[Pod] = []
+        self.hosts: dict[str, str] = {}  # Service names -> IP
+        self.aliases: list[dict] = []
+        self.plan()
+
+    # -- what runs where --------------------------------------------------
+
+    def plan(self) -> None:
+        """Pods and their IPs from a render; with useActualDomains, the
+        hostAliases the README has the operator collect, and a render with them."""
+        self.objects = Objects(render(self.chart, self.values))
+        self.pods = self.make_pods()
+        self.hosts = self.service_hosts()
+        if self.net["settings"]["useActualDomains"]:
+            self.aliases = [
+                {"ip": self.hosts[svc["metadata"]["name"]], "hostnames": [svc["metadata"]["labels"]["fqdn"]]}
+                for svc in self.objects.kind("Service")
+                if svc["metadata"].get("labels", {}).get("addToHostAliases") == "true"
+                and svc["metadata"]["name"] in self.hosts
+            ]
+            self.values = merge(self.values, {"hostAliases": self.aliases})
+            self.objects = Objects(render(self.chart, self.values))
+            before = [(p.name, p.ip) for p in self.pods]
+            self.pods = self.make_pods()
+            assert [(p.name, p.ip) for p in self.pods] == before, "pods changed with hostAliases"
+
+    def make_pods(self) -> list[Pod]:
+        pods = []
+        for workload in self.objects.docs:
+            if workload["kind"] not in ("StatefulSet", "Deployment"):
+                if workload["kind"] in ("DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"):
+                    raise SystemExit(
+                        f"{workload['kind']} {workload['metadata']['name']}: not run by the harness"
+                    )
+                continue
+            name, spec = workload["metadata"]["name"], workload["spec"]
+            template = spec["template"]
+            if spec.get("template", {}).get("spec", {}).get("initContainers"):
+                raise SystemExit(f"{name}: initContainers are not run by the harness")
+            images = [self.fs.image(c["image"]) for c in template["spec"]["containers"]]
+            if None in images:
+                print(
+                    f"{workload['kind']} {name} NOT RUN: its image is a chaincode's and there is no --chaincode"
+                )
+                continue
+            for i in range(spec.get("replicas", 1)):
+                n = len(pods)
+                pod = Pod(
+                    f"{name}-{i}",
+                    workload,
+                    f"10.254.{1 + n // 250}.{2 + n % 250}",
+                    template["metadata"].get("labels", {}),
+                    template["spec"],
+                )
+                for claim in (
+                    spec.get("volumeClaimTemplates", []) if workload["kind"] == "StatefulSet" else []
+                ):
+                    pod.claims[claim["metadata"]["name"]] = f"{claim['metadata']['name']}-{pod.name}"
+                pods.append(pod)
+        return pods
+
+    @staticmethod
+    def ports(pod: Pod) -> dict[str, int]:
+        return {
+            p["name"]: p["containerPort"]
+            for c in pod.spec["containers"]
+            for p in c.get("ports", [])
+            if "name" in p
+        }
+
+    def service_hosts(self) -> dict[str, str]:
+        """Service name -> the IP of the first pod it selects (no kube-proxy:
+        only a Service whose ports are its pods' ports can be stood in for so)."""
+        hosts = {}
+        for svc in self.objects.kind("Service"):
+            selector = svc["spec"].get("selector")
+            if not selector:
+                continue
+            pods = [p for p in self.pods if selector.items() <= p.labels.items()]
+            if not pods:
+                continue
+            remapped = []
+            for port in svc["spec"]["ports"]:
+                target = port.get("targetPort", port["port"])
+                target = self.ports(pods[0]).get(target) if isinstance(target, str) else target
+                if target != port["port"]:
+                    remapped.append(f"{port['port']} -> {target}")
+            if remapped:
+                print(
+                    f"Service {svc['metadata']['name']} NOT RESOLVED: it maps ports ({', '.join(remapped)})"
+                )
+                continue
+            hosts[svc["metadata"]["name"]] = pods[0].ip
+        return hosts
+
+    def hosts_lines(self) -> list[str]:
+        """Cluster DNS's answers for Service names, as hosts lines."""
+        domain = f"{NAMESPACE}.svc.cluster.local"
+        return [
+            f"{ip}\t{name} {name}.{NAMESPACE} {name}.{NAMESPACE}.svc {name}.{domain}\n"
+            for name, ip in self.hosts.items()
+        ]
+
+    def pod_hosts(self, pod: Pod) -> pathlib.Path:
+        """The pod's /etc/hosts as the kubelet writes it, then the Service names."""
+        spec = pod.spec
+        hostname = spec.get("hostname", pod.name)
+        fqdn = (
+            f" {hostname}.{pod.workload['spec']['serviceName']}.{NAMESPACE}.svc.cluster.local"
+            if pod.workload["kind"] == "StatefulSet" and pod.workload["spec"].get("serviceName")
+            else ""
+        )
+        text = "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"
+        text += f"{pod.ip}\t{hostname}{fqdn}\n"
+        if spec.get("hostAliases"):
+            text += "\n# Entries added by HostAliases.\n"
+            text += "".join(f"{a['ip']}\t{' '.join(a['hostnames'])}\n" for a in spec["hostAliases"])
+        text += "\n# e2e: cluster DNS, for Service names.\n" + "".join(self.hosts_lines())
+        path = self.work / "pods" / pod.name / "hosts"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    # -- network ------------------------------------------------------------
+
+    def setup(self) -> None:
+        """The bridge, a network namespace per pod, /etc/hosts of the harness
+        (and so of the workflow steps): Service names and hostAliases."""
+        run(["ip", "link", "set", "lo", "up"])
+        run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+        run(["ip", "addr", "add", f"{BRIDGE_IP}/16", "dev", BRIDGE])
+        run(["ip", "link", "set", BRIDGE, "up"])
+        (self.work / "netns").mkdir()
+        for n, pod in enumerate(self.pods):
+            ns = self.netns(pod)
+            ns.touch()
+            run(["unshare", f"--net={ns}", "true"])
+            veth = f"e2eveth{n}"
+            inside = [
+                f"ip link add eth0 type veth peer name {veth}",
+                f"ip link set {veth} netns {os.getpid()}",
+                f"ip addr add {pod.ip}/16 dev eth0",
+                "ip link set eth0 up",
+                "ip link set lo up",
+                f"ip route add default via {BRIDGE_IP}",
+            ]
+            run(["nsenter", f"--net={ns}", "sh", "-c", " && ".join(inside)])
+            run(["ip", "link", "set", veth, "master", BRIDGE, "up"])
+        hosts = self.work / "hosts"
+        hosts.write_text(
+            "127.0.0.1\tlocalhost\n"
+            + "".join(self.hosts_lines())
+            + "".join(f"{a['ip']}\t{' '.join(a['hostnames'])}\n" for a in self.aliases)
+        )
+        run(["mount", "--bind", hosts, "/etc/hosts"])
+
+    def netns(self, pod: Pod) -> pathlib.Path:
+        return self.work / "netns" / pod.name
+
+    # -- pods ---------------------------------------------------------------
+
+    def volume_source(self, pod: Pod, name: str) -> pathlib.Path:
+        if name in pod.claims:
+            return self.work / "claims" / pod.claims[name]
+        return self.work / "pods" / pod.name / "volumes" / name
+
+    def prepare(self, pod: Pod) -> None:
+        """Volumes laid out, and a Launch per container."""
+        for volume in pod.spec.get("volumes", []):
+            materialize(volume, self.objects, self.volume_source(pod, volume["name"]))
+        for claim in pod.claims:
+            self.volume_source(pod, claim).mkdir(parents=True, exist_ok=True)
+        hosts = self.pod_hosts(pod)
+        for c in pod.spec["containers"]:
+            image = self.fs.image(c["image"])
+            own = container_env(c, self.objects, pod.as_object())
+            env = dict(image.env)
+            env.update({k: v for k, v in runtime_env(pod.name).items() if k == "HOSTNAME" or k not in env})
+            env.update(own)
+            command = c.get("command") or image.entrypoint
+            args = c["args"] if "args" in c else ([] if c.get("command") else image.cmd)
+            argv = [expand(a, own) for a in [*command, *args]]
+            mounts = self.fs.mounts(image, self.work / "pods" / pod.name / "image" / c["name"])
+            for m in c.get("volumeMounts", []):
+                source = self.volume_source(pod, m["name"]) / expand(m.get("subPath", ""), own)
+                mounts.append((str(source), m["mountPath"], bool(m.get("readOnly"))))
+            mounts.append((str(hosts), "/etc/hosts", False))
+            spec = Launch(argv, env, mounts, pod.spec.get("hostname", pod.name), c.get("workingDir", "/"))
+            log = self.work / "pods" / pod.name / f"{c['name']}.log"
+            pod.containers.append(Container(c, image, spec, log))
+
+    def start(self) -> None:
+        for pod in self.pods:
+            self.prepare(pod)
+            for c in pod.containers:
+                spec_file = c.launch.write(self.work / "pods" / pod.name / f"{c.spec['name']}.launch.json")
+                cmd = [
+                    "nsenter",
+                    f"--net={self.netns(pod)}",
+                    "unshare",
+                    "--mount",
+                    "--uts",
+                    "--propagation",
+                    "private",
+                    sys.executable,
+                    pathlib.Path(__file__).resolve(),
+                    "--launch",
+                    spec_file,
+                ]
+                with open(c.log, "w") as log:
+                    c.proc = subprocess.Popen(
+                        [str(x) for x in cmd], env={}, cwd="/", stdout=log, stderr=subprocess.STDOUT
+                    )
+            print(
+                f"started {pod.name} ({pod.ip}): "
+                + "; ".join(" ".join(c.launch.argv) for c in pod.containers)
+            )
+        self.wait_ready()
+        self.check_pods()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        """Until each container's readinessProbe (TCP or HTTP) succeeds."""
+        deadline = time.time() + timeout
+        for pod in self.pods:
+            for c in pod.containers:
+                probe = c.spec.get("readinessProbe") or {}
+                while not self.probe(pod, probe):
+                    self.check_alive()
+                    if time.time() > deadline:
+                        raise SystemExit(f"{pod.name}: not ready after {timeout}s; see {c.log}")
+                    time.sleep(0.5)
+
+    def probe(self, pod: Pod, probe: dict) -> bool:
+        check = probe.get("tcpSocket") or probe.get("httpGet")
+        if check is None:
+            if probe:
+                raise SystemExit(f"{pod.name}: readinessProbe {sorted(probe)} not supported by the harness")
+            return True
+        port = check["port"]
+        port = self.ports(pod)[port] if isinstance(port, str) else port
+        try:
+            if "httpGet" in probe:
+                import urllib.request
+
+                with urllib.request.urlopen(
+                    f"http://{pod.ip}:{port}{check.get('path', '/')}", timeout=2
+                ) as r:
+                    return 200 <= r.status < 400
+            with socket.create_connection((pod.ip, port), timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def check_pods(self) -> None:
+        """Each process runs exactly as its container says (mismatches), read
+        from /proc: environ, cmdline, exe and mountinfo."""
+        for pod in self.pods:
+            for c in pod.containers:
+                proc = pathlib.Path(f"/proc/{c.proc.pid}")
+                environ = dict(
+                    kv.decode().split("=", 1) for kv in (proc / "environ").read_bytes().split(b"\0") if kv
+                )
+                argv = [a.decode() for a in (proc / "cmdline").read_bytes().split(b"\0")[:-1]]
+                mounted = {line.split()[4] for line in (proc / "mountinfo").read_text().splitlines()}
+                wrong = self.mismatches(pod, c, environ, argv, os.stat(proc / "exe"), mounted)
+                if wrong:
+                    raise SystemExit(
+                        f"{pod.name}/{c.spec['name']} does not run as its pod spec says:\n" + "\n".join(wrong)
+                    )
+        count = sum(len(pod.containers) for pod in self.pods)
+        print(f"{count} containers run with the env, args, binary and mounts of their rendered pod spec")
+
+    def mismatches(
+        self, pod: Pod, c: Container, environ: dict, argv: list[str], exe: os.stat_result, mounted: set[str]
+    ) -> list[str]:
+        """What differs between a process and its container, recomputed from
+        the rendered objects (not from the Launch): every env var of the
+        container with its value, the image's ENV and the runtime's variables
+        under it and nothing else, command and args, the image's binary, a
+        mount at every volumeMount."""
+        want = container_env(c.spec, self.objects, pod.as_object())
+        under = {
+            **c.image.env,
+            **{k: v for k, v in runtime_env(pod.name).items() if k == "HOSTNAME" or k not in c.image.env},
+        }
+        wrong = [
+            f"env {k}={environ.get(k)!r}, the container says {v!r}"
+            for k, v in want.items()
+            if environ.get(k) != v
+        ]
+        wrong += [
+            f"env {k}={environ.get(k)!r}, the image says {v!r}"
+            for k, v in under.items()
+            if k not in want and environ.get(k) != v
+        ]
+        wrong += [
+            f"env {k}: set, but not by the container, image or runtime"
+            for k in sorted(set(environ) - set(want) - set(under))
+        ]
+        command = c.spec.get("command") or c.image.entrypoint
+        args = c.spec["args"] if "args" in c.spec else ([] if c.spec.get("command") else c.image.cmd)
+        if argv != [expand(a, want) for a in [*command, *args]]:
+            wrong.append(f"runs {argv}, not command {command} args {args}")
+        binary = (
+            c.image.files["/usr/local/bin"].get(argv[0].removeprefix("/usr/local/bin/")) if argv else None
+        )
+        if binary is None or (exe.st_dev, exe.st_ino) != (binary.stat().st_dev, binary.stat().st_ino):
+            wrong.append(f"{argv[:1]} is not the image's binary {binary}")
+        wrong += [
+            f"nothing mounted at {m['mountPath']}"
+            for m in c.spec.get("volumeMounts", [])
+            if m["mountPath"] not in mounted
+        ]
+        return wrong
+
+    def check_alive(self) -> None:
+        for pod in self.pods:
+            for c in pod.containers:
+                if c.proc.poll() is not None:
+                    tail = c.log.read_text()[-3000:]
+                    raise SystemExit(f"{pod.name}/{c.spec['name']} exited with {c.proc.returncode}:\n{tail}")
+
+    def stop(self) -> None:
+        procs = [c.proc for pod in self.pods for c in pod.containers if c.proc]
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for pod in self.pods:
+            subprocess.run(["umount", self.netns(pod)], capture_output=True)
+
+    # -- the harness's own client ---------------------------------------------
+
+    def admin_cli(self, org_name: str) -> dict:
+        """Peer CLI environment of the org's admin at its first peer."""
+        org = self.orgs[org_name]
+        admin = self.work / "cli" / org["key"]
+        for f in org["admin"]["files"]:
+            dst = admin / f["mount"]
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.chart / f["source"], dst)
+        node = org["nodes"][0]
+        return {
+            "PATH": f"{self.args.fabric_bin}:/usr/bin:/bin",
+            "HOME": str(self.work),
+            "FABRIC_CFG_PATH": str(self.args.fabric_config),
+            "FABRIC_LOGGING_SPEC": "WARNING",
+            "CORE_PEER_LOCALMSPID": org["mspId"],
+            "CORE_PEER_MSPCONFIGPATH": f"{admin}/msp",
+            "CORE_PEER_ADDRESS": f"{node['host']}:{node['port']}",
+            "CORE_PEER_TLS_ENABLED": str(self.tls).lower(),
+            "CORE_PEER_TLS_ROOTCERT_FILE": f"{admin}/tls/ca.crt",
+        }
+
+
+class Workflows:
+    """A sequential stand-in for the Argo controller, for fabchart's workflows."""
+
+    def __init__(self, chart: pathlib.Path, values: dict, fs: Filesystems, pods: pathlib.Path):
+        self.pods_dir, self.fs = pods, fs
+        self.objects = Objects(render(chart, values))
+        self.pods = 0
 
     def submit(self, workflow: str) -> None:
         wf = yaml.safe_load(workflow)
@@ -431,66 +987,53 @@ class Workflows:
             # Argo hands on a fanned-out step's outputs as a JSON list.
             ctx[f"steps.{step['name']}.outputs.parameters.{k}"] = json.dumps(values) if fanned else values[0]
 
-    def volume(self, volume: dict, ctx: dict, into: pathlib.Path) -> None:
-        into.mkdir(parents=True)
-        if "emptyDir" in volume:
-            return
-        kind, ref = ("Secret", volume["secret"]) if "secret" in volume else ("ConfigMap", volume["configMap"])
-        name = self.substitute(ref.get("secretName") or ref.get("name"), ctx)
-        if (kind, name) not in self.objects:
-            if ref.get("optional"):
-                return
-            raise SystemExit(f"{kind} {name} is not in the chart")
-        data = self.data(kind, name)
-        for item in ref.get("items") or [{"key": k, "path": k} for k in data]:
-            path = into / self.substitute(item["path"], ctx)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data[self.substitute(item["key"], ctx)])
-
-    def env(self, script: dict, ctx: dict) -> dict:
-        env = {"PATH": f"{self.tools}/bin:/usr/bin:/bin", "HOME": "/tmp", "FABRIC_CFG_PATH": str(self.tools)}
-        for e in script.get("env", []):
-            ref = e.get("valueFrom", {})
-            if "value" in e:
-                env[e["name"]] = self.substitute(str(e["value"]), ctx)
-            elif "secretKeyRef" in ref or "configMapKeyRef" in ref:
-                kind, key_ref = (
-                    ("Secret", ref["secretKeyRef"])
-                    if "secretKeyRef" in ref
-                    else ("ConfigMap", ref["configMapKeyRef"])
-                )
-                env[e["name"]] = self.data(kind, self.substitute(key_ref["name"], ctx))[
-                    key_ref["key"]
-                ].decode()
-            else:
-                raise SystemExit(f"env {e['name']}: unsupported source")
-        return env
-
     def script(self, t: dict, ctx: dict, depth: int) -> dict:
         indent = "  " * depth
         script = t["script"]
         retry = t.get("retryStrategy", {})
         limit = int(retry.get("limit", 0))
+        subst = lambda text: self.substitute(text, ctx)  # noqa: E731
+        image = self.fs.image(subst(script["image"]))
         for attempt in range(limit + 1):
             self.pods += 1
             pod = self.pods_dir / f"{self.pods}-{t['name']}"
+            name = f"e2e-{t['name']}-{self.pods}"
             volumes = {}
             for v in t.get("volumes", []) + self.spec.get("volumes", []):
                 volumes[v["name"]] = pod / "volumes" / v["name"]
-                self.volume(v, ctx, volumes[v["name"]])
+                materialize(v, self.objects, volumes[v["name"]], subst)
             tmp = pod / "tmp"
             tmp.mkdir(parents=True)
-            (tmp / ".script").write_text(self.substitute(script["source"], ctx))
-            mounts = [
-                f"mkdir -p {m['mountPath']} && mount --bind "
-                f"{volumes[m['name']] / m.get('subPath', '')} {m['mountPath']}"
+            (tmp / ".script").write_text(subst(script["source"]))
+            # Steps run in the harness's network namespace: their pod IP is the bridge's.
+            as_pod = {"metadata": {"name": name}, "spec": {}, "status": {"podIP": BRIDGE_IP}}
+            own = container_env(script, self.objects, as_pod, subst)
+            env = dict(image.env)
+            env.update({k: v for k, v in runtime_env(name).items() if k == "HOSTNAME" or k not in env})
+            env.update(own)
+            mounts = self.fs.mounts(image, pod / "image")
+            mounts += [
+                (str(volumes[m["name"]] / m.get("subPath", "")), m["mountPath"], bool(m.get("readOnly")))
                 for m in script.get("volumeMounts", [])
             ]
-            mounts.append(f"mount --bind {tmp} /tmp")
-            command = " && ".join([*mounts, f"cd / && exec {' '.join(script['command'])} /tmp/.script"])
+            mounts.append((str(tmp), "/tmp", False))
+            argv = [expand(a, own) for a in script["command"]] + ["/tmp/.script"]
+            spec = Launch(argv, env, mounts, name, script.get("workingDir", "/"))
+            spec_file = spec.write(pod / "launch.json")
             r = subprocess.run(
-                ["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
-                env=self.env(script, ctx),
+                [
+                    "unshare",
+                    "--mount",
+                    "--uts",
+                    "--propagation",
+                    "private",
+                    sys.executable,
+                    str(pathlib.Path(__file__).resolve()),
+                    "--launch",
+                    str(spec_file),
+                ],
+                env={},
+                cwd="/",
                 capture_output=True,
                 text=True,
             )
@@ -514,27 +1057,31 @@ class Workflows:
         raise SystemExit(f"step {t['name']} failed; its pods are under {self.pods_dir}")
 
 
-def render(chart: pathlib.Path) -> list[str]:
-    """The chart's manifests with default values (helm, else helm-python-sdk)."""
-    helm = shutil.which("helm")
-    if helm:
-        out = run([helm, "template", "hlf-kube", chart])
-        return [out]
-    import helm_python
-
-    with helm_python.Chart.load(str(chart)) as c:
-        rendered = c.render({}, name="hlf-kube", namespace="default", is_install=True)
-    return [text for source, text in rendered.items() if not source.endswith(".txt")]
-
-
 class Scenario:
     def __init__(self, args: argparse.Namespace, work: pathlib.Path):
         self.args, self.work = args, work
         self.flows = 0
         self.project = work / "project"
         shutil.copytree(args.project, self.project, ignore=shutil.ignore_patterns("out"))
+        self.version = fabric_version(args.fabric_bin)
+        if args.fabric_version and args.fabric_version != self.version:
+            raise SystemExit(
+                f"--fabric-version {args.fabric_version}: {args.fabric_bin} is Fabric {self.version}"
+            )
+        network_yaml = self.project / "network.yaml"
+        doc = yaml.safe_load(network_yaml.read_text())
+        if doc.get("fabricVersion", self.version) != self.version:
+            raise SystemExit(
+                f"network.yaml: fabricVersion {doc['fabricVersion']}, the binaries are {self.version}"
+            )
+        if "fabricVersion" not in doc:
+            # The chart's images name the release of the binaries that stand for them.
+            network_yaml.write_text(f"fabricVersion: {json.dumps(self.version)}\n" + network_yaml.read_text())
         self.compile()
-        self.network = Network(self.chart, work, args)
+        topology = json.loads((self.chart / "topology.json").read_text())
+        chaincode_images = {cc["image"] for cc in topology["network"]["chaincodes"] if cc.get("image")}
+        self.fs = Filesystems(stock_images(args, self.version), self.version, chaincode_images)
+        self.network = Network(self.chart, work, args, self.fs)
 
     @property
     def chart(self) -> pathlib.Path:
@@ -559,7 +1106,7 @@ class Scenario:
         values_file = self.work / f"flow-{name}.yaml"
         values_file.write_text(yaml.safe_dump(values))
         cmd = [self.args.fabchart, "flow", kind, "-p", self.project, "-f", values_file]
-        workflows = Workflows(self.chart, self.work, self.args.fabric_bin, self.work / "pods" / name)
+        workflows = Workflows(self.chart, self.network.values, self.fs, self.work / "flows" / name)
         workflows.submit(run(cmd, stdout_only=True))
         self.network.check_alive()
 
@@ -643,12 +1190,33 @@ class Scenario:
 
 def main() -> None:
     args = parse_args()
-    for tool in ("peer", "orderer", "osnadmin", "configtxgen", "configtxlator"):
-        if not (args.fabric_bin / tool).is_file():
-            raise SystemExit(f"{args.fabric_bin / tool}: not found (--fabric-bin: a Fabric release's bin/)")
-    for path in ("project", "fabric_bin", "fabric_config", "chaincode", "fabchart", "workdir"):
+    for path in (
+        "project",
+        "fabric_bin",
+        "fabric_config",
+        "ccaas_builder",
+        "chaincode",
+        "fabchart",
+        "workdir",
+    ):
         if getattr(args, path):
             setattr(args, path, getattr(args, path).resolve())
+    release = args.fabric_bin.parent
+    args.fabric_config = args.fabric_config or release / "config"
+    if not args.ccaas_builder:
+        candidates = [release / "builders" / "ccaas" / "bin", release / "ccaas_builder" / "bin"]
+        args.ccaas_builder = next((c for c in candidates if c.is_dir()), candidates[0])
+    wanted = {
+        args.fabric_bin: ("peer", "orderer", "osnadmin", "configtxgen", "configtxlator"),
+        args.fabric_config: ("core.yaml", "orderer.yaml", "configtx.yaml"),
+        args.ccaas_builder: ("detect", "build", "release"),
+    }
+    for folder, names in wanted.items():
+        for name in names:
+            if not (folder / name).is_file():
+                raise SystemExit(
+                    f"{folder / name}: not found (see --fabric-bin, --fabric-config, --ccaas-builder)"
+                )
     enter_namespace()
     work = args.workdir or pathlib.Path(tempfile.mkdtemp(prefix="fabchart-e2e-", dir="/var/tmp"))
     if work.is_relative_to("/tmp"):
@@ -657,9 +1225,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
     scenario = Scenario(args, work)
-    scenario.network.setup()
-    scenario.network.start()
     try:
+        scenario.network.setup()
+        scenario.network.start()
         scenario.run()
     finally:
         scenario.network.stop()
@@ -669,4 +1237,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--launch":
+        launch(sys.argv[2])
+    else:
+        main()
