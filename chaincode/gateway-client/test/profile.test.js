@@ -7,16 +7,20 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { test } = require('node:test');
+const { after, test } = require('node:test');
 
 const { loadIdentity, loadProfile } = require('../lib/profile');
 
 const CLIENT = path.join(__dirname, '..', 'client.js');
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
+const made = [];
 function tmp() {
-    return fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-client-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-client-'));
+    made.push(dir);
+    return dir;
 }
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 function writeProfile(dir, profile) {
     const file = path.join(dir, 'connection.json');
