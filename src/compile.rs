@@ -551,32 +551,17 @@ pub fn external_placeholders(
     out
 }
 
-/// What the chart keeps with `--keys-dir`: each org's public `msp/` folder and
-/// the consenters' TLS certificates, which configtx.yaml reads.
+/// What the chart keeps with `--keys-dir`: the public material
+/// ([`Network::is_public_material`]), and the public MSP folders even when empty.
 fn public_material(network: &Network, material: &Tree) -> Tree {
-    let msp_dirs: Vec<String> = network
-        .orgs
-        .iter()
-        .map(|o| format!("{}/", o.crypto.msp_dir()))
-        .collect();
-    let certs: Vec<&str> = network
-        .channels
-        .iter()
-        .flat_map(|c| &c.profile.orderer.consenters)
-        .filter_map(|c| c.tls_cert.strip_prefix(&format!("{CRYPTO_DIR}/")))
-        .collect();
     let mut out = Tree::new();
     for (path, file) in material.files() {
-        let wanted = msp_dirs.iter().any(|d| path.starts_with(d.as_str())) || certs.contains(&path);
-        if wanted && !file.private {
+        if network.is_public_material(path) {
             out.insert_file(path, file.clone());
         }
     }
     for dir in material.dirs() {
-        if msp_dirs
-            .iter()
-            .any(|d| format!("{dir}/").starts_with(d.as_str()))
-        {
+        if network.is_public_material(&format!("{dir}/x")) {
             out.insert_dir(dir);
         }
     }

@@ -220,7 +220,7 @@ fn keys_can_live_outside_the_chart() {
         fabchart::model::build(&fabchart::load::load(&tmp.path().join("project")).unwrap())
             .unwrap();
     for org in network.orgs.iter().filter(|o| !o.external) {
-        for (secret, ..) in org.identities() {
+        for secret in org.identities.keys() {
             assert!(
                 text.contains(&format!("name: {secret}\n")),
                 "{secret} missing"
@@ -325,10 +325,10 @@ fn other_clusters_orgs_come_from_configtx_yaml() {
     // Beacon has no NodeOUs: its MSPs carry the admin certificate instead.
     let chart = tmp.path().join("project/out/hlf-kube");
     let beacon = network.orgs.iter().find(|o| o.name == "Beacon").unwrap();
-    for file in &beacon.nodes[0].files {
+    for file in beacon.files(&beacon.nodes[0].secret) {
         assert!(chart.join(&file.source).is_file(), "{}", file.source);
     }
-    assert!(beacon.nodes[0].files.iter().any(|f| f
+    assert!(beacon.files(&beacon.nodes[0].secret).iter().any(|f| f
         .source
         .contains("/msp/admincerts/Admin@beacon.example-cert.pem")));
 

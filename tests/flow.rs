@@ -1663,6 +1663,14 @@ fi
             .env("PATH", path)
             .env("FAKE_CALLS", self.path("calls"))
             .env("FIXTURES", fixture(""))
+            // Where the mounts are, as a workflow step gets them, below the pod's folder.
+            .envs(fabchart::model::pod::step_env().into_iter().map(|(k, v)| {
+                let v = match v.strip_prefix('/') {
+                    Some(rel) => self.dir.path().join(rel).display().to_string(),
+                    None => v,
+                };
+                (k, v)
+            }))
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(std::process::Stdio::null())
             .output()

@@ -403,6 +403,7 @@ mod tests {
             language: language.into(),
             image: None,
             port: 7052,
+            listen_address: "0.0.0.0:7052".into(),
             env: Default::default(),
             source_dir: Some(dir.to_path_buf()),
             orgs: vec!["Org1".into()],

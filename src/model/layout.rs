@@ -68,6 +68,20 @@ pub fn tlsca_name(ca_name: &str) -> String {
 /// The CA's key file, in `ca/` and `tlsca/`.
 pub const CA_KEY: &str = "priv_sk";
 
+/// An identity's files, relative to its folder (and to the folder its
+/// Secret is mounted at in a pod).
+pub const MSP: &str = "msp";
+pub const TLS_CA: &str = "tls/ca.crt";
+
+/// `tls/server.crt` (nodes) or `tls/client.crt` (users).
+pub fn tls_cert(tls: &str) -> String {
+    format!("tls/{tls}.crt")
+}
+
+pub fn tls_key(tls: &str) -> String {
+    format!("tls/{tls}.key")
+}
+
 /// Where one identity's files are, relative to the `crypto-config/` root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityPaths {
@@ -117,15 +131,15 @@ impl IdentityPaths {
     }
 
     pub fn tls_cert(&self) -> String {
-        format!("{}/tls/{}.crt", self.dir, self.tls)
+        format!("{}/{}", self.dir, tls_cert(self.tls))
     }
 
     pub fn tls_key(&self) -> String {
-        format!("{}/tls/{}.key", self.dir, self.tls)
+        format!("{}/{}", self.dir, tls_key(self.tls))
     }
 
     pub fn tls_ca(&self) -> String {
-        format!("{}/tls/ca.crt", self.dir)
+        format!("{}/{TLS_CA}", self.dir)
     }
 }
 

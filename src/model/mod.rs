@@ -8,6 +8,7 @@ mod faults;
 pub mod layout;
 pub mod material;
 pub mod names;
+pub mod pod;
 mod version;
 
 use std::path::PathBuf;
@@ -40,6 +41,12 @@ pub struct Network {
     pub flow_orderer: Option<OrdererRef>,
     /// The Service that balances over every local orderer node, if any runs here.
     pub orderer_service: Option<String>,
+    /// The ports nodes listen on, and their listen addresses.
+    pub ports: pod::Ports,
+    /// Mounts and files inside the containers.
+    pub paths: pod::PodPaths,
+    /// The network-wide objects' names.
+    pub objects: pod::Objects,
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
@@ -86,6 +93,10 @@ pub struct Org {
     pub nodes: Vec<Node>,
     pub admin: Identity,
     pub users: Vec<Identity>,
+    /// Every identity Secret of the org, by Secret name, in a stable order:
+    /// nodes, the admin, users, the CA. The one list the chart's Secrets,
+    /// the keys folder's manifest and the flows' org table read.
+    pub identities: IndexMap<String, SecretIdentity>,
     /// Policies of the org in channel configs (from configtx.yaml, with
     /// `Endorsement` added for the v2 lifecycle when missing).
     pub policies: Policies,
@@ -96,20 +107,23 @@ pub struct Org {
 }
 
 impl Org {
-    /// Every identity the chart keeps in a Secret, in a stable order: nodes,
-    /// the admin, users, the CA. Each as (Secret name, files, identity name).
-    pub fn identities(&self) -> Vec<(&str, &[SecretFile], &str)> {
-        let mut out: Vec<(&str, &[SecretFile], &str)> = Vec::new();
-        for node in &self.nodes {
-            out.push((&node.secret, &node.files, &node.fqdn));
-        }
-        out.push((&self.admin.secret, &self.admin.files, &self.admin.name));
-        for user in &self.users {
-            out.push((&user.secret, &user.files, &user.name));
-        }
-        out.push((&self.ca.secret, &self.ca.files, &self.ca.common_name));
-        out
+    /// The files of identity Secret `secret` (empty for one the org lacks).
+    pub fn files(&self, secret: &str) -> &[SecretFile] {
+        self.identities
+            .get(secret)
+            .map(|id| id.files.as_slice())
+            .unwrap_or_default()
     }
+}
+
+/// An identity the chart keeps in a Secret: a node, the org admin, a user or
+/// the org's CA.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretIdentity {
+    /// The certificate's common name.
+    pub name: String,
+    pub files: Vec<SecretFile>,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
@@ -131,7 +145,6 @@ pub struct CertificateAuthority {
     pub object: String,
     pub secret: String,
     pub common_name: String,
-    pub files: Vec<SecretFile>,
 }
 
 /// A peer or orderer node.
@@ -147,14 +160,24 @@ pub struct Node {
     /// the Service name otherwise.
     pub host: String,
     pub port: u16,
+    /// `host:port`.
+    pub address: String,
+    /// Peers: where a chaincode the peer launched calls back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chaincode_address: Option<String>,
+    /// Peers: the org's other peers to gossip with first (itself when alone).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gossip_bootstrap: Vec<String>,
     pub crypto_dir: String,
     pub secret: String,
-    pub files: Vec<SecretFile>,
     /// The node's ledger volume.
     pub data: DataVolume,
     /// Peers: the CouchDB StatefulSet/Service name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub couchdb: Option<String>,
+    /// Peers: where the peer reaches its CouchDB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub couchdb_address: Option<String>,
     /// Peers: the CouchDB's database volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub couchdb_data: Option<DataVolume>,
@@ -202,7 +225,6 @@ pub struct Identity {
     pub name: String,
     pub crypto_dir: String,
     pub secret: String,
-    pub files: Vec<SecretFile>,
 }
 
 /// One file of a Secret: its key in the Secret, the chart file it comes from,
@@ -308,6 +330,8 @@ pub struct Chaincode {
     pub language: String,
     pub image: Option<String>,
     pub port: u16,
+    /// Where the chaincode server listens in its container.
+    pub listen_address: String,
     pub env: IndexMap<String, String>,
     /// Source folder (absolute) for `Source` chaincodes.
     #[serde(skip)]
@@ -345,6 +369,31 @@ pub struct ChaincodePackage {
 }
 
 impl Network {
+    /// Whether `path` (below `crypto-config/`) is material configtx.yaml
+    /// reads, which the chart keeps even with `--keys-dir` and the flows get
+    /// in the configtx ConfigMap: a file in an org's public `msp/` folder or
+    /// a consenter's TLS certificate. Private keys never are.
+    pub fn is_public_material(&self, path: &str) -> bool {
+        if crate::tree::is_private_key(path) {
+            return false;
+        }
+        let in_msp = self.orgs.iter().any(|o| {
+            path.strip_prefix(o.crypto.msp_dir().as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        });
+        in_msp
+            || self
+                .channels
+                .iter()
+                .flat_map(|c| &c.profile.orderer.consenters)
+                .any(|c| {
+                    c.tls_cert
+                        .strip_prefix(layout::CRYPTO_DIR)
+                        .and_then(|rest| rest.strip_prefix('/'))
+                        == Some(path)
+                })
+    }
+
     pub fn org(&self, name: &str) -> Option<&Org> {
         self.orgs.iter().find(|o| o.name == name)
     }

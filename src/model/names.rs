@@ -69,6 +69,10 @@ pub fn node_secret(node_object: &str) -> String {
     format!("{node_object}-crypto")
 }
 
+pub fn user_secret(org_key: &str, user_key: &str) -> String {
+    format!("hlf-user--{org_key}--{user_key}")
+}
+
 pub fn ca_secret(org_key: &str) -> String {
     format!("hlf-ca--{org_key}-crypto")
 }
@@ -85,6 +89,10 @@ pub fn chaincode_object(org_key: &str, chaincode_key: &str) -> String {
 pub const CONFIGTX_CONFIGMAP: &str = "hlf-configtx";
 pub const CHAINCODE_CONFIGMAP: &str = "hlf-chaincode-packages";
 pub const ORDERER_LB_SERVICE: &str = "hlf-orderer";
+/// The ServiceAccount the chart creates for the flows.
+pub const FLOW_SERVICE_ACCOUNT: &str = "hlf-flow";
+pub const COUCHDB_CREDENTIALS: &str = "hlf-couchdb-credentials";
+pub const CA_ADMIN_SECRET: &str = "hlf-ca-admin";
 
 /// Whether `name` is an RFC 1123 label: lower-case alphanumerics and `-`,
 /// starting and ending with an alphanumeric.

@@ -883,7 +883,7 @@ class Network:
         """Peer CLI environment of the org's admin at its first peer."""
         org = self.orgs[org_name]
         admin = self.work / "cli" / org["key"]
-        for f in org["admin"]["files"]:
+        for f in org["identities"][org["admin"]["secret"]]["files"]:
             dst = admin / f["mount"]
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.chart / f["source"], dst)

@@ -9,7 +9,7 @@
 # Env: CC_NAME, CC_VERSION, DEFINITIONS, CHANNEL, ORG, ORGS, ENDORSERS,
 # EXTERNAL_APPROVERS, APPROVAL_WAIT_MINUTES, INIT_ARGS, TLS_ENABLED,
 # ORDERER_ADDRESS, ORDERER_TLS_CA.
-# Mounts: /crypto/admin (the committing org's admin Secret), /configtx.
+# Mounts: $ADMIN_MOUNT (the committing org's admin Secret), $CONFIGTX_MOUNT.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh

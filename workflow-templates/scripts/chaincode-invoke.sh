@@ -2,7 +2,7 @@
 # Invokes chaincode $CC_NAME on $CHANNEL once with INVOKE_ARGS, so the peers
 # connect to the chaincode (a ping; not part of the desired state).
 # Env: CC_NAME, CHANNEL, ORG, ORGS, ENDORSERS, INVOKE_ARGS, TLS_ENABLED,
-# ORDERER_ADDRESS, ORDERER_TLS_CA. Mounts: /crypto/admin, /configtx.
+# ORDERER_ADDRESS, ORDERER_TLS_CA. Mounts: $ADMIN_MOUNT, $CONFIGTX_MOUNT.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh

@@ -5,18 +5,18 @@
 # (fabchart packs `type: source` chaincodes); the peer builds and launches it
 # through its Docker endpoint (the chart's peer.docker.dind).
 # Env: CC_NAME, CC_VERSION, CC_LANG, ORG, ORGS, TLS_ENABLED.
-# Mounts: /crypto/admin (org admin Secret), /package/package.tar.gz.
+# Mounts: $ADMIN_MOUNT (org admin Secret), $PACKAGE_FILE.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 load_org_admin "$ORG"
-legacy_source /package/package.tar.gz /tmp/legacy "$CC_LANG" "$CC_NAME"
+legacy_source "$PACKAGE_FILE" /tmp/legacy "$CC_LANG" "$CC_NAME"
 
 printf '%s' "$ORG_JSON" | jq -r '.peers[]' > /tmp/peers
 while read -r peer; do
-  use_peer /tmp/admin "$MSP_ID" "$peer"
+  use_peer "$ADMIN_DIR" "$MSP_ID" "$peer"
   peer chaincode list --installed > /tmp/installed.out
   if legacy_installed "$CC_NAME" "$CC_VERSION" < /tmp/installed.out; then
     log "$peer has $CC_NAME $CC_VERSION"

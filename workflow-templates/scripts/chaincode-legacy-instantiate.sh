@@ -7,7 +7,7 @@
 # the version. A changed policy or collections config needs a new version.
 # Env: CC_NAME, CC_VERSION, CC_LANG, DEFINITIONS, CHANNEL, ORG, ORGS, INIT_ARGS,
 # TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
-# Mounts: /crypto/admin (the instantiating org's admin Secret), /configtx.
+# Mounts: $ADMIN_MOUNT (the instantiating org's admin Secret), $CONFIGTX_MOUNT.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh

@@ -4,7 +4,7 @@
 # of CHANNELS unless the org's approval of that definition is already there.
 # Env: CC_NAME, CC_VERSION, DEFINITIONS, ORG, ORGS, CHANNELS,
 # INSTALL_ENABLED, APPROVE_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA.
-# Mounts: /crypto/admin (org admin Secret), /package/package.tar.gz, /configtx.
+# Mounts: $ADMIN_MOUNT (org admin Secret), $PACKAGE_FILE, $CONFIGTX_MOUNT.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
@@ -12,18 +12,18 @@ shopt -s inherit_errexit
 
 load_org_admin "$ORG"
 use_orderer
-PACKAGE_ID=$(package_id /package/package.tar.gz)
+PACKAGE_ID=$(package_id "$PACKAGE_FILE")
 
 if [ "$INSTALL_ENABLED" = true ]; then
   printf '%s' "$ORG_JSON" | jq -r '.peers[]' > /tmp/peers
   while read -r peer; do
-    use_peer /tmp/admin "$MSP_ID" "$peer"
+    use_peer "$ADMIN_DIR" "$MSP_ID" "$peer"
     peer lifecycle chaincode queryinstalled --output json > /tmp/installed.json
     if package_installed "$PACKAGE_ID" < /tmp/installed.json; then
       log "$peer has $PACKAGE_ID"
       continue
     fi
-    peer lifecycle chaincode install /package/package.tar.gz
+    peer lifecycle chaincode install "$PACKAGE_FILE"
     log "$peer installed $PACKAGE_ID"
   done < /tmp/peers
 fi

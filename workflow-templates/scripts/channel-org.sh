@@ -2,7 +2,7 @@
 # Joins every peer of org $ORG to channel $CHANNEL that has not joined it yet,
 # then sets the org's anchor peers in the channel config when they differ.
 # Env: CHANNEL, ORG, ORGS (the org table), TLS_ENABLED, ORDERER_ADDRESS,
-# ORDERER_TLS_CA. The org admin's Secret is mounted at /crypto/admin.
+# ORDERER_TLS_CA. The org admin's Secret is mounted at $ADMIN_MOUNT.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
@@ -13,7 +13,7 @@ use_orderer
 
 printf '%s' "$ORG_JSON" | jq -r '.peers[]' > /tmp/peers
 while read -r peer; do
-  use_peer /tmp/admin "$MSP_ID" "$peer"
+  use_peer "$ADMIN_DIR" "$MSP_ID" "$peer"
   peer channel list > /tmp/channels.out
   if peer_channel_joined "$CHANNEL" < /tmp/channels.out; then
     log "$peer has joined $CHANNEL"

@@ -8,8 +8,8 @@
 # DESIRED ([{path, value}]), CANDIDATES ({Application|Orderer: [org name]}),
 # CREATE_ENABLED, UPDATE_FILE (base64, optional), TLS_ENABLED,
 # ORDERER_ADDRESS, ORDERER_TLS_CA, WORKFLOW_NAME, WORKFLOW_NAMESPACE.
-# The reader's admin Secret is mounted at /crypto/admin.
-# Outputs (/tmp/outputs): plan, update, signers (see plan_start).
+# The reader's admin Secret is mounted at $ADMIN_MOUNT.
+# Outputs ($OUTPUTS_DIR): plan, update, signers (see plan_start).
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
@@ -21,7 +21,7 @@ plan_start
 use_orderer
 use_org_admin "$ORG"
 fetch_config "$CHANNEL" /tmp/config.json
-member_signers "$CANDIDATES" "$ORGS" < /tmp/config.json > /tmp/outputs/signers
+member_signers "$CANDIDATES" "$ORGS" < /tmp/config.json > "$OUTPUTS_DIR/signers"
 
 if [ -n "${UPDATE_FILE:-}" ]; then
   printf '%s' "$UPDATE_FILE" | base64 -d > /tmp/update.pb

@@ -5,7 +5,7 @@
 # (update.file), a successful send is the check.
 # Env: FLOW, CHANNEL, ORG (whose admin sends and reads), ORGS (the org table),
 # DESIRED, UPDATE (base64 envelope; empty: none supplied), TLS_ENABLED,
-# ORDERER_ADDRESS, ORDERER_TLS_CA. The admin Secret is mounted at /crypto/admin.
+# ORDERER_ADDRESS, ORDERER_TLS_CA. The admin Secret is mounted at $ADMIN_MOUNT.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh

@@ -6,8 +6,8 @@
 # Env: CHANNEL, ORG (whose admin sends), ORGS (the org table), UPDATE (base64
 # envelope), SIGNATURES (JSON list of base64 common.ConfigSignature),
 # SEND_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA, WORKFLOW_NAME,
-# WORKFLOW_NAMESPACE. The sender's admin Secret is mounted at /crypto/admin.
-# Outputs (/tmp/outputs): result (sent, waiting), signed (base64 envelope).
+# WORKFLOW_NAMESPACE. The sender's admin Secret is mounted at $ADMIN_MOUNT.
+# Outputs ($OUTPUTS_DIR): result (sent, waiting), signed (base64 envelope).
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
@@ -15,7 +15,7 @@ shopt -s inherit_errexit
 # shellcheck source=update-lib.sh
 . "$(dirname "$0")/update-lib.sh"
 
-mkdir -p /tmp/outputs
+mkdir -p "$OUTPUTS_DIR"
 use_orderer
 use_org_admin "$ORG"
 printf '%s' "$UPDATE" | base64 -d > /tmp/update.pb
@@ -27,14 +27,14 @@ while read -r signature; do
   sig_files+=("$file")
 done < /tmp/signatures
 envelope_add_signatures /tmp/update.pb /tmp/signed.pb "${sig_files[@]}"
-base64 -w0 /tmp/signed.pb > /tmp/outputs/signed
+base64 -w0 /tmp/signed.pb > "$OUTPUTS_DIR/signed"
 log "merged ${#sig_files[@]} signature(s) into the config update of $CHANNEL"
 
 if [ "$SEND_ENABLED" = true ]; then
   if peer channel update -f /tmp/signed.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}" 2> /tmp/update.err; then
     cat /tmp/update.err >&2
     log "sent the config update of $CHANNEL"
-    echo sent > /tmp/outputs/result
+    echo sent > "$OUTPUTS_DIR/result"
     exit 0
   fi
   cat /tmp/update.err >&2
@@ -46,4 +46,4 @@ else
   log "not sending the config update of $CHANNEL (flow.sendUpdate.channel.enabled=false)"
 fi
 hand_on_update /tmp/signed.pb
-echo waiting > /tmp/outputs/result
+echo waiting > "$OUTPUTS_DIR/result"

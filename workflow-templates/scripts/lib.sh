@@ -34,15 +34,15 @@ materialize_identity() {
 }
 
 # Loads org $1's entry of the ORGS table into ORG_JSON and its MSP ID into
-# MSP_ID, and rebuilds its admin identity (Secret mounted at /crypto/admin)
-# at /tmp/admin.
+# MSP_ID, and rebuilds its admin identity (Secret mounted at $ADMIN_MOUNT)
+# at $ADMIN_DIR.
 load_org_admin() {
   local files
   ORG_JSON=$(printf '%s' "$ORGS" | jq -ce --arg org "$1" '.[$org]')
   MSP_ID=$(printf '%s' "$ORG_JSON" | jq -er '.mspId')
   export ORG_JSON MSP_ID
   files=$(printf '%s' "$ORG_JSON" | jq -ce '.adminFiles')
-  materialize_identity /crypto/admin "$files" /tmp/admin
+  materialize_identity "$ADMIN_MOUNT" "$files" "$ADMIN_DIR"
 }
 
 # Rebuilds configtx.yaml and the public MSPs next to it from the hlf-configtx
@@ -318,10 +318,16 @@ decode_validation_parameter() {
 # Peer CLI environment for org admin at $1 (materialized identity folder),
 # MSP ID $2, talking to peer address $3.
 use_peer() {
-  export CORE_PEER_LOCALMSPID="$2"
-  export CORE_PEER_MSPCONFIGPATH="$1/msp"
+  use_identity "$1" "$2"
   export CORE_PEER_ADDRESS="$3"
-  export CORE_PEER_TLS_ROOTCERT_FILE="$1/tls/ca.crt"
+}
+
+# Makes the identity in folder $1 (cryptogen's layout, MSP ID $2) the peer
+# CLI's: the one place that sets it.
+use_identity() {
+  export CORE_PEER_LOCALMSPID="$2"
+  export CORE_PEER_MSPCONFIGPATH="$1/$ID_MSP"
+  export CORE_PEER_TLS_ROOTCERT_FILE="$1/$ID_TLS_CA"
   export CORE_PEER_TLS_ENABLED="$TLS_ENABLED"
 }
 
@@ -330,14 +336,14 @@ use_peer() {
 use_first_peer() {
   local address
   address=$(printf '%s' "$ORG_JSON" | jq -er '.peers[0]')
-  use_peer /tmp/admin "$MSP_ID" "$address"
+  use_peer "$ADMIN_DIR" "$MSP_ID" "$address"
 }
 
-# Rebuilds the chart's configtx tree at /tmp/configtx (ORDERER_TLS_CA points
+# Rebuilds the chart's configtx tree at $CONFIGTX_DIR (ORDERER_TLS_CA points
 # into it) and sets ORDERER_ARGS, the arguments that reach the flow orderer
 # (client port), TLS per the network.
 use_orderer() {
-  materialize_configtx /configtx /tmp/configtx
+  materialize_configtx "$CONFIGTX_MOUNT" "$CONFIGTX_DIR"
   ORDERER_ARGS=(-o "$ORDERER_ADDRESS")
   if [ "$TLS_ENABLED" = true ]; then
     ORDERER_ARGS+=(--tls --cafile "$ORDERER_TLS_CA")
@@ -402,7 +408,7 @@ plan_sequence() {
 
 # Sets PEER_ARGS to --peerAddresses (and their TLS CAs) of a peer of each org
 # in ENDORSERS (JSON [org name], entries of the ORGS table); the CAs come from
-# the public MSPs in /tmp/configtx.
+# the public MSPs in $CONFIGTX_DIR.
 endorser_args() {
   local address msp_dir ca
   PEER_ARGS=()
@@ -411,7 +417,7 @@ endorser_args() {
   while read -r address msp_dir; do
     PEER_ARGS+=(--peerAddresses "$address")
     if [ "$TLS_ENABLED" = true ]; then
-      for ca in "/tmp/configtx/$msp_dir"/tlscacerts/*; do
+      for ca in "$CONFIGTX_DIR/$msp_dir"/tlscacerts/*; do
         PEER_ARGS+=(--tlsRootCertFiles "$ca")
         break
       done

@@ -6,8 +6,8 @@
 # Env: CHANNEL, ORG (whose admin reads the config), ORGS (the org table),
 # DESIRED ([org name]), CANDIDATES ({Application: [org name]}),
 # CREATE_ENABLED, TLS_ENABLED, ORDERER_ADDRESS, ORDERER_TLS_CA, WORKFLOW_NAME,
-# WORKFLOW_NAMESPACE. The reader's admin Secret is mounted at /crypto/admin.
-# Outputs (/tmp/outputs): plan, update, signers (see plan_start).
+# WORKFLOW_NAMESPACE. The reader's admin Secret is mounted at $ADMIN_MOUNT.
+# Outputs ($OUTPUTS_DIR): plan, update, signers (see plan_start).
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
@@ -25,7 +25,7 @@ if ! fetch_config "$CHANNEL" /tmp/config.json; then
   fi
   exit 1
 fi
-member_signers "$CANDIDATES" "$ORGS" < /tmp/config.json > /tmp/outputs/signers
+member_signers "$CANDIDATES" "$ORGS" < /tmp/config.json > "$OUTPUTS_DIR/signers"
 missing=$(channel_orgs_missing "$DESIRED" "$ORGS" < /tmp/config.json)
 if [ -z "$missing" ]; then
   log "every org network.yaml puts on $CHANNEL is a member: nothing to do"
@@ -41,11 +41,11 @@ groups='{}'
 while read -r org; do
   msp=$(printf '%s' "$ORGS" | jq -r --arg org "$org" '.[$org].mspId')
   msp_dir=$(printf '%s' "$ORGS" | jq -r --arg org "$org" '.[$org].mspDir')
-  if [ ! -d "/tmp/configtx/$msp_dir/cacerts" ]; then
+  if [ ! -d "$CONFIGTX_DIR/$msp_dir/cacerts" ]; then
     log "the chart has no public MSP of $org ($msp_dir/cacerts): copy the org's msp folder in, compile, helm upgrade"
     exit 1
   fi
-  configtxgen -configPath /tmp/configtx -printOrg "$msp" > /tmp/org.json
+  configtxgen -configPath "$CONFIGTX_DIR" -printOrg "$msp" > /tmp/org.json
   groups=$(printf '%s' "$groups" | jq -c --arg msp "$msp" --slurpfile group /tmp/org.json '. + {($msp): $group[0]}')
 done <<< "$missing"
 add_org_groups "$groups" < /tmp/config.json > /tmp/modified.json

@@ -6,12 +6,10 @@
 # text and take values with --arg/--argjson only.
 
 # Makes the admin of org $1 (an entry of the ORGS table, its Secret mounted at
-# /crypto/admin) the peer CLI's identity.
+# $ADMIN_MOUNT) the peer CLI's identity.
 use_org_admin() {
   load_org_admin "$1"
-  export CORE_PEER_LOCALMSPID="$MSP_ID"
-  export CORE_PEER_MSPCONFIGPATH=/tmp/admin/msp
-  export CORE_PEER_TLS_ENABLED="${TLS_ENABLED:-false}"
+  use_identity "$ADMIN_DIR" "$MSP_ID"
 }
 
 # stdin: stderr of a failed `peer channel fetch`. Succeeds when the orderer has
@@ -221,26 +219,26 @@ last_signature() {
 
 # ---- the steps' plans and hand-overs ----
 
-# A prepare step's outputs, in /tmp/outputs: plan (none, sign, unsigned,
+# A prepare step's outputs, in $OUTPUTS_DIR: plan (none, sign, unsigned,
 # supplied), update (base64 envelope) and signers (JSON). Start: nothing to do.
 plan_start() {
-  mkdir -p /tmp/outputs
-  echo none > /tmp/outputs/plan
-  : > /tmp/outputs/update
-  echo '[]' > /tmp/outputs/signers
+  mkdir -p "$OUTPUTS_DIR"
+  echo none > "$OUTPUTS_DIR/plan"
+  : > "$OUTPUTS_DIR/update"
+  echo '[]' > "$OUTPUTS_DIR/signers"
 }
 
 # The update in file $1 goes to the local signers (plan sign), or, when no
 # local admin's signature counts, on as it is (plan unsigned).
 plan_update() {
   local signers
-  base64 -w0 "$1" > /tmp/outputs/update
-  signers=$(jq length /tmp/outputs/signers)
+  base64 -w0 "$1" > "$OUTPUTS_DIR/update"
+  signers=$(jq length "$OUTPUTS_DIR/signers")
   if [ "$signers" -gt 0 ]; then
-    echo sign > /tmp/outputs/plan
+    echo sign > "$OUTPUTS_DIR/plan"
   else
     log "no admin of this cluster is a member of $CHANNEL: handing the update on unsigned"
-    echo unsigned > /tmp/outputs/plan
+    echo unsigned > "$OUTPUTS_DIR/plan"
   fi
 }
 
@@ -248,7 +246,7 @@ plan_update() {
 plan_supplied() {
   log "not creating the update of $CHANNEL (flow.createUpdate.channel.enabled=false): waiting for one"
   resume_commands
-  echo supplied > /tmp/outputs/plan
+  echo supplied > "$OUTPUTS_DIR/plan"
 }
 
 # How to give this workflow's wait step of channel $CHANNEL an update.

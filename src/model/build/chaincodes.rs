@@ -239,6 +239,7 @@ pub(super) fn build_chaincode(
         language,
         image: entry.image.clone(),
         port,
+        listen_address: pod::Ports::chaincode_listen(port),
         env: entry.env.clone(),
         source_dir,
         orgs: entry.orgs.clone(),

@@ -11,6 +11,7 @@ use super::faults::{known_list, Faults, File};
 use super::layout::{self as crypto_layout, IdentityPaths, CRYPTO_DIR};
 use super::material::{CaSubject, NodeCrypto, UserCrypto};
 use super::names;
+use super::pod;
 use super::*;
 use crate::load::configtx::{self as cx, Policy};
 use crate::load::crypto_config::OrgSpec;
@@ -103,6 +104,9 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         channels,
         chaincodes,
         flow_orderer,
+        ports: pod::Ports::new(),
+        paths: pod::PodPaths::new(),
+        objects: pod::Objects::NAMES,
         warnings,
     })
 }

@@ -304,6 +304,9 @@ pub(super) fn build_org(
     }
 
     let mut nodes = Vec::new();
+    // Every identity the chart keeps in a Secret, in a stable order: nodes,
+    // the admin, users, the CA.
+    let mut identities = IndexMap::new();
     let mut node_crypto = Vec::new();
     let mut seen = HashSet::new();
     for (hostname, common_name, sans, node_pointer) in hostnames {
@@ -365,7 +368,14 @@ pub(super) fn build_org(
         all_sans.retain(|s| unique.insert(s.clone()));
         let paths = IdentityPaths::node(&org_dir, kind, &fqdn);
         let node_dir = format!("{CRYPTO_DIR}/{}", paths.dir);
-        let files = msp_files.of(&paths);
+        let secret = names::node_secret(&object);
+        identities.insert(
+            secret.clone(),
+            SecretIdentity {
+                name: fqdn.clone(),
+                files: msp_files.of(&paths),
+            },
+        );
         node_crypto.push(NodeCrypto {
             common_name: fqdn.clone(),
             sans: all_sans,
@@ -399,10 +409,32 @@ pub(super) fn build_org(
         };
         let external_service = format!("{object}-external");
         let couchdb_data = couchdb.as_deref().map(DataVolume::of);
+        let address = Endpoint {
+            host: host.clone(),
+            port,
+        }
+        .address();
+        let chaincode_address = (kind == OrgKind::Peer).then(|| {
+            Endpoint {
+                host: host.clone(),
+                port: names::PEER_CHAINCODE_PORT,
+            }
+            .address()
+        });
+        let couchdb_address = couchdb.as_ref().map(|object| {
+            Endpoint {
+                host: object.clone(),
+                port: names::COUCHDB_PORT,
+            }
+            .address()
+        });
         nodes.push(Node {
+            address,
+            chaincode_address,
+            couchdb_address,
+            gossip_bootstrap: Vec::new(),
             data: DataVolume::of(&object),
-            files,
-            secret: names::node_secret(&object),
+            secret,
             hostname,
             fqdn,
             object,
@@ -415,6 +447,23 @@ pub(super) fn build_org(
             admin_port,
             external_service,
         });
+    }
+
+    // A peer gossips first with the org's other peers (itself when alone).
+    if kind == OrgKind::Peer {
+        let addresses: Vec<String> = nodes.iter().map(|n| n.address.clone()).collect();
+        for node in &mut nodes {
+            let others: Vec<String> = addresses
+                .iter()
+                .filter(|a| **a != node.address)
+                .cloned()
+                .collect();
+            node.gossip_bootstrap = if others.is_empty() {
+                vec![node.address.clone()]
+            } else {
+                others
+            };
+        }
     }
 
     let admin_name = msp_files.admin.clone();
@@ -432,12 +481,18 @@ pub(super) fn build_org(
             admin: false,
         });
     }
-    let identity = |name: &str, secret: String| {
+    let mut identity = |name: &str, secret: String| {
         let paths = IdentityPaths::user(&org_dir, name);
+        identities.insert(
+            secret.clone(),
+            SecretIdentity {
+                name: name.to_string(),
+                files: msp_files.of(&paths),
+            },
+        );
         Identity {
             name: name.to_string(),
             crypto_dir: format!("{CRYPTO_DIR}/{}", paths.dir),
-            files: msp_files.of(&paths),
             secret,
         }
     };
@@ -452,7 +507,7 @@ pub(super) fn build_org(
                 .next()
                 .unwrap_or_default()
                 .to_lowercase();
-            identity(&u.common_name, format!("hlf-user--{key}--{user_key}"))
+            identity(&u.common_name, names::user_secret(&key, &user_key))
         })
         .collect();
 
@@ -469,20 +524,29 @@ pub(super) fn build_org(
     let ca = CertificateAuthority {
         object: names::ca_object(&key),
         secret: names::ca_secret(&key),
-        files: vec![
-            secret_file(
-                "ca-cert.pem",
-                format!("{CRYPTO_DIR}/{}", crypto.ca_cert()),
-                "ca-cert.pem",
-            ),
-            secret_file(
-                "ca-key.pem",
-                format!("{CRYPTO_DIR}/{}", crypto.ca_key()),
-                "ca-key.pem",
-            ),
-        ],
         common_name: ca_common_name,
     };
+    identities.insert(
+        ca.secret.clone(),
+        SecretIdentity {
+            name: ca.common_name.clone(),
+            files: vec![
+                secret_file(
+                    pod::CA_CERT_FILE,
+                    format!("{CRYPTO_DIR}/{}", crypto.ca_cert()),
+                    pod::CA_CERT_FILE,
+                ),
+                secret_file(
+                    pod::CA_KEY_FILE,
+                    format!("{CRYPTO_DIR}/{}", crypto.ca_key()),
+                    pod::CA_KEY_FILE,
+                ),
+            ],
+        },
+    );
+    if external {
+        identities.clear();
+    }
 
     Some(Org {
         kind,
@@ -499,6 +563,7 @@ pub(super) fn build_org(
         nodes,
         admin,
         users: client_users,
+        identities,
         policies,
         anchor_peers: Vec::new(),
         crypto,
@@ -655,17 +720,17 @@ impl MspFiles<'_> {
             secret_file(
                 "tls-ca.crt",
                 format!("{CRYPTO_DIR}/{}", paths.tls_ca()),
-                "tls/ca.crt",
+                crypto_layout::TLS_CA,
             ),
             secret_file(
                 &format!("tls-{tls}.crt"),
                 format!("{CRYPTO_DIR}/{}", paths.tls_cert()),
-                &format!("tls/{tls}.crt"),
+                &crypto_layout::tls_cert(tls),
             ),
             secret_file(
                 &format!("tls-{tls}.key"),
                 format!("{CRYPTO_DIR}/{}", paths.tls_key()),
-                &format!("tls/{tls}.key"),
+                &crypto_layout::tls_key(tls),
             ),
         ]
     }

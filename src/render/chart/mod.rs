@@ -29,6 +29,9 @@ struct Topology<'a> {
     package_ids: &'a IndexMap<String, String>,
     /// The identity Secrets are made outside the chart (`--keys-dir`).
     secrets_outside: bool,
+    /// The chart files the configtx ConfigMap carries: the public material
+    /// (`Network::is_public_material`) that was made or copied in.
+    configtx_files: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +92,12 @@ pub fn render(
         checksums: secret_checksums(network, material)?,
         package_ids,
         secrets_outside,
+        configtx_files: material
+            .files()
+            .map(|(path, _)| path)
+            .filter(|path| network.is_public_material(path))
+            .map(|path| format!("{CRYPTO_DIR}/{path}"))
+            .collect(),
     };
     let mut json = serde_json::to_string_pretty(&topology)?;
     json.push('\n');
@@ -161,9 +170,9 @@ fn secret_checksums(
 ) -> anyhow::Result<IndexMap<String, String>> {
     let mut out = IndexMap::new();
     for org in network.orgs.iter().filter(|o| !o.external) {
-        for (name, files, _) in org.identities() {
+        for (name, identity) in &org.identities {
             let mut hasher = Sha256::new();
-            for file in files {
+            for file in &identity.files {
                 hasher.update(file.key.as_bytes());
                 hasher.update([0]);
                 hasher.update(material_file(material, &file.source)?);

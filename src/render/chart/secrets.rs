@@ -24,9 +24,9 @@ pub fn manifest(network: &Network, material: &Tree) -> anyhow::Result<String> {
          # Apply before installing the chart: kubectl apply -n <namespace> -f hlf-kube-secrets.yaml\n",
     );
     for org in network.orgs.iter().filter(|o| !o.external) {
-        for (secret, files, identity) in org.identities() {
+        for (secret, identity) in &org.identities {
             let mut data = Map::new();
-            for file in files {
+            for file in &identity.files {
                 let bytes = material_file(material, &file.source)?;
                 data.insert(file.key.clone(), Value::String(base64(bytes)));
             }
@@ -43,7 +43,7 @@ pub fn manifest(network: &Network, material: &Tree) -> anyhow::Result<String> {
                         "app.kubernetes.io/managed-by": "fabchart",
                         "hlf-kube/org": org.key,
                     },
-                    "annotations": { "hlf-kube/identity": identity },
+                    "annotations": { "hlf-kube/identity": identity.name },
                 },
                 "data": data,
             });

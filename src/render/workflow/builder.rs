@@ -3,14 +3,75 @@
 //! steps templates and the volumes steps mount.
 
 use anyhow::{bail, Context};
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{script, FlowOptions, CONFIGTX_MOUNT, CONFIGTX_TREE};
-use crate::model::{names, Channel, Network, Org};
+use super::{script, FlowOptions};
+use crate::model::pod::{
+    self, ADMIN_MOUNT, CONFIGTX_MOUNT, CONFIGTX_TREE, PACKAGE_FILE, PACKAGE_MOUNT,
+};
+use crate::model::{names, Channel, Endpoint, Network, Org};
 
 pub(crate) struct Builder<'a> {
     pub(super) network: &'a Network,
     pub(super) options: &'a FlowOptions,
+}
+
+/// One org of the org table, the `orgs` workflow parameter every flow passes
+/// and the steps read with jq (`load_org_admin`, `use_first_peer`, ...):
+/// its MSP, and for an org this cluster runs, its admin's Secret, where that
+/// Secret's files go, its peers and anchor peers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OrgEntry<'a> {
+    msp_id: &'a str,
+    /// The org's public MSP, below the configtx tree.
+    msp_dir: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    admin_files: Vec<FileMount<'a>>,
+    peers: Vec<&'a str>,
+    anchor_peers: &'a [Endpoint],
+}
+
+/// A key of a Secret and where it goes below the identity's folder.
+#[derive(Serialize)]
+struct FileMount<'a> {
+    key: &'a str,
+    mount: &'a str,
+}
+
+impl<'a> OrgEntry<'a> {
+    pub(crate) fn of(org: &'a Org) -> OrgEntry<'a> {
+        let local = !org.external;
+        OrgEntry {
+            msp_id: &org.msp_id,
+            msp_dir: &org.msp_dir,
+            secret: local.then_some(org.admin.secret.as_str()),
+            admin_files: org
+                .files(&org.admin.secret)
+                .iter()
+                .map(|f| FileMount {
+                    key: &f.key,
+                    mount: &f.mount,
+                })
+                .collect(),
+            peers: org.nodes.iter().map(|n| n.address.as_str()).collect(),
+            anchor_peers: &org.anchor_peers,
+        }
+    }
+}
+
+/// The environment variables of [`pod::step_env`] that script `source`
+/// names: where its mounts are, as the model made them.
+pub(crate) fn step_paths(source: &str) -> Vec<Value> {
+    pod::step_env()
+        .into_iter()
+        .filter(|(name, _)| {
+            source.contains(&format!("${name}")) || source.contains(&format!("${{{name}"))
+        })
+        .map(|(name, value)| env(name, value))
+        .collect()
 }
 
 pub(crate) fn param(name: &str, value: impl Into<Value>) -> Value {
@@ -32,15 +93,9 @@ impl<'a> Builder<'a> {
             .with_context(|| format!("org `{name}` is not in the model"))
     }
 
-    /// Org table entry: what a step needs to act as the org's admin on its peers.
+    /// The org's entry in the org table (the `orgs` workflow parameter).
     pub(super) fn org_entry(&self, org: &Org) -> Value {
-        json!({
-            "mspId": org.msp_id,
-            "mspDir": org.msp_dir,
-            "adminFiles": org.admin.files.iter().map(|f| json!({"key": f.key, "mount": f.mount})).collect::<Vec<_>>(),
-            "peers": org.nodes.iter().map(|n| n.endpoint().address()).collect::<Vec<_>>(),
-            "anchorPeers": org.anchor_peers,
-        })
+        serde_json::to_value(OrgEntry::of(org)).expect("an org table entry serializes")
     }
 
     pub(super) fn orderer_env(&self) -> anyhow::Result<Vec<Value>> {
@@ -77,6 +132,8 @@ impl<'a> Builder<'a> {
         volumes: Vec<Value>,
         mounts: Vec<Value>,
     ) -> anyhow::Result<Value> {
+        let source = script(name)?;
+        env_vars.extend(step_paths(&source));
         env_vars.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
         Ok(json!({
             "name": name,
@@ -86,7 +143,7 @@ impl<'a> Builder<'a> {
             "script": {
                 "image": self.network.settings.images.tools,
                 "command": ["bash"],
-                "source": script(name)?,
+                "source": source,
                 "env": env_vars,
                 "volumeMounts": mounts,
             },
@@ -103,7 +160,7 @@ impl<'a> Builder<'a> {
     pub(super) fn admin_volume() -> (Value, Value) {
         (
             json!({ "name": "admin", "secret": { "secretName": "{{inputs.parameters.secret}}" } }),
-            json!({ "name": "admin", "mountPath": "/crypto/admin", "readOnly": true }),
+            json!({ "name": "admin", "mountPath": ADMIN_MOUNT, "readOnly": true }),
         )
     }
 
@@ -113,9 +170,9 @@ impl<'a> Builder<'a> {
         (
             json!({ "name": "package", "configMap": {
                 "name": names::CHAINCODE_CONFIGMAP,
-                "items": [{ "key": "{{inputs.parameters.package-key}}", "path": "package.tar.gz" }],
+                "items": [{ "key": "{{inputs.parameters.package-key}}", "path": PACKAGE_FILE }],
             }}),
-            json!({ "name": "package", "mountPath": "/package", "readOnly": true }),
+            json!({ "name": "package", "mountPath": PACKAGE_MOUNT, "readOnly": true }),
         )
     }
 

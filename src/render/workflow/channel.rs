@@ -5,7 +5,7 @@ use anyhow::Context;
 use serde_json::{json, Map, Value};
 
 use super::builder::{env, param, Builder};
-use crate::model::{names, Org, OrgKind};
+use crate::model::{names, pod, Org, OrgKind};
 
 impl<'a> Builder<'a> {
     pub(super) fn channel_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
@@ -109,9 +109,9 @@ impl<'a> Builder<'a> {
                 let volume = format!("orderer-{}", org.key);
                 volumes.push(json!({ "name": volume, "secret": {
                     "secretName": org.admin.secret,
-                    "items": org.admin.files.iter().map(|f| json!({"key": f.key, "path": f.mount})).collect::<Vec<_>>(),
+                    "items": org.files(&org.admin.secret).iter().map(|f| json!({"key": f.key, "path": f.mount})).collect::<Vec<_>>(),
                 }}));
-                mounts.push(json!({ "name": volume, "mountPath": format!("/crypto/orderer/{}", org.key), "readOnly": true }));
+                mounts.push(json!({ "name": volume, "mountPath": format!("{}/{}", pod::ORDERER_ADMINS_MOUNT, org.key), "readOnly": true }));
             }
             let env_vars = vec![
                 env("CHANNEL", "{{inputs.parameters.channel}}"),

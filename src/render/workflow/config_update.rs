@@ -53,25 +53,11 @@ fn pass(names: &[&str]) -> Vec<Value> {
 fn output_files(names: &[&str]) -> Value {
     json!({ "parameters": names.iter().map(|n| json!({
         "name": n,
-        "valueFrom": { "path": format!("/tmp/outputs/{n}") },
+        "valueFrom": { "path": format!("{}/{n}", crate::model::pod::OUTPUTS) },
     })).collect::<Vec<_>>() })
 }
 
 impl<'a> Builder<'a> {
-    /// Org table entry of the config-update flows: MSP ID and public MSP
-    /// folder of every org they name; admin Secret and files of local ones.
-    fn update_org_entry(org: &Org) -> Value {
-        if org.external {
-            return json!({ "mspId": org.msp_id, "mspDir": org.msp_dir });
-        }
-        json!({
-            "mspId": org.msp_id,
-            "mspDir": org.msp_dir,
-            "secret": org.admin.secret,
-            "adminFiles": org.admin.files.iter().map(|f| json!({"key": f.key, "mount": f.mount})).collect::<Vec<_>>(),
-        })
-    }
-
     /// Refuses PIVT's system-channel options: a channel participation network
     /// has no system channel to update.
     pub(super) fn refuse_system_channel(&self) -> anyhow::Result<()> {
@@ -171,11 +157,11 @@ impl<'a> Builder<'a> {
         let mut items = Vec::new();
         for c in &channels {
             for org in c.named.iter().chain([&c.reader]) {
-                orgs.insert(org.name.clone(), Self::update_org_entry(org));
+                orgs.insert(org.name.clone(), self.org_entry(org));
             }
             let mut candidates = Map::new();
             for (org, group) in &c.candidates {
-                orgs.insert(org.name.clone(), Self::update_org_entry(org));
+                orgs.insert(org.name.clone(), self.org_entry(org));
                 let names = candidates.entry(*group).or_insert_with(|| json!([]));
                 if let Value::Array(names) = names {
                     names.push(json!(org.name));
@@ -370,6 +356,7 @@ impl<'a> Builder<'a> {
                 env("ORG", "{{inputs.parameters.org}}"),
                 env("ORGS", "{{workflow.parameters.orgs}}"),
                 env("UPDATE", "{{inputs.parameters.update}}"),
+                env("TLS_ENABLED", self.network.settings.tls_enabled.to_string()),
                 env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
             ],
             vec![av],

@@ -35,13 +35,6 @@ pub(crate) use builder::{env, inputs, param};
 pub use linker::{script, script_text, script_with_lib};
 pub use options::FlowOptions;
 
-/// The ServiceAccount the chart creates for the flows.
-pub const SERVICE_ACCOUNT: &str = "hlf-flow";
-
-const CONFIGTX_MOUNT: &str = "/configtx";
-/// Where the scripts rebuild the configtx tree (`materialize_configtx`).
-const CONFIGTX_TREE: &str = "/tmp/configtx";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Channel,
@@ -219,7 +212,7 @@ pub fn workflow(
     });
     let mut spec = json!({
         "entrypoint": "main",
-        "serviceAccountName": SERVICE_ACCOUNT,
+        "serviceAccountName": network.objects.flow_service_account,
         "activeDeadlineSeconds": if parts.waits { WAITING_DEADLINE_SECONDS } else { DEADLINE_SECONDS },
         "podGC": { "strategy": if parts.waits { "OnWorkflowSuccess" } else { "OnPodSuccess" } },
         "ttlStrategy": { "secondsAfterSuccess": 3600, "secondsAfterFailure": 86400 },
