@@ -5,12 +5,14 @@
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
-use super::{script, FlowOptions, CONFIGTX_MOUNT, CONFIGTX_TREE};
+use super::options::{ChannelSelection, FlowKeys};
+use super::{script, CONFIGTX_MOUNT, CONFIGTX_TREE};
 use crate::model::{names, Channel, Network, Org};
 
-pub(crate) struct Builder<'a> {
+/// Builds the workflow of the flow whose options are `O`.
+pub(crate) struct Builder<'a, O> {
     pub(super) network: &'a Network,
-    pub(super) options: &'a FlowOptions,
+    pub(super) options: &'a O,
 }
 
 pub(crate) fn param(name: &str, value: impl Into<Value>) -> Value {
@@ -25,7 +27,7 @@ pub(crate) fn env(name: &str, value: impl Into<Value>) -> Value {
     json!({ "name": name, "value": value.into() })
 }
 
-impl<'a> Builder<'a> {
+impl<'a, O: FlowKeys> Builder<'a, O> {
     pub(super) fn org(&self, name: &str) -> anyhow::Result<&'a Org> {
         self.network
             .org(name)
@@ -57,13 +59,13 @@ impl<'a> Builder<'a> {
                 "ORDERER_TLS_CA",
                 format!("{CONFIGTX_TREE}/{}", orderer.tls_ca),
             ),
-            env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+            env("FABRIC_LOGGING_SPEC", self.options.log_level()),
         ])
     }
 
     pub(super) fn retry(&self) -> Value {
         json!({
-            "limit": self.options.retry_count,
+            "limit": self.options.retry_count(),
             "retryPolicy": "Always",
             "backoff": { "duration": "10s", "factor": 2, "maxDuration": "10m" },
         })
@@ -136,12 +138,15 @@ impl<'a> Builder<'a> {
     }
 
     /// The channels `flow.channel.include` selects (all by default).
-    pub(super) fn included_channels(&self) -> anyhow::Result<Vec<&'a Channel>> {
+    pub(super) fn included_channels(
+        &self,
+        selection: &ChannelSelection,
+    ) -> anyhow::Result<Vec<&'a Channel>> {
         Self::included(
             "channel",
             &self.network.channels,
             |c| c.name.as_str(),
-            &self.options.channel_include,
+            &selection.include,
         )
     }
 

@@ -23,6 +23,7 @@
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
+use super::options::ConfigUpdateKeys;
 use super::{env, param, Builder, Flow, Parts};
 use crate::model::{Channel, Org};
 
@@ -57,7 +58,7 @@ fn output_files(names: &[&str]) -> Value {
     })).collect::<Vec<_>>() })
 }
 
-impl<'a> Builder<'a> {
+impl<'a, O: ConfigUpdateKeys> Builder<'a, O> {
     /// Org table entry of the config-update flows: MSP ID and public MSP
     /// folder of every org they name; admin Secret and files of local ones.
     fn update_org_entry(org: &Org) -> Value {
@@ -75,13 +76,16 @@ impl<'a> Builder<'a> {
     /// Refuses PIVT's system-channel options: a channel participation network
     /// has no system channel to update.
     pub(super) fn refuse_system_channel(&self) -> anyhow::Result<()> {
-        let update = &self.options.update;
+        let flow = self.options.config_flow();
         for (on, key) in [
             (
-                update.create_system,
+                flow.create_update.system_channel.enabled,
                 "flow.createUpdate.systemChannel.enabled",
             ),
-            (update.send_system, "flow.sendUpdate.systemChannel.enabled"),
+            (
+                flow.send_update.system_channel.enabled,
+                "flow.sendUpdate.systemChannel.enabled",
+            ),
         ] {
             if on {
                 bail!(
@@ -143,7 +147,15 @@ impl<'a> Builder<'a> {
         env_vars.extend([
             env("DESIRED", "{{inputs.parameters.desired}}"),
             env("CANDIDATES", "{{inputs.parameters.candidates}}"),
-            env("CREATE_ENABLED", self.options.update.create.to_string()),
+            env(
+                "CREATE_ENABLED",
+                self.options
+                    .config_flow()
+                    .create_update
+                    .channel
+                    .enabled
+                    .to_string(),
+            ),
             env("WORKFLOW_NAME", "{{workflow.name}}"),
             env("WORKFLOW_NAMESPACE", "{{workflow.namespace}}"),
         ]);
@@ -189,7 +201,7 @@ impl<'a> Builder<'a> {
                 "candidates": candidates,
             }));
         }
-        let parallel = self.options.channel_parallel;
+        let parallel = self.options.config_flow().channel.parallel;
         let item_args: Vec<Value> = ["channel", "org", "secret", "desired", "candidates"]
             .iter()
             .map(|n| param(n, format!("{{{{item.{n}}}}}")))
@@ -370,7 +382,7 @@ impl<'a> Builder<'a> {
                 env("ORG", "{{inputs.parameters.org}}"),
                 env("ORGS", "{{workflow.parameters.orgs}}"),
                 env("UPDATE", "{{inputs.parameters.update}}"),
-                env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+                env("FABRIC_LOGGING_SPEC", self.options.log_level()),
             ],
             vec![av],
             vec![am],
@@ -381,7 +393,15 @@ impl<'a> Builder<'a> {
         submit_env.extend([
             env("UPDATE", "{{inputs.parameters.update}}"),
             env("SIGNATURES", "{{inputs.parameters.signatures}}"),
-            env("SEND_ENABLED", self.options.update.send.to_string()),
+            env(
+                "SEND_ENABLED",
+                self.options
+                    .config_flow()
+                    .send_update
+                    .channel
+                    .enabled
+                    .to_string(),
+            ),
             env("WORKFLOW_NAME", "{{workflow.name}}"),
             env("WORKFLOW_NAMESPACE", "{{workflow.namespace}}"),
         ]);
