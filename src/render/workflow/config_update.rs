@@ -143,19 +143,12 @@ impl<'a, O: ConfigUpdateKeys> Builder<'a, O> {
     ) -> anyhow::Result<Value> {
         let (cv, cm) = Self::configtx_volume();
         let (av, am) = Self::admin_volume();
+        let create = self.options.config_flow().create_update.channel.enabled;
         let mut env_vars = self.reader_env()?;
         env_vars.extend([
             env("DESIRED", "{{inputs.parameters.desired}}"),
             env("CANDIDATES", "{{inputs.parameters.candidates}}"),
-            env(
-                "CREATE_ENABLED",
-                self.options
-                    .config_flow()
-                    .create_update
-                    .channel
-                    .enabled
-                    .to_string(),
-            ),
+            env("CREATE_ENABLED", create.to_string()),
             env("WORKFLOW_NAME", "{{workflow.name}}"),
             env("WORKFLOW_NAMESPACE", "{{workflow.namespace}}"),
         ]);
@@ -389,19 +382,12 @@ impl<'a, O: ConfigUpdateKeys> Builder<'a, O> {
         )?;
         sign["outputs"] = output_files(&["signature"]);
 
+        let send = self.options.config_flow().send_update.channel.enabled;
         let mut submit_env = self.reader_env()?;
         submit_env.extend([
             env("UPDATE", "{{inputs.parameters.update}}"),
             env("SIGNATURES", "{{inputs.parameters.signatures}}"),
-            env(
-                "SEND_ENABLED",
-                self.options
-                    .config_flow()
-                    .send_update
-                    .channel
-                    .enabled
-                    .to_string(),
-            ),
+            env("SEND_ENABLED", send.to_string()),
             env("WORKFLOW_NAME", "{{workflow.name}}"),
             env("WORKFLOW_NAMESPACE", "{{workflow.namespace}}"),
         ]);

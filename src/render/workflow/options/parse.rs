@@ -145,7 +145,9 @@ fn unknown(flow: Flow, values: &Values, key: &str) -> Fault {
     });
     let valid: Vec<&str> = own.iter().map(|k| k.key.as_str()).collect();
     let mut fault = Fault::new(message, help, diagnostic);
-    let suggestion = close.map(|k| format!(" did you mean `{k}`?")).unwrap_or_default();
+    let suggestion = close
+        .map(|k| format!(" did you mean `{k}`?"))
+        .unwrap_or_default();
     fault.text = format!(
         "{};{suggestion} valid options of `fabchart flow {}`: {}",
         fault.message,
