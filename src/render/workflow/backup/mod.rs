@@ -31,6 +31,7 @@ mod target;
 
 use serde_json::{json, Map, Value};
 
+use super::options::{BackupFlowKeys, BackupOptions, RestoreOptions};
 use super::{env, inputs, param, script_text, script_with_lib, Builder, Parts};
 use selection::{together, Selection, Unit, Volume};
 
@@ -61,7 +62,7 @@ fn step(name: &str, template: &str, arguments: Vec<Value>) -> Value {
     s
 }
 
-impl Builder<'_> {
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// A script step in the rclone image.
     fn copy_step(
         &self,
@@ -80,7 +81,7 @@ impl Builder<'_> {
         if retry {
             // rclone retries the network itself; this is for lost pods.
             t["retryStrategy"] = json!({
-                "limit": self.options.retry_count,
+                "limit": self.options.retry_count(),
                 "retryPolicy": "OnError",
                 "backoff": { "duration": "10s", "factor": 2, "maxDuration": "10m" },
             });
@@ -91,7 +92,7 @@ impl Builder<'_> {
             script_with_lib(script, LIB)?
         };
         let mut container = json!({
-            "image": self.options.backup.image,
+            "image": self.options.backup().image,
             "command": ["sh"],
             "source": source,
             "env": env_vars,
@@ -150,7 +151,7 @@ impl Builder<'_> {
         }
         session.push(json!([each_volume("copy", copy, true)]));
         vec![
-            Builder::steps_template(
+            Self::steps_template(
                 "unit",
                 &["unit", "volumes"],
                 vec![
@@ -180,7 +181,7 @@ impl Builder<'_> {
                 ],
                 true,
             ),
-            Builder::steps_template("session", &["volumes"], session, true),
+            Self::steps_template("session", &["volumes"], session, true),
         ]
     }
 
@@ -203,7 +204,9 @@ impl Builder<'_> {
             .collect();
         Ok(json!({ "name": "statefulsets", "value": serde_json::to_string(&list)? }))
     }
+}
 
+impl Builder<'_, BackupOptions> {
     pub(super) fn backup_parts(&self) -> anyhow::Result<Parts> {
         let root = self.remote_root()?;
         let key = self.backup_key(false)?;
@@ -244,7 +247,7 @@ impl Builder<'_> {
                     "withItems": peer_groups,
                 }]));
             }
-            let orderers: Vec<Unit> = if options.orderer_rolling {
+            let orderers: Vec<Unit> = if self.options.flow.orderer.backup.rolling {
                 selection.orderers
             } else {
                 together("orderers", selection.orderers)
@@ -262,7 +265,7 @@ impl Builder<'_> {
                 )]));
             }
             main.push(json!([step("manifest", "manifest", vec![])]));
-            templates.push(Builder::steps_template(
+            templates.push(Self::steps_template(
                 "group",
                 &["units"],
                 vec![json!([{
@@ -302,7 +305,9 @@ impl Builder<'_> {
         templates.extend(self.statefulset_templates(dry_run)?);
         self.parts(main, templates, statefulsets)
     }
+}
 
+impl Builder<'_, RestoreOptions> {
     pub(super) fn restore_parts(&self) -> anyhow::Result<Parts> {
         let key = self.backup_key(true)?;
         let root = self.remote_root()?;
@@ -336,7 +341,7 @@ impl Builder<'_> {
                 ]
             )]));
             templates.extend(self.unit_templates("restore", "restore-copy", Some("volume-check")));
-            let force = env("FORCE", options.force.to_string());
+            let force = env("FORCE", self.options.restore.force.to_string());
             let mut copy_env = self.volume_env(&key, &root);
             copy_env.push(force.clone());
             let check_env: Vec<Value> = copy_env
@@ -380,7 +385,9 @@ impl Builder<'_> {
         templates.extend(self.statefulset_templates(dry_run)?);
         self.parts(main, templates, Self::statefulsets_parameter(&selection)?)
     }
+}
 
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// The `check` of every selected StatefulSet (dry runs).
     fn check_each(&self, selection: &Selection) -> Value {
         json!({
@@ -416,8 +423,8 @@ impl Builder<'_> {
         mut templates: Vec<Value>,
         statefulsets: Value,
     ) -> anyhow::Result<Parts> {
-        templates.insert(0, Builder::steps_template("main", &[], main, true));
-        let dry_run = self.options.backup.dry_run;
+        templates.insert(0, Self::steps_template("main", &[], main, true));
+        let dry_run = self.options.backup().dry_run;
         let mut parameters = Vec::new();
         if !dry_run {
             parameters.push(statefulsets);
@@ -427,7 +434,7 @@ impl Builder<'_> {
             orgs: Map::new(),
             parameters,
             on_exit: (!dry_run).then(|| "exit".to_string()),
-            active_deadline_seconds: Some(self.options.backup.deadline_seconds),
+            active_deadline_seconds: Some(self.options.backup().deadline_seconds),
             // One backup or restore at a time per namespace: the exit handler
             // of one must not start the nodes another has stopped.
             mutex: (!dry_run).then_some(MUTEX),

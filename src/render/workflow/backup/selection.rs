@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::model::OrgKind;
 use crate::model::{DataVolume, Org};
+use crate::render::workflow::options::BackupFlowKeys;
 use crate::render::workflow::Builder;
 
 /// One StatefulSet the flow stops and starts again; its data volume is copied
@@ -82,12 +83,13 @@ pub(super) fn together(name: &str, units: Vec<Unit>) -> Vec<Unit> {
     }]
 }
 
-impl Builder<'_> {
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// Units of the local nodes `flow.backup.include` and the component
     /// switches select. External orgs and orgs without nodes have none.
     pub(super) fn selection(&self) -> anyhow::Result<Selection> {
-        let options = &self.options.backup;
-        for wanted in &options.include {
+        let include = self.options.include();
+        let components = self.options.components();
+        for wanted in include {
             let (org_name, host) = match wanted.split_once('/') {
                 Some((org, host)) => (org, Some(host)),
                 None => (wanted.as_str(), None),
@@ -121,9 +123,8 @@ impl Builder<'_> {
             }
         }
         let included = |org: &Org, host: &str| {
-            options.include.is_empty()
-                || options
-                    .include
+            include.is_empty()
+                || include
                     .iter()
                     .any(|w| w == &org.name || w.split_once('/') == Some((org.name.as_str(), host)))
         };
@@ -137,16 +138,18 @@ impl Builder<'_> {
                 let mut volumes = Vec::new();
                 // CouchDB is copied only with its peer stopped: the peer
                 // writes it. goleveldb peers (no CouchDB) need the switch off.
-                if options.peer || options.couchdb {
+                if components.peer || components.couchdb {
                     volumes.push(Volume {
                         statefulset: node.object.clone(),
                         data: node.data.clone(),
                         kind: "peer",
-                        archive: options.peer.then(|| archive(org, &node.hostname, "peer")),
+                        archive: components
+                            .peer
+                            .then(|| archive(org, &node.hostname, "peer")),
                     });
                 }
                 if let (true, Some(couchdb), Some(data)) =
-                    (options.couchdb, &node.couchdb, &node.couchdb_data)
+                    (components.couchdb, &node.couchdb, &node.couchdb_data)
                 {
                     volumes.push(Volume {
                         statefulset: couchdb.clone(),
@@ -162,7 +165,7 @@ impl Builder<'_> {
                     });
                 }
             }
-            if options.parallel {
+            if self.options.peers_together() {
                 units = together(&org.name, units);
             }
             if !units.is_empty() {
@@ -171,7 +174,7 @@ impl Builder<'_> {
         }
 
         let mut orderers = Vec::new();
-        if options.orderer {
+        if components.orderer {
             for org in self.network.local_orgs(OrgKind::Orderer) {
                 for node in org.nodes.iter().filter(|n| included(org, &n.hostname)) {
                     orderers.push(Unit {

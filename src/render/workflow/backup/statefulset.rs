@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::{step, Claim, RESUME_PARALLELISM};
 use crate::model::names;
+use crate::render::workflow::options::BackupFlowKeys;
 use crate::render::workflow::{env, inputs, param, Builder};
 
 /// `apiVersion`/`kind`/`name` of a resource template's object, as YAML text.
@@ -13,12 +14,12 @@ fn manifest(kind: &str, api_version: &str, name: &str, rest: &str) -> String {
     format!("apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: \"{name}\"\n{rest}")
 }
 
-impl Builder<'_> {
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// The StatefulSet templates shared by backup and restore: read it, check
     /// its claim, stop it, start it again.
     pub(super) fn statefulset_templates(&self, dry_run: bool) -> anyhow::Result<Vec<Value>> {
         let annotation = names::RESUME_REPLICAS_ANNOTATION;
-        let wait = self.options.backup.wait_seconds;
+        let wait = self.options.backup().wait_seconds;
         let volume_inputs = ["statefulset", "claim", "volume", "kind"];
         let volume_args = || {
             volume_inputs
@@ -70,7 +71,7 @@ impl Builder<'_> {
                     "manifest": manifest("PersistentVolumeClaim", "v1", "{{inputs.parameters.claim}}", ""),
                 },
             }),
-            Builder::steps_template(
+            Self::steps_template(
                 "check",
                 &volume_inputs,
                 vec![
@@ -125,7 +126,7 @@ impl Builder<'_> {
             return Ok(templates);
         }
         templates.extend([
-            Builder::steps_template(
+            Self::steps_template(
                 "stop",
                 &volume_inputs,
                 vec![
@@ -159,7 +160,7 @@ impl Builder<'_> {
                 },
             }),
             {
-                let mut t = Builder::steps_template(
+                let mut t = Self::steps_template(
                     "resume-all",
                     &["statefulsets", "wait"],
                     vec![json!([{
@@ -176,7 +177,7 @@ impl Builder<'_> {
                 t["parallelism"] = json!(RESUME_PARALLELISM);
                 t
             },
-            Builder::steps_template(
+            Self::steps_template(
                 "resume",
                 &["statefulset", "wait"],
                 vec![
@@ -230,7 +231,7 @@ impl Builder<'_> {
                 Claim::None,
                 false,
             )?,
-            Builder::steps_template(
+            Self::steps_template(
                 "exit",
                 &[],
                 vec![json!([{
