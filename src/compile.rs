@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use indexmap::IndexMap;
 
+use crate::credentials::{Credentials, CREDENTIALS_FILE};
 use crate::generate::crypto::{self, Existing, Generated, Problem};
 use crate::generate::package;
 use crate::identity::{short_fingerprint, Record, RECORD_FILE};
 use crate::model::layout::CRYPTO_DIR;
 use crate::model::{self, Channel, Network};
 use crate::render::chart::secrets::{self, SECRETS_FILE, SECRETS_HEADER};
-use crate::render::chart::{self, CHART_NAME, TOPOLOGY_FILE};
+use crate::render::chart::{self, release, CHART_NAME, TOPOLOGY_FILE};
 use crate::tree::{Tree, TreeDiff};
 use crate::write::{Legacy, Workspace, MANIFEST};
 use crate::{console, load};
@@ -55,13 +56,23 @@ pub enum Compiled {
     Stale { chart: PathBuf, diff: TreeDiff },
 }
 
+/// The keys folder's files (`--keys-dir`).
+pub struct KeysOutput {
+    /// The full `crypto-config/` tree.
+    pub tree: Tree,
+    /// The Secrets manifest (identity and credential Secrets).
+    pub manifest: String,
+    /// credentials.yaml.
+    pub credentials: crate::tree::File,
+}
+
 /// Everything a compile makes, before it is written.
 pub struct Outputs {
     pub network: Network,
     /// The chart folder's files.
     pub chart: Tree,
-    /// With `--keys-dir`: the full `crypto-config/` tree and the Secrets manifest.
-    pub keys: Option<(Tree, String)>,
+    /// With `--keys-dir`: what the keys folder gets.
+    pub keys: Option<KeysOutput>,
     pub record: Record,
     pub generated: Generated,
 }
@@ -129,15 +140,20 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         // The manifests follow the files; only the files are compared.
         let mut old = prefixed(&chart_dir, without_manifest(Tree::read(&chart_dir)?));
         let mut new = prefixed(&chart_dir, outputs.chart.clone());
-        if let (Some(dir), Some((keys, manifest))) = (&options.keys_dir, &outputs.keys) {
+        if let (Some(dir), Some(keys)) = (&options.keys_dir, &outputs.keys) {
             let crypto = dir.join(CRYPTO_DIR);
             old.merge(prefixed(&crypto, without_manifest(Tree::read(&crypto)?)));
-            new.merge(prefixed(&crypto, keys.clone()));
-            let secrets = dir.join(SECRETS_FILE);
-            if let Ok(bytes) = std::fs::read(&secrets) {
-                old.insert(secrets.display().to_string(), bytes);
+            new.merge(prefixed(&crypto, keys.tree.clone()));
+            for (file, bytes) in [
+                (SECRETS_FILE, keys.manifest.as_bytes()),
+                (CREDENTIALS_FILE, keys.credentials.bytes.as_slice()),
+            ] {
+                let path = dir.join(file);
+                if let Ok(old_bytes) = std::fs::read(&path) {
+                    old.insert(path.display().to_string(), old_bytes);
+                }
+                new.insert(path.display().to_string(), bytes);
             }
-            new.insert(secrets.display().to_string(), manifest.as_bytes());
         }
         if let Some(text) = &record.text {
             old.insert(record_path.display().to_string(), text.as_bytes());
@@ -163,7 +179,7 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         _ => Legacy::None,
     };
     out_ws.check_owned(CHART_NAME, &outputs.chart, legacy_chart)?;
-    if let (Some(ws), Some((keys, _))) = (&keys_ws, &outputs.keys) {
+    if let (Some(ws), Some(KeysOutput { tree: keys, .. })) = (&keys_ws, &outputs.keys) {
         let secrets = ws.path().join(SECRETS_FILE);
         let legacy_keys = match std::fs::read(&secrets) {
             Ok(bytes) if bytes.starts_with(SECRETS_HEADER.as_bytes()) => {
@@ -177,14 +193,15 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
 
     // Keys first, then the chart that uses them, then the record of their CAs:
     // a kill between two steps leaves material that a rerun reuses.
-    if let Some((keys, manifest)) = &outputs.keys {
+    if let Some(keys) = &outputs.keys {
         let dir = options
             .keys_dir
             .as_ref()
             .expect("keys only with --keys-dir");
         let ws = ensure_private(keys_ws.expect("opened above"), dir)?;
-        ws.replace_dir(CRYPTO_DIR, keys)?;
-        ws.replace_file(SECRETS_FILE, manifest.as_bytes(), 0o600)?;
+        ws.replace_dir(CRYPTO_DIR, &keys.tree)?;
+        ws.replace_file(SECRETS_FILE, keys.manifest.as_bytes(), 0o600)?;
+        ws.replace_file(CREDENTIALS_FILE, &keys.credentials.bytes, 0o600)?;
     }
     let out_ws = ensure_open(out_ws, &out)?;
     out_ws.replace_dir(CHART_NAME, &outputs.chart)?;
@@ -239,36 +256,72 @@ fn make(
     }
 
     let mut chart_tree = Tree::new();
+    let mut packages = IndexMap::new();
     let mut package_ids = IndexMap::new();
     for chaincode in &network.chaincodes {
         for pkg in &chaincode.packages {
             let built = package::build(chaincode, pkg)
                 .with_context(|| format!("cannot package chaincode {}", chaincode.name))?;
-            chart_tree.insert(pkg.file.clone(), built.bytes);
+            chart_tree.insert(pkg.file.clone(), built.bytes.clone());
+            packages.insert(pkg.file.clone(), built.bytes);
             package_ids.insert(pkg.file.clone(), built.id);
         }
     }
     let keys_outside = options.keys_dir.is_some();
-    let rendered = chart::render(&network, &package_ids, &generated.tree, keys_outside)?;
+    let credentials = Credentials::load_or_make(&credential_dirs(options))?;
+    let rendered = chart::render(
+        &network,
+        &chart::Inputs {
+            packages: &packages,
+            package_ids: &package_ids,
+            material: &generated.tree,
+            secrets_outside: keys_outside,
+            credentials: &credentials,
+        },
+    )?;
     for (path, file) in rendered.files() {
         chart_tree.insert_file(path, file.clone());
     }
+    let credentials_file = crate::tree::File {
+        bytes: credentials.to_text()?.into_bytes(),
+        private: true,
+    };
     let keys = if keys_outside {
         chart_tree.extend_below(CRYPTO_DIR, public_material(&network, &generated.tree));
-        let manifest = secrets::manifest(&network, &generated.tree)?;
-        Some((generated.tree.clone(), manifest))
+        let manifest = secrets::manifest(&network, &generated.tree, &credentials)?;
+        Some(KeysOutput {
+            tree: generated.tree.clone(),
+            manifest,
+            credentials: credentials_file,
+        })
     } else {
         chart_tree.extend_below(CRYPTO_DIR, generated.tree.clone());
+        chart_tree.insert_file(CREDENTIALS_FILE, credentials_file);
         None
     };
-    let size = chart_tree.size();
-    if !keys_outside && size > LARGE_CHART_BYTES {
-        console::warn(format_args!(
-            "the chart holds {:.1} MB; Helm keeps a release (chart and rendered \
-             Secrets, compressed) in one Secret of at most 1 MiB, which this may exceed. \
-             Compile with --keys-dir DIR to keep keys and node certificates out of the chart",
-            size as f64 / 1e6
-        ));
+    let release = release::estimate(&network, &chart_tree)?;
+    console::note(format_args!(
+        "Helm release: about {} of the 1 MiB Secret Helm keeps it in ({:.0}%)",
+        release::human(release.stored),
+        100.0 * release.stored as f64 / release::LIMIT as f64
+    ));
+    if release.stored > release::MAX_ESTIMATE {
+        bail!(
+            "the chart's Helm release would take about {} of the {} Helm can store in the release's \
+             Secret (a Secret holds at most 1 MiB); `helm install` would fail. {}",
+            release::human(release.stored),
+            release::human(release::LIMIT),
+            if keys_outside {
+                "Split the network over more than one release (compile a project per group of orgs)"
+                    .to_string()
+            } else {
+                format!(
+                    "Compile with --keys-dir DIR: the identity Secrets (about {}) are then applied \
+                     from DIR/hlf-kube-secrets.yaml and leave the release",
+                    release::human(release.secrets)
+                )
+            }
+        );
     }
     let record = record.updated(&network, &generated.fingerprints, forget);
     Ok(Outputs {
@@ -280,9 +333,20 @@ fn make(
     })
 }
 
-/// Above this many bytes of chart files, a release may not fit Helm's 1 MiB
-/// release Secret (measured: 6.7 MB of chart files compress to 1.3 MB).
-const LARGE_CHART_BYTES: u64 = 3_500_000;
+/// Where the generated credentials of an earlier compile are: the keys
+/// folder's, then the chart's.
+fn credential_dirs(options: &Options) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(keys) = &options.keys_dir {
+        dirs.push(keys.clone());
+    }
+    let out = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.project.join("out"));
+    dirs.push(out.join(CHART_NAME));
+    dirs
+}
 
 /// Where existing material is taken from: `--crypto` (which must exist), else
 /// the keys folder's, the previous chart's, or the project's `crypto-config/`,

@@ -321,7 +321,7 @@ fn argo_placeholders_reach_the_output_intact() {
         .find(|t| t["name"] == "chaincode-org")
         .unwrap();
     assert_eq!(
-        org["volumes"][0]["secret"]["secretName"],
+        org["volumes"][0]["projected"]["sources"][0]["secret"]["name"],
         "{{inputs.parameters.secret}}"
     );
     assert_eq!(
