@@ -1280,6 +1280,25 @@ fn update_files_are_checked_for_their_channel() {
         &[]
     ));
     assert!(!update_decides("is_config_update_for trade", CONFIG, &[]));
+
+    // A given update is signed now: waiting for one supplied on resume does
+    // not go with it, and is refused rather than ignored.
+    let e = render(
+        &support::root().join("samples/simple"),
+        Flow::ChannelUpdate,
+        &options(&[
+            "update.scope=application",
+            "flow.channel.include={trade}",
+            "update.file=tests/fixtures/flow/config-update-trade.pb",
+            "flow.createUpdate.channel.enabled=false",
+        ]),
+    )
+    .unwrap_err();
+    let e = format!("{e:#}");
+    assert!(
+        e.contains("update.file") && e.contains("flow.createUpdate.channel.enabled=false"),
+        "{e}"
+    );
 }
 
 /// Length-delimited and varint fields of one protobuf message, in order.
