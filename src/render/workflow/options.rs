@@ -498,6 +498,13 @@ const OPTIONS: &[(&str, Kind, &str, &str, &str)] = &[
         "backup restore",
     ),
     (
+        "flow.ca.backup.enabled",
+        Kind::Bool,
+        "false",
+        "back up / restore each local org's fabric-ca volume (chart values ca.enabled and ca.persistence.enabled)",
+        "backup restore",
+    ),
+    (
         "flow.commit.approvalWait",
         Kind::Int,
         "60",
@@ -611,6 +618,7 @@ pub struct BackupOptions {
     pub peer: bool,
     pub couchdb: bool,
     pub orderer: bool,
+    pub ca: bool,
 }
 
 impl Default for FlowOptions {
@@ -808,6 +816,7 @@ impl FlowOptions {
                 peer: boolean("flow.peer.backup.enabled")?,
                 couchdb: boolean("flow.couchdb.backup.enabled")?,
                 orderer: boolean("flow.orderer.backup.enabled")?,
+                ca: boolean("flow.ca.backup.enabled")?,
             },
             set_keys: leaves.iter().map(|(k, _)| k.clone()).collect(),
             key_locations: HashMap::new(),

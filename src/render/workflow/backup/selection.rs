@@ -13,8 +13,8 @@ use crate::render::workflow::Builder;
 pub(super) struct Volume {
     pub(super) statefulset: String,
     pub(super) data: DataVolume,
-    /// peer, couchdb or orderer: the chart's values section, and what the
-    /// restore looks for on the volume.
+    /// peer, couchdb, orderer or ca: the chart's values section, and what
+    /// the restore looks for on the volume.
     pub(super) kind: &'static str,
     /// `<org key>/<hostname>/<kind>.tar.gz`, below the backup key.
     pub(super) archive: Option<String>,
@@ -49,7 +49,8 @@ impl Unit {
 
 /// What the selection options leave of the network.
 pub(super) struct Selection {
-    /// Per local peer org, one unit per peer.
+    /// Per local peer org, one unit per peer (then its CA); per local
+    /// orderer org with its CA selected, that CA.
     pub(super) peer_orgs: Vec<Vec<Unit>>,
     /// One unit per local orderer.
     pub(super) orderers: Vec<Unit>,
@@ -129,6 +130,20 @@ impl Builder<'_> {
         };
         let archive =
             |org: &Org, host: &str, kind: &str| format!("{}/{host}/{kind}.tar.gz", org.key);
+        // The org's fabric-ca server (its registrations), when the whole org
+        // is selected.
+        let ca_unit = |org: &Org| {
+            let wanted = options.include.is_empty() || options.include.contains(&org.name);
+            (options.ca && wanted).then(|| Unit {
+                name: format!("{}/ca", org.name),
+                volumes: vec![Volume {
+                    statefulset: org.ca.object.clone(),
+                    data: DataVolume::of(&org.ca.object),
+                    kind: "ca",
+                    archive: Some(archive(org, "ca", "ca")),
+                }],
+            })
+        };
 
         let mut peer_orgs = Vec::new();
         for org in self.network.local_orgs(OrgKind::Peer) {
@@ -165,9 +180,15 @@ impl Builder<'_> {
             if options.parallel {
                 units = together(&org.name, units);
             }
+            units.extend(ca_unit(org));
             if !units.is_empty() {
                 peer_orgs.push(units);
             }
+        }
+        // An orderer org's CA is copied beside the peers, not with the
+        // orderers: stopping it stops no ordering.
+        for org in self.network.local_orgs(OrgKind::Orderer) {
+            peer_orgs.extend(ca_unit(org).map(|u| vec![u]));
         }
 
         let mut orderers = Vec::new();
@@ -191,7 +212,7 @@ impl Builder<'_> {
             orderers,
         };
         if selection.archives().is_empty() {
-            bail!("nothing to copy: no local node is selected (flow.backup.include) with a component switched on (flow.peer/couchdb/orderer.backup.enabled)");
+            bail!("nothing to copy: no local node is selected (flow.backup.include) with a component switched on (flow.peer/couchdb/orderer/ca.backup.enabled)");
         }
         Ok(selection)
     }
