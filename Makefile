@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build test conformance lint fmt fmt-check bench golden ci e2e
+.PHONY: all build test conformance lint fmt fmt-check bench golden ci e2e e2e-tools
 
 all: build
 
@@ -39,13 +39,21 @@ bench:
 # binaries must be; the samples are compiled for the release they report.
 # E2E_ARGS: more arguments, e.g. --chaincode <ccaas binary>
 # --invoke '{"Args":["put","k","v"]}'.
+# On samples with persistence (simple-persistent) it also runs the restore
+# drill (backup, destroy, restore, faults) against S3 (moto), Azure Blob
+# (Azurite) and GCS (fake-gcs-server) with the real rclone, which e2e-tools
+# installs into target/e2e-tools; the drill needs --chaincode (a put/get
+# chaincode-as-a-service binary).
 E2E_SAMPLES ?= simple scaled-raft-tls simple-persistent
-e2e: build
+e2e: build e2e-tools
 	@test -n "$(FABRIC_BIN)" || { echo "make e2e: set FABRIC_BIN=<Fabric release>/bin"; exit 2; }
 	set -e; for sample in $(E2E_SAMPLES); do \
 		python3 tests/e2e/run.py samples/$$sample --fabric-bin "$(FABRIC_BIN)" \
 			$(if $(FABRIC_VERSION),--fabric-version "$(FABRIC_VERSION)") $(E2E_ARGS); \
 	done
+
+e2e-tools:
+	bash tests/e2e/install-tools.sh target/e2e-tools
 
 # Re-run the tests writing changed snapshots as *.snap.new next to the old
 # ones, then review them: with cargo-insta if installed, else list them

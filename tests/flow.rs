@@ -2992,8 +2992,14 @@ impl Drill {
 #[test]
 fn a_backup_killed_half_way_is_refused_by_restore() {
     let drill = Drill::new();
-    assert_eq!(drill.step("backup-preflight", None, "source", &[]).0, Ended::Ok);
-    assert_eq!(drill.step("backup-copy", Some(0), "source", &[]).0, Ended::Ok);
+    assert_eq!(
+        drill.step("backup-preflight", None, "source", &[]).0,
+        Ended::Ok
+    );
+    assert_eq!(
+        drill.step("backup-copy", Some(0), "source", &[]).0,
+        Ended::Ok
+    );
     let (ended, log) = drill.step(
         "backup-copy",
         Some(1),
@@ -3019,9 +3025,15 @@ fn a_backup_killed_half_way_is_refused_by_restore() {
     assert!(!key.join("manifest.sha256").exists());
     // Run again, the backup completes under the same key.
     let (ended, log) = drill.step("backup-preflight", None, "source", &[]);
-    assert!(ended == Ended::Ok && log.contains("incomplete backup"), "{log}");
+    assert!(
+        ended == Ended::Ok && log.contains("incomplete backup"),
+        "{log}"
+    );
     drill.backup();
-    assert_eq!(drill.step("restore-preflight", None, "target", &[]).0, Ended::Ok);
+    assert_eq!(
+        drill.step("restore-preflight", None, "target", &[]).0,
+        Ended::Ok
+    );
 }
 
 /// A restore killed while it stages (the download of its second archive cut
@@ -3031,7 +3043,10 @@ fn a_backup_killed_half_way_is_refused_by_restore() {
 fn a_restore_killed_while_staging_leaves_the_old_data() {
     let drill = Drill::new();
     drill.backup();
-    assert_eq!(drill.step("restore-stage", Some(0), "target", &[]).0, Ended::Ok);
+    assert_eq!(
+        drill.step("restore-stage", Some(0), "target", &[]).0,
+        Ended::Ok
+    );
     let (ended, log) = drill.step(
         "restore-stage",
         Some(1),
@@ -3053,13 +3068,18 @@ fn a_restore_killed_while_staging_leaves_the_old_data() {
     );
     for (ended, log) in drill.settle("run-2") {
         assert_eq!(ended, Ended::Ok, "{log}");
-        assert!(log.contains("dropped the staging") || log.contains("no restore pending"), "{log}");
+        assert!(
+            log.contains("dropped the staging") || log.contains("no restore pending"),
+            "{log}"
+        );
     }
     assert_eq!(drill.contents(), ["old", "old", "old"]);
     for folder in ["harbor", "quarry", "beacon"] {
         let state = tree(&drill.dir("target", folder));
         assert!(
-            state.iter().all(|(p, _)| !p.starts_with(".fabchart-restore")),
+            state
+                .iter()
+                .all(|(p, _)| !p.starts_with(".fabchart-restore")),
             "{state:?}"
         );
     }
@@ -3079,7 +3099,10 @@ fn a_restore_killed_while_swapping_is_finished_by_the_next_settle() {
             let (ended, log) = drill.step("restore-stage", Some(i), "target", &[]);
             assert_eq!(ended, Ended::Ok, "{log}");
         }
-        assert_eq!(drill.step("restore-swap", Some(0), "target", &[]).0, Ended::Ok);
+        assert_eq!(
+            drill.step("restore-swap", Some(0), "target", &[]).0,
+            Ended::Ok
+        );
         let kill = kill_at.to_string();
         let (ended, log) = drill.step("restore-swap", Some(1), "target", &[("KILL_AT_MV", &kill)]);
         if ended == Ended::Ok {
@@ -3112,7 +3135,10 @@ fn a_restore_killed_while_swapping_is_finished_by_the_next_settle() {
             "target",
             &[("FORCE", "false"), ("RUN_ID", "run-3")],
         );
-        assert!(ended == Ended::Failed && log.contains("restore.force"), "{log}");
+        assert!(
+            ended == Ended::Failed && log.contains("restore.force"),
+            "{log}"
+        );
     }
 }
 
@@ -3126,7 +3152,11 @@ fn ca_volumes_are_backed_up_and_restored_with_their_org() {
     std::fs::create_dir_all(tmp.path().join("remote/hlf-backup")).unwrap();
     let home = tmp.path().join("ca-home");
     volume_tree(&home, "volume-ca-registrations.txt");
-    std::fs::write(home.join("fabric-ca-server.db"), b"SQLite format 3\0registrations").unwrap();
+    std::fs::write(
+        home.join("fabric-ca-server.db"),
+        b"SQLite format 3\0registrations",
+    )
+    .unwrap();
     let (ok, content) = backup_decides(
         "volume_content ca \"$DIR\"",
         &[("DIR", home.to_str().unwrap())],
@@ -3138,7 +3168,10 @@ fn ca_volumes_are_backed_up_and_restored_with_their_org() {
     let claim = "data-hlf-ca--harbor-0";
     let step = |name: &str, dir: &Path| {
         let env = [
-            ("FAKE_REMOTE", tmp.path().join("remote").to_str().unwrap().to_string()),
+            (
+                "FAKE_REMOTE",
+                tmp.path().join("remote").to_str().unwrap().to_string(),
+            ),
             ("REMOTE_ROOT", "backup:hlf-backup".to_string()),
             ("BACKUP_KEY", "nightly".to_string()),
             ("ARCHIVE", archive.to_string()),
@@ -3212,20 +3245,46 @@ fn restores_stopped_half_way_are_judged_by_all_their_volumes() {
     };
     let ok = |s: &str| (true, s.to_string());
     assert_eq!(decide("a", &lines(["none", "none", "none"])), ok("nothing"));
-    assert_eq!(decide("a", &lines(["staged", "staged", "staged"])), ok("finish"));
-    assert_eq!(decide("b", &lines(["restored", "swapping", "staged"])), ok("finish"));
-    assert_eq!(decide("a", &lines(["restored", "swapping", "staged"])), ok("nothing"));
-    assert_eq!(decide("a", &lines(["staged", "partial", "none"])), ok("discard"));
-    assert_eq!(decide("a", &lines(["staged", "staged", "none"])), ok("discard"));
+    assert_eq!(
+        decide("a", &lines(["staged", "staged", "staged"])),
+        ok("finish")
+    );
+    assert_eq!(
+        decide("b", &lines(["restored", "swapping", "staged"])),
+        ok("finish")
+    );
+    assert_eq!(
+        decide("a", &lines(["restored", "swapping", "staged"])),
+        ok("nothing")
+    );
+    assert_eq!(
+        decide("a", &lines(["staged", "partial", "none"])),
+        ok("discard")
+    );
+    assert_eq!(
+        decide("a", &lines(["staged", "staged", "none"])),
+        ok("discard")
+    );
     // Staged by another run: not this run's commit point.
-    let other = format!("a staged {}\nb staged {}\nc staged {}\n", run("r1"), run("r1"), run("r0"));
+    let other = format!(
+        "a staged {}\nb staged {}\nc staged {}\n",
+        run("r1"),
+        run("r1"),
+        run("r0")
+    );
     assert_eq!(decide("a", &other), ok("discard"));
     // A staging without its run file (killed before it wrote one).
     assert_eq!(decide("a", "a partial \nb none\nc none\n"), ok("discard"));
     // A swap cannot have begun without every volume staged.
     assert!(!decide("b", &lines(["staged", "swapping", "none"])).0);
     // Volume c is not in this run: its state is unknown.
-    assert!(!decide("a", "a staged r1 nightly a,b,c\nb staged r1 nightly a,b,c\n").0);
+    assert!(
+        !decide(
+            "a",
+            "a staged r1 nightly a,b,c\nb staged r1 nightly a,b,c\n"
+        )
+        .0
+    );
     assert!(!decide("z", &lines(["none", "none", "none"])).0);
 }
 

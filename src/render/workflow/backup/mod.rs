@@ -9,6 +9,8 @@
 //! node's own resume step runs whether the copy worked or not, and the
 //! workflow's exit handler starts every StatefulSet still carrying the
 //! annotation when the workflow failed, was stopped or ran out of time.
+//! `argo terminate` skips exit handlers: the next backup or restore run over
+//! those nodes starts them (its plan reads the annotation).
 //!
 //! The copies run in the rclone image (busybox sh, tar, sha256sum), configured
 //! by environment only (`RCLONE_CONFIG_BACKUP_*`, credentials from a Secret).
@@ -20,7 +22,11 @@
 //! `flow.orderer.backup.rolling`), so the orderers' copies are never behind a
 //! peer's and the Raft members' copies agree. A restore replaces every
 //! selected volume at once: checks first (manifest, every archive's sha256,
-//! what each volume holds), then stop, replace, start.
+//! what each volume holds), then stop, stage every archive on its volume,
+//! swap them all in, start. `settle` (after the stop, after the session, in
+//! the exit handler) finishes a run that staged every volume and drops the
+//! staging of one that did not, so no set of volumes is left half restored
+//! (`settle_decision` in backup-lib.sh).
 //!
 //! Size: a handful of templates fed by `withItems`/`withParam`; per node only
 //! its StatefulSets, claims and archive paths.
@@ -363,7 +369,8 @@ impl Builder<'_> {
                 true,
             ));
             templates.extend(self.restore_templates(&key, &root, &selection)?);
-            parameters.push(json!({ "name": "volumes", "value": serde_json::to_string(&volumes)? }));
+            parameters
+                .push(json!({ "name": "volumes", "value": serde_json::to_string(&volumes)? }));
         }
         let mut verify_env = self.remote_env(&key, &root);
         verify_env.push(env("ARCHIVE", "{{inputs.parameters.archive}}"));
@@ -429,13 +436,19 @@ impl Builder<'_> {
         decide_step["arguments"]["parameters"]
             .as_array_mut()
             .unwrap()
-            .push(param("states", "{{steps.inspect.outputs.parameters.state}}"));
+            .push(param(
+                "states",
+                "{{steps.inspect.outputs.parameters.state}}",
+            ));
         Ok(vec![
             self.copy_step(
                 "volume-check",
                 "restore-check",
                 VOLUME_INPUTS,
-                volume_env(&["DATA_DIR", "KIND", "STATEFULSET", "BACKUP_KEY"], &[&force, &run_id]),
+                volume_env(
+                    &["DATA_DIR", "KIND", "STATEFULSET", "BACKUP_KEY"],
+                    &[&force, &run_id],
+                ),
                 Claim::ReadOnly,
                 false,
             )?,
@@ -474,7 +487,11 @@ impl Builder<'_> {
                 &settle_inputs,
                 volume_env(
                     &["DATA_DIR", "STATEFULSET"],
-                    &[&claim, &run_id, &env("STATES", "{{inputs.parameters.states}}")],
+                    &[
+                        &claim,
+                        &run_id,
+                        &env("STATES", "{{inputs.parameters.states}}"),
+                    ],
                 ),
                 Claim::ReadWrite,
                 true,

@@ -248,7 +248,12 @@ impl Builder<'_> {
         if !settle {
             let mut resume = resume_all;
             resume["when"] = unless_succeeded;
-            templates.push(Builder::steps_template("exit", &[], vec![json!([resume])], true));
+            templates.push(Builder::steps_template(
+                "exit",
+                &[],
+                vec![json!([resume])],
+                true,
+            ));
             return Ok(templates);
         }
         let mut restore_exit = step("restore-exit", "restore-exit", vec![]);
@@ -256,7 +261,10 @@ impl Builder<'_> {
         let mut stopped = step(
             "stopped",
             "any-stopped",
-            vec![param("statefulsets", "{{workflow.parameters.statefulsets}}")],
+            vec![param(
+                "statefulsets",
+                "{{workflow.parameters.statefulsets}}",
+            )],
         );
         stopped["continueOn"] = json!({ "failed": true, "error": true });
         let mut judge = self.copy_step(
