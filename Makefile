@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build test conformance lint fmt fmt-check bench golden ci e2e e2e-tools
+.PHONY: all build test conformance lint fmt fmt-check bench golden ci e2e e2e-tools docs
 
 all: build
 
@@ -29,6 +29,11 @@ fmt-check:
 
 bench:
 	$(CARGO) bench --locked
+
+# README.md's option lists, from the flows' option structs (a unit test
+# fails while they differ).
+docs:
+	$(CARGO) run --locked --example readme_options
 
 # Opt-in, not part of `make test`: the samples on real Fabric binaries,
 # without Kubernetes (as root; see tests/e2e/run.py), each pod started from

@@ -32,8 +32,8 @@ fn step_items(workflow: &serde_yaml::Value, step: &serde_yaml::Value) -> serde_y
     serde_yaml::from_str(parameter["value"].as_str().unwrap()).unwrap()
 }
 
-fn options(sets: &[&str]) -> FlowOptions {
-    FlowOptions::load(&[] as &[&Path], sets).unwrap()
+fn options(flow: Flow, sets: &[&str]) -> FlowOptions {
+    FlowOptions::load(flow, &[] as &[&Path], sets).unwrap()
 }
 
 fn golden_settings() -> insta::Settings {
@@ -202,7 +202,7 @@ fn pinned() -> Vec<(PathBuf, &'static Variant)> {
 fn golden_workflows() {
     for (project, (variant, kind, sets)) in pinned() {
         let name = project.file_name().unwrap().to_string_lossy().to_string();
-        let text = render(&project, *kind, &options(sets)).unwrap();
+        let text = render(&project, &options(*kind, sets)).unwrap();
         let snapshot = match *variant {
             "" => format!("flow-{name}-{}", kind.name()),
             v => format!("flow-{name}-{}-{v}", kind.name()),
@@ -216,7 +216,7 @@ fn write_workflows(dir: &Path) -> Vec<PathBuf> {
     for (i, (project, (_, kind, sets))) in pinned().into_iter().enumerate() {
         let name = project.file_name().unwrap().to_string_lossy().to_string();
         let file = dir.join(format!("{name}-{}-{i}.yaml", kind.name()));
-        std::fs::write(&file, render(&project, *kind, &options(sets)).unwrap()).unwrap();
+        std::fs::write(&file, render(&project, &options(*kind, sets)).unwrap()).unwrap();
         files.push(file);
     }
     files
@@ -315,7 +315,7 @@ fn script_files_pass_shellcheck() {
 #[test]
 fn argo_placeholders_reach_the_output_intact() {
     let sample = support::root().join("samples/simple");
-    let text = render(&sample, Flow::Chaincode, &options(&[])).unwrap();
+    let text = render(&sample, &options(Flow::Chaincode, &[])).unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     let templates = workflow["spec"]["templates"].as_sequence().unwrap();
     let org = templates
@@ -352,15 +352,14 @@ fn bad_options_are_errors() {
     let sample = support::root().join("samples/simple");
     let e = render(
         &sample,
-        Flow::Chaincode,
-        &options(&["flow.chaincode.include={nope}"]),
+        &options(Flow::Chaincode, &["flow.chaincode.include={nope}"]),
     )
     .unwrap_err();
     assert!(
         format!("{e:#}").contains("ledger-notes, price-board"),
         "{e:#}"
     );
-    let e = FlowOptions::load(&[] as &[&Path], &["flow.bogus=1"])
+    let e = FlowOptions::load(Flow::Chaincode, &[] as &[&Path], &["flow.bogus=1"])
         .unwrap_err()
         .to_string();
     assert!(
@@ -378,13 +377,8 @@ fn host_aliases_come_from_values_files() {
         "hostAliases:\n  - ip: 10.0.0.7\n    hostnames: [orderer0.beacon.example]\n",
     )
     .unwrap();
-    let opts = FlowOptions::load(&[&file], &[] as &[&str]).unwrap();
-    let text = render(
-        &support::root().join("samples/scaled-raft-tls"),
-        Flow::Channel,
-        &opts,
-    )
-    .unwrap();
+    let opts = FlowOptions::load(Flow::Channel, &[&file], &[] as &[&str]).unwrap();
+    let text = render(&support::root().join("samples/scaled-raft-tls"), &opts).unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     assert_eq!(workflow["spec"]["hostAliases"][0]["ip"], "10.0.0.7");
 }
@@ -971,7 +965,7 @@ fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
     let project = edited_legacy_project(&[("network.yaml", &ccaas_on_archive)]);
     let e = format!(
         "{:#}",
-        render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
+        render(project.path(), &options(Flow::Chaincode, &[])).unwrap_err()
     );
     assert!(e.contains("network.yaml:26:17"), "{e}");
     assert!(
@@ -998,7 +992,7 @@ fn channel_config_policy_on_a_legacy_channel_is_refused() {
     })]);
     let e = format!(
         "{:#}",
-        render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
+        render(project.path(), &options(Flow::Chaincode, &[])).unwrap_err()
     );
     assert!(
         e.contains("no channel-config endorsement policies") && e.contains("signature `policy`"),
@@ -1018,7 +1012,7 @@ fn a_refused_capability_does_not_make_a_channel_legacy() {
     ]);
     let e = format!(
         "{:#}",
-        render(project.path(), Flow::Chaincode, &options(&[])).unwrap_err()
+        render(project.path(), &options(Flow::Chaincode, &[])).unwrap_err()
     );
     assert!(e.contains("`V1_4_9` is unknown"), "{e}");
     assert!(!e.contains("legacy lifecycle"), "{e}");
@@ -1028,8 +1022,7 @@ fn a_refused_capability_does_not_make_a_channel_legacy() {
 fn legacy_steps_only_where_a_channel_needs_them() {
     let legacy = render(
         &support::root().join("tests/fixtures/projects/legacy-lifecycle"),
-        Flow::Chaincode,
-        &options(&[]),
+        &options(Flow::Chaincode, &[]),
     )
     .unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&legacy).unwrap();
@@ -1055,7 +1048,7 @@ fn legacy_steps_only_where_a_channel_needs_them() {
     assert_eq!(board["legacyChannels"][0]["language"], "node");
 
     for sample in support::samples() {
-        let text = render(&sample, Flow::Chaincode, &options(&[])).unwrap();
+        let text = render(&sample, &options(Flow::Chaincode, &[])).unwrap();
         assert!(!text.contains("chaincode-legacy"), "{}", sample.display());
     }
 }
@@ -1145,16 +1138,11 @@ fn only_member_admins_sign() {
 
 /// `[{path, value}]` as `fabchart flow channel-update` emits it for `sets`.
 fn desired_values(sets: &[&str]) -> String {
-    desired_values_for(&options(sets))
+    desired_values_for(&options(Flow::ChannelUpdate, sets))
 }
 
 fn desired_values_for(options: &FlowOptions) -> String {
-    let text = render(
-        &support::root().join("samples/simple"),
-        Flow::ChannelUpdate,
-        options,
-    )
-    .unwrap();
+    let text = render(&support::root().join("samples/simple"), options).unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     let items = &step_items(&workflow, &workflow["spec"]["templates"][0]["steps"][0][0]);
     serde_json::to_string(
@@ -1223,7 +1211,9 @@ fn channel_update_changes_only_values_that_differ() {
          value: '{\"type\": 3, \"value\": {\"rule\": \"ANY\", \"sub_policy\": \"Readers\"}}'\n",
     )
     .unwrap();
-    let created = desired_values_for(&FlowOptions::load(&[&values], &[] as &[&str]).unwrap());
+    let created = desired_values_for(
+        &FlowOptions::load(Flow::ChannelUpdate, &[&values], &[] as &[&str]).unwrap(),
+    );
     let (ok, updated) = update_lib(
         "config_set_values \"$DESIRED\"",
         Some(CONFIG),
@@ -1285,16 +1275,12 @@ fn update_files_are_checked_for_their_channel() {
 
     // A given update is signed now: waiting for one supplied on resume does
     // not go with it, and is refused rather than ignored.
-    let e = render(
-        &support::root().join("samples/simple"),
-        Flow::ChannelUpdate,
-        &options(&[
+    let e = render(&support::root().join("samples/simple"), &options(Flow::ChannelUpdate, &[
             "update.scope=application",
             "flow.channel.include={trade}",
             "update.file=tests/fixtures/flow/config-update-trade.pb",
             "flow.createUpdate.channel.enabled=false",
-        ]),
-    )
+        ]))
     .unwrap_err();
     let e = format!("{e:#}");
     assert!(
@@ -1407,8 +1393,7 @@ fn config_update_outputs_are_read_only_where_they_exist() {
     ] {
         let text = render(
             &support::root().join("samples/simple"),
-            flow,
-            &options(sets),
+            &options(flow, sets),
         )
         .unwrap();
         let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
@@ -2123,12 +2108,14 @@ print(json.dumps(sorted(claims)))
         let chart_claims: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
         let text = render(
             &sample,
-            Flow::Backup,
-            &options(&[
-                "backup.target.secret=backup-s3",
-                "backup.dryRun=true",
-                "flow.ca.backup.enabled=true",
-            ]),
+            &options(
+                Flow::Backup,
+                &[
+                    "backup.target.secret=backup-s3",
+                    "backup.dryRun=true",
+                    "flow.ca.backup.enabled=true",
+                ],
+            ),
         )
         .unwrap();
         let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
@@ -2200,8 +2187,7 @@ fn statefulset_filters() -> Vec<(String, String)> {
     let sample = support::root().join("samples/simple");
     let text = render(
         &sample,
-        Flow::Backup,
-        &options(&["backup.target.secret=backup-s3"]),
+        &options(Flow::Backup, &["backup.target.secret=backup-s3"]),
     )
     .unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
@@ -2424,7 +2410,7 @@ fn backup_selection_names_what_exists() {
         all.extend(sets);
         format!(
             "{:#}",
-            render(&sample, Flow::Backup, &options(&all)).unwrap_err()
+            render(&sample, &options(Flow::Backup, &all)).unwrap_err()
         )
     };
     let e = error(&["flow.backup.include={Harbour}"]);
@@ -2445,12 +2431,14 @@ fn backup_selection_names_what_exists() {
     // One node of an org: its peer and CouchDB, nothing else.
     let text = render(
         &sample,
-        Flow::Restore,
-        &options(&[
-            "backup.target.secret=backup-s3",
-            "backup.key=nightly",
-            "flow.backup.include={Quarry/peer1}",
-        ]),
+        &options(
+            Flow::Restore,
+            &[
+                "backup.target.secret=backup-s3",
+                "backup.key=nightly",
+                "flow.backup.include={Quarry/peer1}",
+            ],
+        ),
     )
     .unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
@@ -3212,7 +3200,7 @@ fn ca_volumes_are_backed_up_and_restored_with_their_org() {
             "flow.ca.backup.enabled=true",
         ];
         sets.push(include);
-        let text = render(&sample, Flow::Restore, &options(&sets)).unwrap();
+        let text = render(&sample, &options(Flow::Restore, &sets)).unwrap();
         let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
         let verify = step_items(&workflow, &workflow["spec"]["templates"][0]["steps"][1][0]);
         serde_yaml::to_string(&verify).unwrap()
@@ -3314,11 +3302,7 @@ fn a_corrupted_archive_is_refused_before_anything_is_overwritten() {
     assert_eq!(tree(&drill.dir("target", "beacon")), before);
 
     // In the workflow, every archive is verified before the restore stops a node.
-    let text = render(
-        &support::root().join("samples/simple-persistent"),
-        Flow::Restore,
-        &options(&["backup.target.secret=backup-s3", "backup.key=nightly"]),
-    )
+    let text = render(&support::root().join("samples/simple-persistent"), &options(Flow::Restore, &["backup.target.secret=backup-s3", "backup.key=nightly"]))
     .unwrap();
     let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     let main: Vec<&str> = workflow["spec"]["templates"][0]["steps"]
@@ -3430,15 +3414,14 @@ fn workflows_stay_small_as_the_network_grows() {
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("big");
     synthetic_project(&project, 20, 5, 3, 3, 30, 10);
-    let channel = render(&project, Flow::Channel, &options(&[])).unwrap();
+    let channel = render(&project, &options(Flow::Channel, &[])).unwrap();
     let chaincode = render(
         &project,
-        Flow::Chaincode,
-        &options(&["flow.invoke.enabled=true"]),
+        &options(Flow::Chaincode, &["flow.invoke.enabled=true"]),
     )
     .unwrap();
-    let peer_org = render(&project, Flow::PeerOrg, &options(&[])).unwrap();
-    let channel_update = render(&project, Flow::ChannelUpdate, &options(CHANNEL_UPDATE)).unwrap();
+    let peer_org = render(&project, &options(Flow::PeerOrg, &[])).unwrap();
+    let channel_update = render(&project, &options(Flow::ChannelUpdate, CHANNEL_UPDATE)).unwrap();
     eprintln!(
         "20x5, 3x3 orderers, 30 channels, 10 chaincodes: channel {} bytes, chaincode {} bytes, \
          peer-org {} bytes, channel-update {} bytes",
@@ -3464,11 +3447,10 @@ fn workflows_stay_small_as_the_network_grows() {
     // where chaincode 0 runs on all 20 orgs.
     let reference = tmp.path().join("reference");
     fabchart::synthetic::write(&reference, fabchart::synthetic::Shape::REFERENCE).unwrap();
-    let reference_channel = render(&reference, Flow::Channel, &options(&[])).unwrap();
+    let reference_channel = render(&reference, &options(Flow::Channel, &[])).unwrap();
     let reference_chaincode = render(
         &reference,
-        Flow::Chaincode,
-        &options(&["flow.invoke.enabled=true"]),
+        &options(Flow::Chaincode, &["flow.invoke.enabled=true"]),
     )
     .unwrap();
     eprintln!(
@@ -3489,10 +3471,10 @@ fn workflows_stay_small_as_the_network_grows() {
 
     let project = tmp.path().join("huge");
     synthetic_project(&project, 100, 4, 3, 3, 100, 10);
-    let channel = render(&project, Flow::Channel, &options(&[])).unwrap();
-    let chaincode = render(&project, Flow::Chaincode, &options(&[])).unwrap();
-    let peer_org = render(&project, Flow::PeerOrg, &options(&[])).unwrap();
-    let channel_update = render(&project, Flow::ChannelUpdate, &options(CHANNEL_UPDATE)).unwrap();
+    let channel = render(&project, &options(Flow::Channel, &[])).unwrap();
+    let chaincode = render(&project, &options(Flow::Chaincode, &[])).unwrap();
+    let peer_org = render(&project, &options(Flow::PeerOrg, &[])).unwrap();
+    let channel_update = render(&project, &options(Flow::ChannelUpdate, CHANNEL_UPDATE)).unwrap();
     eprintln!(
         "100x4, 100 channels: channel {} bytes, chaincode {} bytes, peer-org {} bytes, channel-update {} bytes",
         channel.len(),
@@ -3509,11 +3491,10 @@ fn workflows_stay_small_as_the_network_grows() {
     // critical path is that times the peers of the largest org (plus the
     // orderers, stopped together).
     let secret = "backup.target.secret=backup-s3";
-    let backup = render(&project, Flow::Backup, &options(&[secret])).unwrap();
+    let backup = render(&project, &options(Flow::Backup, &[secret])).unwrap();
     let restore = render(
         &project,
-        Flow::Restore,
-        &options(&[secret, "backup.key=2025-01-31-023000"]),
+        &options(Flow::Restore, &[secret, "backup.key=2025-01-31-023000"]),
     )
     .unwrap();
     eprintln!(

@@ -74,13 +74,13 @@ pub fn run(command: &FlowCommand) -> anyhow::Result<Outcome> {
         FlowKind::Backup(a) => (Flow::Backup, a),
         FlowKind::Restore(a) => (Flow::Restore, a),
     };
-    let options = FlowOptions::load(&args.values, &args.set)?;
+    let options = FlowOptions::load(kind, &args.values, &args.set)?;
     let project = args
         .project_dir
         .clone()
         .or_else(|| args.project.clone())
         .unwrap_or_else(|| PathBuf::from("."));
-    let text = render(&project, kind, &options)?;
+    let text = render(&project, &options)?;
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -95,21 +95,21 @@ pub fn run(command: &FlowCommand) -> anyhow::Result<Outcome> {
     }
 }
 
-/// The workflow YAML of `kind` for the project in `dir`.
-pub fn render(dir: &std::path::Path, kind: Flow, options: &FlowOptions) -> anyhow::Result<String> {
+/// The workflow YAML of the flow `options` are for, for the project in `dir`.
+pub fn render(dir: &std::path::Path, options: &FlowOptions) -> anyhow::Result<String> {
     let project = load::load(dir)?;
     let network = model::build(&project)?;
     for warning in &network.warnings {
         console::warn(format_args!("{warning}"));
     }
-    if matches!(kind, Flow::Channel | Flow::PeerOrg) {
-        refuse_placeholders(dir, &network, options)?;
+    if let (Flow::Channel | Flow::PeerOrg, Some(selection)) = (options.flow(), options.channels()) {
+        refuse_placeholders(dir, &network, &selection.include)?;
     }
     let name = std::fs::canonicalize(dir)
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "network".into());
-    let workflow = flow::workflow(&network, kind, options, &name)?;
+    let workflow = flow::workflow(&network, options, &name)?;
     flow::to_yaml(&workflow)
 }
 
@@ -121,14 +121,14 @@ pub fn render(dir: &std::path::Path, kind: Flow, options: &FlowOptions) -> anyho
 fn refuse_placeholders(
     dir: &std::path::Path,
     network: &Network,
-    options: &FlowOptions,
+    include: &[String],
 ) -> anyhow::Result<()> {
     let record = Record::load(dir)?;
     let crypto = dir.join("out").join(CHART_NAME).join(CRYPTO_DIR);
     let channels: Vec<_> = network
         .channels
         .iter()
-        .filter(|c| options.channel_include.is_empty() || options.channel_include.contains(&c.name))
+        .filter(|c| include.is_empty() || include.contains(&c.name))
         .collect();
     let problems = compile::external_placeholders(
         network,

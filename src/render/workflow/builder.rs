@@ -6,15 +6,17 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{script, FlowOptions};
+use super::options::{ChannelSelection, FlowKeys};
+use super::script;
 use crate::model::pod::{
     self, ADMIN_MOUNT, CONFIGTX_MOUNT, CONFIGTX_TREE, PACKAGE_FILE, PACKAGE_MOUNT,
 };
 use crate::model::{names, Channel, Endpoint, Network, Org};
 
-pub(crate) struct Builder<'a> {
+/// Builds the workflow of the flow whose options are `O`.
+pub(crate) struct Builder<'a, O> {
     pub(super) network: &'a Network,
-    pub(super) options: &'a FlowOptions,
+    pub(super) options: &'a O,
 }
 
 /// One org of the org table, the `orgs` workflow parameter every flow passes
@@ -86,7 +88,7 @@ pub(crate) fn env(name: &str, value: impl Into<Value>) -> Value {
     json!({ "name": name, "value": value.into() })
 }
 
-impl<'a> Builder<'a> {
+impl<'a, O: FlowKeys> Builder<'a, O> {
     pub(super) fn org(&self, name: &str) -> anyhow::Result<&'a Org> {
         self.network
             .org(name)
@@ -112,13 +114,13 @@ impl<'a> Builder<'a> {
                 "ORDERER_TLS_CA",
                 format!("{CONFIGTX_TREE}/{}", orderer.tls_ca),
             ),
-            env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+            env("FABRIC_LOGGING_SPEC", self.options.log_level()),
         ])
     }
 
     pub(super) fn retry(&self) -> Value {
         json!({
-            "limit": self.options.retry_count,
+            "limit": self.options.retry_count(),
             "retryPolicy": "Always",
             "backoff": { "duration": "10s", "factor": 2, "maxDuration": "10m" },
         })
@@ -193,12 +195,15 @@ impl<'a> Builder<'a> {
     }
 
     /// The channels `flow.channel.include` selects (all by default).
-    pub(super) fn included_channels(&self) -> anyhow::Result<Vec<&'a Channel>> {
+    pub(super) fn included_channels(
+        &self,
+        selection: &ChannelSelection,
+    ) -> anyhow::Result<Vec<&'a Channel>> {
         Self::included(
             "channel",
             &self.network.channels,
             |c| c.name.as_str(),
-            &self.options.channel_include,
+            &selection.include,
         )
     }
 

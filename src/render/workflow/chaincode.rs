@@ -6,10 +6,11 @@ use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
 use super::builder::{env, param, Builder};
+use super::options::{ChaincodeOptions, FlowKeys};
 use super::{collections, policy, CHAINCODE_CHANNEL_INPUTS};
 use crate::model::{Chaincode, Org};
 
-impl<'a> Builder<'a> {
+impl Builder<'_, ChaincodeOptions> {
     pub(super) fn definitions(&self, chaincode: &Chaincode) -> anyhow::Result<Value> {
         let mut out = Map::new();
         for cc in &chaincode.channels {
@@ -65,7 +66,7 @@ impl<'a> Builder<'a> {
             "chaincode",
             &network.chaincodes,
             |c| c.name.as_str(),
-            &options.chaincode_include,
+            &options.flow.chaincode.include,
         )?
         .into_iter()
         .filter(|c| !c.channels.is_empty())
@@ -149,7 +150,7 @@ impl<'a> Builder<'a> {
             }
             let mut item = json!({
                 "chaincode": chaincode.name,
-                "version": chaincode.version.clone().unwrap_or_else(|| options.chaincode_version.clone()),
+                "version": chaincode.version.clone().unwrap_or_else(|| options.chaincode.version.clone()),
                 "definitions": self.definitions(chaincode)?,
                 "orgs": org_items,
                 "commits": commits,
@@ -160,7 +161,7 @@ impl<'a> Builder<'a> {
             }
             items.push(item);
         }
-        let parallel = options.chaincode_parallel;
+        let parallel = options.flow.chaincode.parallel;
         let mut chaincode_inputs = vec!["chaincode", "version", "definitions", "orgs", "commits"];
         if any_legacy {
             chaincode_inputs.extend(["legacy-orgs", "legacy-channels"]);
@@ -198,7 +199,7 @@ impl<'a> Builder<'a> {
         };
         let mut steps = Vec::new();
         let mut first = Vec::new();
-        if options.install || options.approve {
+        if options.flow.install.enabled || options.flow.approve.enabled {
             let mut args = chaincode_args();
             args.extend([
                 param("org", "{{item.org}}"),
@@ -213,7 +214,7 @@ impl<'a> Builder<'a> {
                 "withParam": "{{inputs.parameters.orgs}}",
             }));
         }
-        if any_legacy && options.install {
+        if any_legacy && options.flow.install.enabled {
             first.push(json!({
                 "name": "legacy-install",
                 "template": "chaincode-legacy-install",
@@ -231,7 +232,10 @@ impl<'a> Builder<'a> {
         if !first.is_empty() {
             steps.push(Value::Array(first));
         }
-        for (enabled, name) in [(options.commit, "commit"), (options.invoke, "invoke")] {
+        for (enabled, name) in [
+            (options.flow.commit.enabled, "commit"),
+            (options.flow.invoke.enabled, "invoke"),
+        ] {
             if !enabled {
                 continue;
             }
@@ -288,15 +292,15 @@ impl<'a> Builder<'a> {
             parallel,
         ));
 
-        if options.install || options.approve {
+        if options.flow.install.enabled || options.flow.approve.enabled {
             let (cv, cm) = Self::configtx_volume();
             let (av, am) = Self::admin_volume();
             let (pv, pm) = Self::package_volume();
             let mut e = self.chaincode_env()?;
             e.extend([
                 env("CHANNELS", "{{inputs.parameters.channels}}"),
-                env("INSTALL_ENABLED", options.install.to_string()),
-                env("APPROVE_ENABLED", options.approve.to_string()),
+                env("INSTALL_ENABLED", options.flow.install.enabled.to_string()),
+                env("APPROVE_ENABLED", options.flow.approve.enabled.to_string()),
             ]);
             templates.push(self.script_template(
                 "chaincode-org",
@@ -314,7 +318,10 @@ impl<'a> Builder<'a> {
                 vec![am, pm, cm],
             )?);
         }
-        for (enabled, name) in [(options.commit, "commit"), (options.invoke, "invoke")] {
+        for (enabled, name) in [
+            (options.flow.commit.enabled, "commit"),
+            (options.flow.invoke.enabled, "invoke"),
+        ] {
             if !enabled {
                 continue;
             }
@@ -328,14 +335,14 @@ impl<'a> Builder<'a> {
             let mut inputs = CHAINCODE_CHANNEL_INPUTS.to_vec();
             inputs.push("endorsers");
             match name {
-                "invoke" => e.push(env("INVOKE_ARGS", options.invoke_function.clone())),
+                "invoke" => e.push(env("INVOKE_ARGS", options.flow.invoke.function.clone())),
                 _ => {
                     e.extend([
-                        env("INIT_ARGS", options.init_function.clone()),
+                        env("INIT_ARGS", options.flow.init.function.clone()),
                         env("EXTERNAL_APPROVERS", "{{inputs.parameters.external}}"),
                         env(
                             "APPROVAL_WAIT_MINUTES",
-                            options.approval_wait_minutes.to_string(),
+                            options.flow.commit.approval_wait.to_string(),
                         ),
                     ]);
                     inputs.push("external");
@@ -378,12 +385,12 @@ impl<'a> Builder<'a> {
     /// The script templates of the legacy lifecycle's steps.
     pub(super) fn legacy_templates(&self, templates: &mut Vec<Value>) -> anyhow::Result<()> {
         let options = self.options;
-        if options.install {
+        if options.flow.install.enabled {
             let (av, am) = Self::admin_volume();
             let (pv, pm) = Self::package_volume();
             let env_vars = vec![
                 env("TLS_ENABLED", self.network.settings.tls_enabled.to_string()),
-                env("FABRIC_LOGGING_SPEC", options.log_level.clone()),
+                env("FABRIC_LOGGING_SPEC", options.log_level()),
                 env("CC_NAME", "{{inputs.parameters.chaincode}}"),
                 env("CC_VERSION", "{{inputs.parameters.version}}"),
                 env("CC_LANG", "{{inputs.parameters.language}}"),
@@ -405,14 +412,14 @@ impl<'a> Builder<'a> {
                 vec![am, pm],
             )?);
         }
-        if options.commit {
+        if options.flow.commit.enabled {
             let (cv, cm) = Self::configtx_volume();
             let (av, am) = Self::admin_volume();
             let mut env_vars = self.chaincode_env()?;
             env_vars.extend([
                 env("CC_LANG", "{{inputs.parameters.language}}"),
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
-                env("INIT_ARGS", options.legacy_init.clone()),
+                env("INIT_ARGS", options.flow.legacy.init.clone()),
             ]);
             templates.push(self.script_template(
                 "chaincode-legacy-instantiate",

@@ -5,12 +5,13 @@ use anyhow::Context;
 use serde_json::{json, Map, Value};
 
 use super::builder::{env, param, Builder};
+use super::options::{ChannelOptions, FlowKeys};
 use crate::model::{names, pod, Org, OrgKind};
 
-impl<'a> Builder<'a> {
+impl Builder<'_, ChannelOptions> {
     pub(super) fn channel_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
         let network = self.network;
-        let channels = self.included_channels()?;
+        let channels = self.included_channels(&self.options.flow.channel)?;
         let local_orderers: Vec<&Org> = network.local_orgs(OrgKind::Orderer).collect();
         let run_orderers = !local_orderers.is_empty()
             && !network.flow_orderer.as_ref().is_some_and(|o| o.external);
@@ -54,7 +55,7 @@ impl<'a> Builder<'a> {
                 "orgs": channel_orgs,
             }));
         }
-        let parallel = self.options.channel_parallel;
+        let parallel = self.options.flow.channel.parallel;
         let main = Self::steps_template(
             "main",
             &[],
@@ -118,7 +119,7 @@ impl<'a> Builder<'a> {
                 env("PROFILE", "{{inputs.parameters.profile}}"),
                 env("CONSENTERS", "{{inputs.parameters.consenters}}"),
                 env("TLS_ENABLED", network.settings.tls_enabled.to_string()),
-                env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+                env("FABRIC_LOGGING_SPEC", self.options.log_level()),
             ];
             templates.push(self.script_template(
                 "channel-orderers",

@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use super::config_update::UpdateChannel;
-use super::update_options::ScopeSettings;
+use super::options::{ChannelUpdateOptions, ScopeSettings};
 use super::{env, envelope, param, policy, Builder, Flow, Parts};
 use crate::model::capabilities::{self, Scope};
 use crate::model::Channel;
@@ -108,7 +108,7 @@ fn check_duration(option: &str, text: &str) -> anyhow::Result<()> {
     }
 }
 
-impl Builder<'_> {
+impl Builder<'_, ChannelUpdateOptions> {
     pub(super) fn channel_update_parts(&self) -> anyhow::Result<Parts> {
         self.refuse_system_channel()?;
         let update = &self.options.update;
@@ -124,13 +124,13 @@ impl Builder<'_> {
                 bail!("update.{other}.* is set, but update.scope={scope}: an update changes one scope; run the flow once per scope");
             }
         }
-        let channels = self.included_channels()?;
+        let channels = self.included_channels(&self.options.flow.channel)?;
 
         let mut parameters = Vec::new();
         let mut extra_env = Vec::new();
         let desired = if update.file.is_empty() {
             let desired = self.desired_values(scope)?;
-            if desired.is_empty() && update.create {
+            if desired.is_empty() && self.options.flow.create_update.channel.enabled {
                 bail!(
                     "nothing to update: set update.{scope}.capabilities.version, update.{scope}.policies.<Name>, \
                      update.{scope}.type=jsonPath with update.{scope}.jsonPath.key/value{}, or update.file",
@@ -142,7 +142,7 @@ impl Builder<'_> {
             if update.changes_anything(scope) {
                 bail!("update.file is the update; drop the update.{scope}.* settings (or drop update.file to make one from them)");
             }
-            if !update.create {
+            if !self.options.flow.create_update.channel.enabled {
                 // The prepare step would sign the file and never wait: the
                 // switch would be silently ignored.
                 bail!(
@@ -193,12 +193,12 @@ impl Builder<'_> {
     /// The values `update.<scope>.*` asks for, as `[{path, value}]`.
     fn desired_values(&self, scope: &str) -> anyhow::Result<Vec<Value>> {
         let update = &self.options.update;
-        let settings: &ScopeSettings = update.settings(scope).context("a known scope")?;
+        let settings: ScopeSettings = update.settings(scope).context("a known scope")?;
         let mut out = Vec::new();
         let named_settings = !settings.capability.is_empty()
             || !settings.policies.is_empty()
             || (scope == "orderer" && update.batch_set());
-        match settings.kind.as_str() {
+        match settings.kind {
             "jsonPath" => {
                 if named_settings {
                     bail!("update.{scope}.type=jsonPath sets update.{scope}.jsonPath.key only; drop the other update.{scope}.* settings or run the flow once more for them");
@@ -207,7 +207,7 @@ impl Builder<'_> {
                     bail!("update.{scope}.type=jsonPath needs update.{scope}.jsonPath.key and update.{scope}.jsonPath.value");
                 }
                 let key_option = format!("update.{scope}.jsonPath.key");
-                let path = parse_json_path(&key_option, &settings.json_key)?;
+                let path = parse_json_path(&key_option, settings.json_key)?;
                 let prefix = group_path(scope);
                 if path.len() <= prefix.len() || path.iter().zip(&prefix).any(|(a, b)| a != b) {
                     bail!(
@@ -217,8 +217,8 @@ impl Builder<'_> {
                         prefix.join(".")
                     );
                 }
-                let value = serde_json::from_str(&settings.json_value)
-                    .unwrap_or_else(|_| Value::String(settings.json_value.clone()));
+                let value = serde_json::from_str(settings.json_value)
+                    .unwrap_or_else(|_| Value::String(settings.json_value.to_string()));
                 out.push(json!({ "path": path, "value": value }));
             }
             "capabilities" => {
@@ -226,17 +226,17 @@ impl Builder<'_> {
                     bail!("update.{scope}.jsonPath.* needs update.{scope}.type=jsonPath");
                 }
                 if !settings.capability.is_empty() {
-                    self.check_capability(scope, &settings.capability)?;
+                    self.check_capability(scope, settings.capability)?;
                     out.push(change(
                         scope,
                         &["values", "Capabilities", "value", "capabilities"],
-                        json!({ settings.capability.as_str(): {} }),
+                        json!({ settings.capability: {} }),
                     ));
                 }
                 if scope == "orderer" {
                     out.extend(self.batch_values()?);
                 }
-                for (name, rule) in &settings.policies {
+                for (name, rule) in settings.policies {
                     let option = format!("update.{scope}.policies.{name}");
                     out.push(change(
                         scope,
@@ -253,18 +253,19 @@ impl Builder<'_> {
     }
 
     fn batch_values(&self) -> anyhow::Result<Vec<Value>> {
-        let update = &self.options.update;
+        let orderer = &self.options.update.orderer;
+        let batch = &orderer.batch_size;
         let mut out = Vec::new();
-        if !update.batch_timeout.is_empty() {
-            check_duration("update.orderer.batchTimeout", &update.batch_timeout)?;
+        if !orderer.batch_timeout.is_empty() {
+            check_duration("update.orderer.batchTimeout", &orderer.batch_timeout)?;
             out.push(change(
                 "orderer",
                 &["values", "BatchTimeout", "value", "timeout"],
-                json!(update.batch_timeout),
+                json!(orderer.batch_timeout),
             ));
         }
-        if !update.max_message_count.is_empty() {
-            let count = update
+        if !batch.max_message_count.is_empty() {
+            let count = batch
                 .max_message_count
                 .parse::<u32>()
                 .ok()
@@ -272,7 +273,7 @@ impl Builder<'_> {
                 .with_context(|| {
                     format!(
                         "update.orderer.batchSize.maxMessageCount=`{}` must be a number above 0",
-                        update.max_message_count
+                        batch.max_message_count
                     )
                 })?;
             out.push(change(
@@ -285,12 +286,12 @@ impl Builder<'_> {
             (
                 "absoluteMaxBytes",
                 "absolute_max_bytes",
-                &update.absolute_max_bytes,
+                &batch.absolute_max_bytes,
             ),
             (
                 "preferredMaxBytes",
                 "preferred_max_bytes",
-                &update.preferred_max_bytes,
+                &batch.preferred_max_bytes,
             ),
         ] {
             if !text.is_empty() {
@@ -328,7 +329,7 @@ impl Builder<'_> {
         let Some(settings) = self.options.update.settings(scope) else {
             return Ok(());
         };
-        let wanted = settings.capability.as_str();
+        let wanted = settings.capability;
         if wanted.is_empty()
             || settings.kind != "capabilities"
             || !self.options.update.file.is_empty()

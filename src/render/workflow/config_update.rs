@@ -23,6 +23,7 @@
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
+use super::options::ConfigUpdateKeys;
 use super::{env, param, Builder, Flow, Parts};
 use crate::model::{Channel, Org};
 
@@ -57,17 +58,20 @@ fn output_files(names: &[&str]) -> Value {
     })).collect::<Vec<_>>() })
 }
 
-impl<'a> Builder<'a> {
+impl<'a, O: ConfigUpdateKeys> Builder<'a, O> {
     /// Refuses PIVT's system-channel options: a channel participation network
     /// has no system channel to update.
     pub(super) fn refuse_system_channel(&self) -> anyhow::Result<()> {
-        let update = &self.options.update;
+        let flow = self.options.config_flow();
         for (on, key) in [
             (
-                update.create_system,
+                flow.create_update.system_channel.enabled,
                 "flow.createUpdate.systemChannel.enabled",
             ),
-            (update.send_system, "flow.sendUpdate.systemChannel.enabled"),
+            (
+                flow.send_update.system_channel.enabled,
+                "flow.sendUpdate.systemChannel.enabled",
+            ),
         ] {
             if on {
                 bail!(
@@ -125,11 +129,12 @@ impl<'a> Builder<'a> {
     ) -> anyhow::Result<Value> {
         let (cv, cm) = Self::configtx_volume();
         let (av, am) = Self::admin_volume();
+        let create = self.options.config_flow().create_update.channel.enabled;
         let mut env_vars = self.reader_env()?;
         env_vars.extend([
             env("DESIRED", "{{inputs.parameters.desired}}"),
             env("CANDIDATES", "{{inputs.parameters.candidates}}"),
-            env("CREATE_ENABLED", self.options.update.create.to_string()),
+            env("CREATE_ENABLED", create.to_string()),
             env("WORKFLOW_NAME", "{{workflow.name}}"),
             env("WORKFLOW_NAMESPACE", "{{workflow.namespace}}"),
         ]);
@@ -175,7 +180,7 @@ impl<'a> Builder<'a> {
                 "candidates": candidates,
             }));
         }
-        let parallel = self.options.channel_parallel;
+        let parallel = self.options.config_flow().channel.parallel;
         let item_args: Vec<Value> = ["channel", "org", "secret", "desired", "candidates"]
             .iter()
             .map(|n| param(n, format!("{{{{item.{n}}}}}")))
@@ -357,18 +362,19 @@ impl<'a> Builder<'a> {
                 env("ORGS", "{{workflow.parameters.orgs}}"),
                 env("UPDATE", "{{inputs.parameters.update}}"),
                 env("TLS_ENABLED", self.network.settings.tls_enabled.to_string()),
-                env("FABRIC_LOGGING_SPEC", self.options.log_level.clone()),
+                env("FABRIC_LOGGING_SPEC", self.options.log_level()),
             ],
             vec![av],
             vec![am],
         )?;
         sign["outputs"] = output_files(&["signature"]);
 
+        let send = self.options.config_flow().send_update.channel.enabled;
         let mut submit_env = self.reader_env()?;
         submit_env.extend([
             env("UPDATE", "{{inputs.parameters.update}}"),
             env("SIGNATURES", "{{inputs.parameters.signatures}}"),
-            env("SEND_ENABLED", self.options.update.send.to_string()),
+            env("SEND_ENABLED", send.to_string()),
             env("WORKFLOW_NAME", "{{workflow.name}}"),
             env("WORKFLOW_NAMESPACE", "{{workflow.namespace}}"),
         ]);

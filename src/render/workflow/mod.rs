@@ -25,7 +25,6 @@ pub mod linker;
 pub mod options;
 mod peer_org;
 pub mod policy;
-pub mod update_options;
 
 use serde_json::{json, Map, Value};
 
@@ -169,19 +168,18 @@ pub fn to_yaml(workflow: &Value) -> anyhow::Result<String> {
     Ok(serde_yaml::to_string(workflow)?)
 }
 
-/// The workflow of `flow` for `network`; `network_name` labels it.
+/// The workflow of the flow `options` are for, for `network`;
+/// `network_name` labels it.
 pub fn workflow(
     network: &Network,
-    flow: Flow,
     options: &FlowOptions,
     network_name: &str,
 ) -> anyhow::Result<Value> {
-    options.check_scope(flow)?;
-    let builder = Builder { network, options };
-    let mut parts: Parts = match flow {
-        Flow::Channel => builder.channel_templates()?.into(),
-        Flow::Chaincode => {
-            let mut parts: Parts = builder.chaincode_templates()?.into();
+    let flow = options.flow();
+    let mut parts: Parts = match options {
+        FlowOptions::Channel(options) => Builder { network, options }.channel_templates()?.into(),
+        FlowOptions::Chaincode(options) => {
+            let mut parts: Parts = Builder { network, options }.chaincode_templates()?.into();
             // A commit may wait for other clusters' approvals that long.
             let waits_for_external = network.chaincodes.iter().any(|c| {
                 c.channels
@@ -189,16 +187,18 @@ pub fn workflow(
                     .flat_map(|cc| &cc.orgs)
                     .any(|name| network.org(name).is_some_and(|o| o.external))
             });
-            if options.commit && waits_for_external {
-                parts.active_deadline_seconds =
-                    Some(DEADLINE_SECONDS + options.approval_wait_minutes * 60);
+            let commit = &options.flow.commit;
+            if commit.enabled && waits_for_external {
+                parts.active_deadline_seconds = Some(DEADLINE_SECONDS + commit.approval_wait * 60);
             }
             parts
         }
-        Flow::PeerOrg => builder.peer_org_parts()?,
-        Flow::ChannelUpdate => builder.channel_update_parts()?,
-        Flow::Backup => builder.backup_parts()?,
-        Flow::Restore => builder.restore_parts()?,
+        FlowOptions::PeerOrg(options) => Builder { network, options }.peer_org_parts()?,
+        FlowOptions::ChannelUpdate(options) => {
+            Builder { network, options }.channel_update_parts()?
+        }
+        FlowOptions::Backup(options) => Builder { network, options }.backup_parts()?,
+        FlowOptions::Restore(options) => Builder { network, options }.restore_parts()?,
     };
     let items = items_as_parameters(&mut parts.templates)?;
     let mut parameters =
@@ -229,8 +229,9 @@ pub fn workflow(
     if let Some(mutex) = parts.mutex {
         spec["synchronization"] = json!({ "mutexes": [{ "name": mutex }] });
     }
-    if !options.host_aliases.is_empty() {
-        spec["hostAliases"] = serde_json::to_value(&options.host_aliases)?;
+    let host_aliases = options.common().host_aliases();
+    if !host_aliases.is_empty() {
+        spec["hostAliases"] = serde_json::to_value(host_aliases)?;
     }
     Ok(json!({
         "apiVersion": "argoproj.io/v1alpha1",

@@ -10,13 +10,14 @@
 use serde_json::json;
 
 use super::config_update::UpdateChannel;
+use super::options::PeerOrgOptions;
 use super::{Builder, Flow, Parts};
 use crate::model::OrgKind;
 
-impl Builder<'_> {
+impl Builder<'_, PeerOrgOptions> {
     pub(super) fn peer_org_parts(&self) -> anyhow::Result<Parts> {
         self.refuse_system_channel()?;
-        let channels = self.included_channels()?;
+        let channels = self.included_channels(&self.options.flow.channel)?;
         let mut updates = Vec::new();
         for channel in channels {
             let mut named = Vec::new();

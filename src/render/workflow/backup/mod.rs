@@ -37,6 +37,7 @@ mod target;
 
 use serde_json::{json, Map, Value};
 
+use super::options::{BackupFlowKeys, BackupOptions, RestoreOptions};
 use super::{env, inputs, param, script_text, script_with_lib, Builder, Parts};
 use selection::{together, Selection, Unit, Volume};
 
@@ -67,7 +68,7 @@ fn step(name: &str, template: &str, arguments: Vec<Value>) -> Value {
     s
 }
 
-impl Builder<'_> {
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// A script step in the rclone image.
     fn copy_step(
         &self,
@@ -86,7 +87,7 @@ impl Builder<'_> {
         if retry {
             // rclone retries the network itself; this is for lost pods.
             t["retryStrategy"] = json!({
-                "limit": self.options.retry_count,
+                "limit": self.options.retry_count(),
                 "retryPolicy": "OnError",
                 "backoff": { "duration": "10s", "factor": 2, "maxDuration": "10m" },
             });
@@ -97,7 +98,7 @@ impl Builder<'_> {
             script_with_lib(script, LIB)?
         };
         let mut container = json!({
-            "image": self.options.backup.image,
+            "image": self.options.backup().image,
             "command": ["sh"],
             "source": source,
             "env": env_vars,
@@ -193,8 +194,8 @@ impl Builder<'_> {
         let mut all = vec![json!([Self::each_volume("stop", "stop", true)])];
         all.extend(session);
         vec![
-            Builder::steps_template("unit", &["unit", "volumes"], steps, true),
-            Builder::steps_template("session", &["volumes"], all, true),
+            Self::steps_template("unit", &["unit", "volumes"], steps, true),
+            Self::steps_template("session", &["volumes"], all, true),
         ]
     }
 
@@ -217,7 +218,9 @@ impl Builder<'_> {
             .collect();
         Ok(json!({ "name": "statefulsets", "value": serde_json::to_string(&list)? }))
     }
+}
 
+impl Builder<'_, BackupOptions> {
     pub(super) fn backup_parts(&self) -> anyhow::Result<Parts> {
         let root = self.remote_root()?;
         let key = self.backup_key(false)?;
@@ -258,7 +261,7 @@ impl Builder<'_> {
                     "withItems": peer_groups,
                 }]));
             }
-            let orderers: Vec<Unit> = if options.orderer_rolling {
+            let orderers: Vec<Unit> = if self.options.flow.orderer.backup.rolling {
                 selection.orderers
             } else {
                 together("orderers", selection.orderers)
@@ -276,7 +279,7 @@ impl Builder<'_> {
                 )]));
             }
             main.push(json!([step("manifest", "manifest", vec![])]));
-            templates.push(Builder::steps_template(
+            templates.push(Self::steps_template(
                 "group",
                 &["units"],
                 vec![json!([{
@@ -320,7 +323,9 @@ impl Builder<'_> {
         templates.extend(self.statefulset_templates(dry_run, false)?);
         self.parts(main, templates, vec![statefulsets])
     }
+}
 
+impl Builder<'_, RestoreOptions> {
     pub(super) fn restore_parts(&self) -> anyhow::Result<Parts> {
         let key = self.backup_key(true)?;
         let root = self.remote_root()?;
@@ -396,8 +401,7 @@ impl Builder<'_> {
         root: &str,
         selection: &Selection,
     ) -> anyhow::Result<Vec<Value>> {
-        let options = &self.options.backup;
-        let force = env("FORCE", options.force.to_string());
+        let force = env("FORCE", self.options.restore.force.to_string());
         let run_id = env("RUN_ID", "{{workflow.uid}}");
         let run_claims: Vec<&str> = selection
             .volumes()
@@ -471,7 +475,7 @@ impl Builder<'_> {
                 Claim::ReadWrite,
                 true,
             )?,
-            Builder::steps_template(
+            Self::steps_template(
                 "settle",
                 &["volumes"],
                 vec![
@@ -498,7 +502,9 @@ impl Builder<'_> {
             )?,
         ])
     }
+}
 
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// The `check` of every selected StatefulSet (dry runs).
     fn check_each(&self, selection: &Selection) -> Value {
         json!({
@@ -536,8 +542,8 @@ impl Builder<'_> {
         mut templates: Vec<Value>,
         mut parameters: Vec<Value>,
     ) -> anyhow::Result<Parts> {
-        templates.insert(0, Builder::steps_template("main", &[], main, true));
-        let dry_run = self.options.backup.dry_run;
+        templates.insert(0, Self::steps_template("main", &[], main, true));
+        let dry_run = self.options.backup().dry_run;
         if dry_run {
             parameters.clear();
         }
@@ -546,7 +552,7 @@ impl Builder<'_> {
             orgs: Map::new(),
             parameters,
             on_exit: (!dry_run).then(|| "exit".to_string()),
-            active_deadline_seconds: Some(self.options.backup.deadline_seconds),
+            active_deadline_seconds: Some(self.options.backup().deadline_seconds),
             // One backup or restore at a time per namespace: the exit handler
             // of one must not start the nodes another has stopped.
             mutex: (!dry_run).then_some(MUTEX),

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::model::OrgKind;
 use crate::model::{DataVolume, Org};
+use crate::render::workflow::options::BackupFlowKeys;
 use crate::render::workflow::Builder;
 
 /// One StatefulSet the flow stops and starts again; its data volume is copied
@@ -83,12 +84,13 @@ pub(super) fn together(name: &str, units: Vec<Unit>) -> Vec<Unit> {
     }]
 }
 
-impl Builder<'_> {
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// Units of the local nodes `flow.backup.include` and the component
     /// switches select. External orgs and orgs without nodes have none.
     pub(super) fn selection(&self) -> anyhow::Result<Selection> {
-        let options = &self.options.backup;
-        for wanted in &options.include {
+        let include = self.options.include();
+        let components = self.options.components();
+        for wanted in include {
             let (org_name, host) = match wanted.split_once('/') {
                 Some((org, host)) => (org, Some(host)),
                 None => (wanted.as_str(), None),
@@ -122,9 +124,8 @@ impl Builder<'_> {
             }
         }
         let included = |org: &Org, host: &str| {
-            options.include.is_empty()
-                || options
-                    .include
+            include.is_empty()
+                || include
                     .iter()
                     .any(|w| w == &org.name || w.split_once('/') == Some((org.name.as_str(), host)))
         };
@@ -133,8 +134,8 @@ impl Builder<'_> {
         // The org's fabric-ca server (its registrations), when the whole org
         // is selected.
         let ca_unit = |org: &Org| {
-            let wanted = options.include.is_empty() || options.include.contains(&org.name);
-            (options.ca && wanted).then(|| Unit {
+            let wanted = include.is_empty() || include.contains(&org.name);
+            (components.ca && wanted).then(|| Unit {
                 name: format!("{}/ca", org.name),
                 volumes: vec![Volume {
                     statefulset: org.ca.object.clone(),
@@ -152,16 +153,18 @@ impl Builder<'_> {
                 let mut volumes = Vec::new();
                 // CouchDB is copied only with its peer stopped: the peer
                 // writes it. goleveldb peers (no CouchDB) need the switch off.
-                if options.peer || options.couchdb {
+                if components.peer || components.couchdb {
                     volumes.push(Volume {
                         statefulset: node.object.clone(),
                         data: node.data.clone(),
                         kind: "peer",
-                        archive: options.peer.then(|| archive(org, &node.hostname, "peer")),
+                        archive: components
+                            .peer
+                            .then(|| archive(org, &node.hostname, "peer")),
                     });
                 }
                 if let (true, Some(couchdb), Some(data)) =
-                    (options.couchdb, &node.couchdb, &node.couchdb_data)
+                    (components.couchdb, &node.couchdb, &node.couchdb_data)
                 {
                     volumes.push(Volume {
                         statefulset: couchdb.clone(),
@@ -177,7 +180,7 @@ impl Builder<'_> {
                     });
                 }
             }
-            if options.parallel {
+            if self.options.peers_together() {
                 units = together(&org.name, units);
             }
             units.extend(ca_unit(org));
@@ -192,7 +195,7 @@ impl Builder<'_> {
         }
 
         let mut orderers = Vec::new();
-        if options.orderer {
+        if components.orderer {
             for org in self.network.local_orgs(OrgKind::Orderer) {
                 for node in org.nodes.iter().filter(|n| included(org, &n.hostname)) {
                     orderers.push(Unit {

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::{step, Claim, RESUME_PARALLELISM};
 use crate::model::names;
+use crate::render::workflow::options::BackupFlowKeys;
 use crate::render::workflow::{env, inputs, param, Builder};
 
 /// `apiVersion`/`kind`/`name` of a resource template's object, as YAML text.
@@ -13,7 +14,7 @@ fn manifest(kind: &str, api_version: &str, name: &str, rest: &str) -> String {
     format!("apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: \"{name}\"\n{rest}")
 }
 
-impl Builder<'_> {
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// The StatefulSet templates shared by backup and restore: read it, check
     /// its claim, stop it, start it again; the exit handler, which for a
     /// restore (`settle`) first settles the volumes of nodes still stopped.
@@ -23,7 +24,7 @@ impl Builder<'_> {
         settle: bool,
     ) -> anyhow::Result<Vec<Value>> {
         let annotation = names::RESUME_REPLICAS_ANNOTATION;
-        let wait = self.options.backup.wait_seconds;
+        let wait = self.options.backup().wait_seconds;
         let volume_inputs = ["statefulset", "claim", "volume", "kind"];
         let volume_args = || {
             volume_inputs
@@ -75,7 +76,7 @@ impl Builder<'_> {
                     "manifest": manifest("PersistentVolumeClaim", "v1", "{{inputs.parameters.claim}}", ""),
                 },
             }),
-            Builder::steps_template(
+            Self::steps_template(
                 "check",
                 &volume_inputs,
                 vec![
@@ -130,7 +131,7 @@ impl Builder<'_> {
             return Ok(templates);
         }
         templates.extend([
-            Builder::steps_template(
+            Self::steps_template(
                 "stop",
                 &volume_inputs,
                 vec![
@@ -164,7 +165,7 @@ impl Builder<'_> {
                 },
             }),
             {
-                let mut t = Builder::steps_template(
+                let mut t = Self::steps_template(
                     "resume-all",
                     &["statefulsets", "wait"],
                     vec![json!([{
@@ -181,7 +182,7 @@ impl Builder<'_> {
                 t["parallelism"] = json!(RESUME_PARALLELISM);
                 t
             },
-            Builder::steps_template(
+            Self::steps_template(
                 "resume",
                 &["statefulset", "wait"],
                 vec![
@@ -248,12 +249,7 @@ impl Builder<'_> {
         if !settle {
             let mut resume = resume_all;
             resume["when"] = unless_succeeded;
-            templates.push(Builder::steps_template(
-                "exit",
-                &[],
-                vec![json!([resume])],
-                true,
-            ));
+            templates.push(Self::steps_template("exit", &[], vec![json!([resume])], true));
             return Ok(templates);
         }
         let mut restore_exit = step("restore-exit", "restore-exit", vec![]);
@@ -261,10 +257,7 @@ impl Builder<'_> {
         let mut stopped = step(
             "stopped",
             "any-stopped",
-            vec![param(
-                "statefulsets",
-                "{{workflow.parameters.statefulsets}}",
-            )],
+            vec![param("statefulsets", "{{workflow.parameters.statefulsets}}")],
         );
         stopped["continueOn"] = json!({ "failed": true, "error": true });
         let mut judge = self.copy_step(
@@ -278,7 +271,7 @@ impl Builder<'_> {
         judge["outputs"] = json!({ "parameters": [
             { "name": "stopped", "valueFrom": { "path": "/tmp/stopped" } },
         ]});
-        let mut any_stopped = Builder::steps_template(
+        let mut any_stopped = Self::steps_template(
             "any-stopped",
             &["statefulsets"],
             vec![
@@ -300,11 +293,11 @@ impl Builder<'_> {
             { "name": "stopped", "valueFrom": { "parameter": "{{steps.judge.outputs.parameters.stopped}}" } },
         ]});
         templates.extend([
-            Builder::steps_template("exit", &[], vec![json!([restore_exit])], true),
+            Self::steps_template("exit", &[], vec![json!([restore_exit])], true),
             // Killed between staging and swapping, a restore leaves some
             // volumes restored and others not: finish or undo that before
             // the nodes start again.
-            Builder::steps_template(
+            Self::steps_template(
                 "restore-exit",
                 &[],
                 vec![

@@ -5,6 +5,7 @@ use anyhow::bail;
 use serde_json::{json, Value};
 
 use crate::model::names;
+use crate::render::workflow::options::BackupFlowKeys;
 use crate::render::workflow::{env, Builder};
 
 /// The rclone remote the steps configure through `RCLONE_CONFIG_BACKUP_*`.
@@ -27,23 +28,23 @@ fn secret_env(name: &str, secret: &str, key: &str) -> Value {
     json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": secret, "key": key } } })
 }
 
-impl Builder<'_> {
+impl<O: BackupFlowKeys> Builder<'_, O> {
     /// `backup:<bucket>[/<prefix>]`, after checking the target options.
     pub(super) fn remote_root(&self) -> anyhow::Result<String> {
-        let o = &self.options.backup;
+        let o = &self.options.backup().target;
         let kinds = ["s3", "azureblob", "gcs"];
-        if !kinds.contains(&o.target_type.as_str()) {
+        if !kinds.contains(&o.kind.as_str()) {
             bail!(
                 "backup.target.type `{}` is not supported; supported: {}",
-                o.target_type,
+                o.kind,
                 kinds.join(", ")
             );
         }
         if o.secret.is_empty() && !o.env_auth {
             bail!(
                 "backup.target.secret is required: the name of a Secret with the {} credentials ({}), or set backup.target.envAuth=true to use the pods' own identity",
-                o.target_type,
-                match o.target_type.as_str() {
+                o.kind,
+                match o.kind.as_str() {
                     "s3" => "keys access-key-id and secret-access-key",
                     "azureblob" => "keys account and key",
                     _ => "key service-account.json",
@@ -53,7 +54,7 @@ impl Builder<'_> {
         if !o.secret.is_empty() && !names::is_dns_name(&o.secret) {
             bail!("backup.target.secret `{}` is not a Secret name", o.secret);
         }
-        if o.target_type == "azureblob" && o.env_auth && o.account.is_empty() {
+        if o.kind == "azureblob" && o.env_auth && o.account.is_empty() {
             bail!("backup.target.envAuth with azureblob needs backup.target.account (the storage account)");
         }
         if !is_key_part(&o.bucket) {
@@ -79,7 +80,7 @@ impl Builder<'_> {
     /// The backup key, checked; the workflow's creation time when a backup
     /// names none.
     pub(super) fn backup_key(&self, restore: bool) -> anyhow::Result<String> {
-        let key = &self.options.backup.key;
+        let key = &self.options.backup().key;
         if key.is_empty() {
             if restore {
                 bail!("fabchart flow restore needs the backup to restore: --set backup.key=<key> (a folder below the bucket, e.g. 2025-01-31-023000)");
@@ -97,11 +98,11 @@ impl Builder<'_> {
     /// rclone's configuration of remote `backup`, purely by environment;
     /// credentials come from the Secret, never from the workflow text.
     pub(super) fn target_env(&self) -> Vec<Value> {
-        let o = &self.options.backup;
+        let o = &self.options.backup().target;
         let var = |option: &str| format!("RCLONE_CONFIG_{}_{option}", REMOTE.to_uppercase());
         let mut e = Vec::new();
         let secret = (!o.secret.is_empty()).then_some(o.secret.as_str());
-        match o.target_type.as_str() {
+        match o.kind.as_str() {
             "s3" => {
                 e.push(env(&var("TYPE"), "s3"));
                 let provider = if o.endpoint.is_empty() {
