@@ -183,6 +183,8 @@ restore_state() (
 #   nothing  no restore is pending here
 #   finish   the pending run staged every one of its volumes (its commit
 #            point): finish the swap
+#   adopt    the pending run swapped this volume already and is finished on
+#            the others now: mark it finished by this run as well
 #   discard  the pending run did not: drop its staging, keep the old content
 # Fails (with the reason on stderr) when the pending run covers volumes this
 # run does not select, so it cannot be judged, or when its state makes no sense.
@@ -192,7 +194,21 @@ settle_decision() {
     END {
       if (!(me in state)) { print "no restore state for " me > "/dev/stderr"; exit 2 }
       s = state[me]
-      if (s == "none" || s == "restored") { print "nothing"; exit 0 }
+      if (s == "none") { print "nothing"; exit 0 }
+      if (s == "restored") {
+        r = run[me]
+        n = split(claims[me], covered, ",")
+        pending = 0
+        committed = n > 0
+        for (i = 1; i <= n; i++) {
+          c = covered[i]
+          if (!(c in state)) { committed = 0; continue }
+          if (run[c] == r && (state[c] == "staged" || state[c] == "swapping")) pending = 1
+          if (run[c] != r || (state[c] != "staged" && state[c] != "swapping" && state[c] != "restored")) committed = 0
+        }
+        print (pending && committed) ? "adopt" : "nothing"
+        exit 0
+      }
       if (run[me] == "") {
         if (s == "partial") { print "discard"; exit 0 }
         print me ": a restore is " s " without its run file" > "/dev/stderr"; exit 2

@@ -19,6 +19,11 @@ printf '%s' "$STATES" | { grep -o '"[^"]*"' || true; } | tr -d '"' > /tmp/states
 decision=$(settle_decision "$CLAIM" < /tmp/states)
 case $decision in
   nothing) echo "$STATEFULSET: no restore pending" ;;
+  adopt)
+    printf 'finished-by %s\n' "$RUN_ID" >> "$DATA_DIR/$RESTORED_NAME"
+    sync
+    echo "$STATEFULSET: restored by the interrupted restore $(head -n 1 "$DATA_DIR/$RESTORED_NAME"), whose swap this run finishes on its other volumes"
+    ;;
   finish)
     run=$(head -n 1 "$DATA_DIR/$STAGING_NAME/run")
     finish_swap "$DATA_DIR" "$RUN_ID"
