@@ -249,7 +249,12 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
         if !settle {
             let mut resume = resume_all;
             resume["when"] = unless_succeeded;
-            templates.push(Self::steps_template("exit", &[], vec![json!([resume])], true));
+            templates.push(Self::steps_template(
+                "exit",
+                &[],
+                vec![json!([resume])],
+                true,
+            ));
             return Ok(templates);
         }
         let mut restore_exit = step("restore-exit", "restore-exit", vec![]);
@@ -257,7 +262,10 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
         let mut stopped = step(
             "stopped",
             "any-stopped",
-            vec![param("statefulsets", "{{workflow.parameters.statefulsets}}")],
+            vec![param(
+                "statefulsets",
+                "{{workflow.parameters.statefulsets}}",
+            )],
         );
         stopped["continueOn"] = json!({ "failed": true, "error": true });
         let mut judge = self.copy_step(
