@@ -34,6 +34,7 @@ bench:
 # fails while they differ).
 docs:
 	$(CARGO) run --locked --example readme_options
+	$(CARGO) run --locked --example schemas
 
 # Opt-in, not part of `make test`: the samples on real Fabric binaries,
 # without Kubernetes (as root; see tests/e2e/run.py), each pod started from

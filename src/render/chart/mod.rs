@@ -19,7 +19,7 @@ pub const TOPOLOGY_FILE: &str = "topology.json";
 
 /// What the Helm templates read from `topology.json`: the model, plus what
 /// only exists after generation (secret checksums, package ids).
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct Topology<'a> {
     network: &'a Network,
@@ -34,7 +34,7 @@ struct Topology<'a> {
     configtx_files: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct ConfigtxOrg<'a> {
     key: &'a str,
@@ -45,13 +45,19 @@ struct ConfigtxOrg<'a> {
     orderer_endpoints: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct ConfigtxChannel<'a> {
     name: &'a str,
     profile: &'a crate::model::ChannelProfile,
     orderer_org_keys: Vec<&'a str>,
     application_org_keys: Vec<&'a str>,
+}
+
+/// The JSON schema of topology.json, what the chart's templates read
+/// (committed as schemas/topology.schema.json).
+pub fn topology_schema() -> schemars::Schema {
+    schemars::schema_for!(Topology<'static>)
 }
 
 /// Renders the chart's own files: the templates and topology.json. `material`
