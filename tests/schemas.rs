@@ -25,7 +25,7 @@ fn committed_schemas_are_the_types_schemas() {
 fn every_samples_topology_and_org_tables_validate() {
     let mut documents = Vec::new();
     let tmp = tempfile::tempdir().unwrap();
-    for sample in support::samples() {
+    for sample in support::all_projects() {
         let name = sample.file_name().unwrap().to_string_lossy().to_string();
         let dir = tmp.path().join(&name);
         support::copy_tree(&sample, &dir.join("project"));

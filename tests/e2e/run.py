@@ -101,6 +101,9 @@ STOCK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 FABRIC_CFG = "/etc/hyperledger/fabric"
 TOOLS = ("peer", "osnadmin", "configtxgen", "configtxlator", "cryptogen", "discover", "ledgerutil")
 BRIDGE, BRIDGE_IP = "e2ebr", "10.254.0.1"
+# The repository's sample chaincode and application (chaincode/README.md).
+SAMPLE_CHAINCODE = ROOT / "chaincode" / "ledger-notes"
+GATEWAY_CLIENT = ROOT / "chaincode" / "gateway-client"
 
 
 @dataclass
@@ -157,6 +160,16 @@ def stock_images(args: argparse.Namespace, version: str) -> dict[str, Image]:
             {"PATH": STOCK_PATH},
             ["chaincode"],
         )
+    elif (SAMPLE_CHAINCODE / "node_modules").is_dir() and shutil.which("node"):
+        # The sample chaincode's image (chaincode/ledger-notes/Dockerfile):
+        # node running server.js; the host's node and the checkout's files.
+        node = pathlib.Path(shutil.which("node")).resolve()
+        images["chaincode"] = Image(
+            "chaincode",
+            {"/usr/local/bin": {"node": node}},
+            {"PATH": STOCK_PATH},
+            cmd=["node", str(SAMPLE_CHAINCODE / "server.js")],
+        )
     for image in images.values():
         image.files["/root"] = {}
     return images
@@ -195,8 +208,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--chaincode",
         type=pathlib.Path,
-        help="chaincode-as-a-service binary, run for every chaincode image of the chart (reads "
-        "CHAINCODE_ID, CHAINCODE_SERVER_ADDRESS); without it the chaincode flow is not run",
+        help="chaincode-as-a-service program, run for every chaincode image of the chart (reads "
+        "CHAINCODE_ID, CHAINCODE_SERVER_ADDRESS); default: the repository's sample chaincode "
+        "(chaincode/ledger-notes, after `npm ci` there), else the chaincode flow is not run",
     )
     p.add_argument(
         "--invoke",
@@ -1143,7 +1157,7 @@ class Scenario:
             for org in ch["orgs"]:
                 assert ch["name"] in self.joined(org), f"{org} not on {ch['name']}"
         self.flow("channel")
-        if self.args.chaincode:
+        if "chaincode" in self.fs.images:
             options = {
                 "flow.invoke.enabled": True,
                 "flow.invoke.function": self.args.invoke,
@@ -1154,8 +1168,9 @@ class Scenario:
             self.flow("chaincode", **options)
             assert self.sequences() == before, "a second chaincode run changed a definition"
             print(f"committed definitions: {before}")
+            self.applications()
         else:
-            print("chaincode flow NOT RUN: no --chaincode")
+            print("chaincode flow NOT RUN: no --chaincode, and no `npm ci` in chaincode/ledger-notes")
         first = net["channels"][0]["name"]
         update = {
             "update.scope": "orderer",
@@ -1165,6 +1180,47 @@ class Scenario:
         self.flow("channel-update", **update)
         self.flow("channel-update", **update)
         self.add_org()
+
+    def applications(self) -> None:
+        """For every chaincode, channel and org of the chaincode on it: the
+        sample application (a Fabric Gateway client) submits a transaction
+        and evaluates a query with only what compile wrote for the org: its
+        connection profile and a user's identity."""
+        if not (GATEWAY_CLIENT / "node_modules").is_dir():
+            print(f"applications NOT RUN: run `npm ci` in {GATEWAY_CLIENT}")
+            return
+        if not self.network.tls:
+            # Fabric's Gateway dials other peers and the orderers with TLS
+            # whenever their MSP has TLS CA certificates, which every
+            # cryptogen MSP has; compile warns about this.
+            print("applications NOT RUN: the Fabric Gateway needs tlsEnabled: true")
+            return
+        profiles = self.project / "out" / "connection-profiles"
+        for cc in self.network.net["chaincodes"]:
+            for ch in cc["channels"]:
+                for name in ch["orgs"]:
+                    org = self.network.orgs.get(name)
+                    if org is None:
+                        continue
+                    user = next((u for u in org["users"]), None) or org["admin"]
+                    identity = self.chart / user["cryptoDir"]
+                    key = f"e2e-{name}-{ch['channel']}"
+                    out = run(
+                        [
+                            "node",
+                            GATEWAY_CLIENT / "client.js",
+                            "--profile",
+                            profiles / f"{org['key']}.json",
+                            "--identity",
+                            identity,
+                            ch["channel"],
+                            cc["name"],
+                            key,
+                            f"written by {user['name']}",
+                        ],
+                        env={"PATH": "/usr/bin:/bin", "HOME": str(self.work)},
+                    )
+                    print(f"  {name} on {ch['channel']}/{cc['name']}: {out.strip().splitlines()[-1]}")
 
     def add_org(self) -> None:
         peer_orgs = [o["name"] for o in self.network.orgs.values() if o["kind"] == "peer"]
