@@ -62,6 +62,8 @@ pub struct Outputs {
     pub chart: Tree,
     /// With `--keys-dir`: the full `crypto-config/` tree and the Secrets manifest.
     pub keys: Option<(Tree, String)>,
+    /// OUT/connection-profiles: the connection profiles for developers.
+    pub profiles: Tree,
     pub record: Record,
     pub generated: Generated,
 }
@@ -129,6 +131,12 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         // The manifests follow the files; only the files are compared.
         let mut old = prefixed(&chart_dir, without_manifest(Tree::read(&chart_dir)?));
         let mut new = prefixed(&chart_dir, outputs.chart.clone());
+        let profiles_dir = out.join(PROFILES_DIR);
+        old.merge(prefixed(
+            &profiles_dir,
+            without_manifest(Tree::read(&profiles_dir)?),
+        ));
+        new.merge(prefixed(&profiles_dir, outputs.profiles.clone()));
         if let (Some(dir), Some((keys, manifest))) = (&options.keys_dir, &outputs.keys) {
             let crypto = dir.join(CRYPTO_DIR);
             old.merge(prefixed(&crypto, without_manifest(Tree::read(&crypto)?)));
@@ -163,6 +171,7 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         _ => Legacy::None,
     };
     out_ws.check_owned(CHART_NAME, &outputs.chart, legacy_chart)?;
+    out_ws.check_owned(PROFILES_DIR, &outputs.profiles, Legacy::None)?;
     if let (Some(ws), Some((keys, _))) = (&keys_ws, &outputs.keys) {
         let secrets = ws.path().join(SECRETS_FILE);
         let legacy_keys = match std::fs::read(&secrets) {
@@ -188,6 +197,7 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
     }
     let out_ws = ensure_open(out_ws, &out)?;
     out_ws.replace_dir(CHART_NAME, &outputs.chart)?;
+    out_ws.replace_dir(PROFILES_DIR, &outputs.profiles)?;
     drop(out_ws);
     let record_changed = outputs.record.text != record.text;
     if record_changed {
@@ -271,14 +281,20 @@ fn make(
         ));
     }
     let record = record.updated(&network, &generated.fingerprints, forget);
+    let profiles = chart::profiles::files(&network, &generated.tree)?;
     Ok(Outputs {
         network,
         chart: chart_tree,
         keys,
+        profiles,
         record,
         generated,
     })
 }
+
+/// OUT's folder of connection profiles for developers (beside the chart, so
+/// that Helm's release does not carry them twice).
+pub const PROFILES_DIR: &str = "connection-profiles";
 
 /// Above this many bytes of chart files, a release may not fit Helm's 1 MiB
 /// release Secret (measured: 6.7 MB of chart files compress to 1.3 MB).

@@ -47,7 +47,7 @@ fn compile_with(sample: &str, extra: &[&str]) -> tempfile::TempDir {
 #[test]
 fn every_sample_chart_lints_renders_and_validates() {
     let all_features = support::root().join("tests/conformance/all-features-values.yaml");
-    for sample in support::samples() {
+    for sample in support::all_projects() {
         let (_tmp, chart) = support::compile_sample(&sample);
         check_chart(&chart, &[]);
         check_chart(&chart, &[&all_features]);
@@ -261,7 +261,7 @@ fn external_orgs_reach_the_configtx_configmap() {
 #[test]
 fn e2e_harness_starts_pods_as_the_chart_says() {
     let script = support::root().join("tests/e2e/test_run.py");
-    for sample in support::samples() {
+    for sample in support::all_projects() {
         let (_tmp, chart) = support::compile_sample(&sample);
         let output = Command::new("python3")
             .arg(&script)

@@ -26,7 +26,7 @@ pub use version::FabricVersion;
 pub const FABRIC_CA_VERSION: &str = "1.5.15";
 pub const COUCHDB_IMAGE: &str = "couchdb:3.4.2";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Network {
     #[serde(skip)]
@@ -51,7 +51,7 @@ pub struct Network {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub tls_enabled: bool,
@@ -60,7 +60,7 @@ pub struct Settings {
     pub images: Images,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Images {
     pub peer: String,
@@ -70,7 +70,7 @@ pub struct Images {
     pub couchdb: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Org {
     pub kind: OrgKind,
@@ -118,7 +118,7 @@ impl Org {
 
 /// An identity the chart keeps in a Secret: a node, the org admin, a user or
 /// the org's CA.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretIdentity {
     /// The certificate's common name.
@@ -126,7 +126,7 @@ pub struct SecretIdentity {
     pub files: Vec<SecretFile>,
 }
 
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     pub host: String,
@@ -139,7 +139,7 @@ impl Endpoint {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateAuthority {
     pub object: String,
@@ -148,7 +148,7 @@ pub struct CertificateAuthority {
 }
 
 /// A peer or orderer node.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Node {
     pub hostname: String,
@@ -163,28 +163,28 @@ pub struct Node {
     /// `host:port`.
     pub address: String,
     /// Peers: where a chaincode the peer launched calls back.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaincode_address: Option<String>,
     /// Peers: the org's other peers to gossip with first (itself when alone).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gossip_bootstrap: Vec<String>,
     pub crypto_dir: String,
     pub secret: String,
     /// The node's ledger volume.
     pub data: DataVolume,
     /// Peers: the CouchDB StatefulSet/Service name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub couchdb: Option<String>,
     /// Peers: where the peer reaches its CouchDB.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub couchdb_address: Option<String>,
     /// Peers: the CouchDB's database volume.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub couchdb_data: Option<DataVolume>,
     /// Orderers: Raft cluster port (7050 with TLS, the separate cluster listener otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_port: Option<u16>,
     /// The node's LoadBalancer Service (chart values `peer.externalService` /
     /// `orderer.externalService`), labelled for PIVT's external hostAliases.
@@ -193,7 +193,7 @@ pub struct Node {
 
 /// The data volume of a StatefulSet: the chart names its claim template (or
 /// emptyDir) `name`; the flows find the PersistentVolumeClaim as `claim`.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataVolume {
     pub name: String,
@@ -219,7 +219,7 @@ impl Node {
 }
 
 /// A user identity (the org admin, or a client user).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     pub name: String,
@@ -229,7 +229,7 @@ pub struct Identity {
 
 /// One file of a Secret: its key in the Secret, the chart file it comes from,
 /// and where it lands below the mount point (cryptogen's layout).
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretFile {
     pub key: String,
@@ -237,7 +237,7 @@ pub struct SecretFile {
     pub mount: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrdererRef {
     pub org: String,
@@ -250,7 +250,7 @@ pub struct OrdererRef {
     pub external: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Channel {
     pub name: String,
@@ -266,7 +266,7 @@ pub struct Channel {
 }
 
 /// One complete configtx.yaml profile, named after its channel.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChannelProfile {
     pub policies: Policies,
@@ -275,7 +275,7 @@ pub struct ChannelProfile {
     pub application: ApplicationSection,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrdererSection {
     pub batch_timeout: String,
@@ -290,7 +290,7 @@ pub struct OrdererSection {
     pub capabilities: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Consenter {
     pub org: String,
@@ -300,7 +300,7 @@ pub struct Consenter {
     pub tls_cert: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationSection {
     /// Peer org names.
@@ -310,7 +310,7 @@ pub struct ApplicationSection {
     pub acls: IndexMap<String, String>,
 }
 
-#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ChaincodeKind {
     /// Chaincode as a service: a Deployment per org that the peers dial.
@@ -319,7 +319,7 @@ pub enum ChaincodeKind {
     Source,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Chaincode {
     pub name: String,
@@ -342,7 +342,7 @@ pub struct Chaincode {
     pub packages: Vec<ChaincodePackage>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChaincodeChannel {
     pub channel: String,
@@ -354,7 +354,7 @@ pub struct ChaincodeChannel {
     pub collections_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChaincodePackage {
     pub org: String,

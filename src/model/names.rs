@@ -87,6 +87,11 @@ pub fn chaincode_object(org_key: &str, chaincode_key: &str) -> String {
 }
 
 pub const CONFIGTX_CONFIGMAP: &str = "hlf-configtx";
+
+/// The ConfigMap with a local peer org's connection profile, for applications.
+pub fn connection_profile_config_map(org_key: &str) -> String {
+    format!("hlf-connection--{org_key}")
+}
 pub const CHAINCODE_CONFIGMAP: &str = "hlf-chaincode-packages";
 pub const ORDERER_LB_SERVICE: &str = "hlf-orderer";
 /// The ServiceAccount the chart creates for the flows.

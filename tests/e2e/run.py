@@ -109,6 +109,9 @@ BUSYBOX_APPLETS = (
     "tr", "sed", "cp", "sleep",
 )
 BRIDGE, BRIDGE_IP = "e2ebr", "10.254.0.1"
+# The repository's sample chaincode and application (chaincode/README.md).
+SAMPLE_CHAINCODE = ROOT / "chaincode" / "ledger-notes"
+GATEWAY_CLIENT = ROOT / "chaincode" / "gateway-client"
 
 
 @dataclass
@@ -181,6 +184,16 @@ def stock_images(args: argparse.Namespace, version: str) -> dict[str, Image]:
             {"PATH": STOCK_PATH},
             ["chaincode"],
         )
+    elif (SAMPLE_CHAINCODE / "node_modules").is_dir() and shutil.which("node"):
+        # The sample chaincode's image (chaincode/ledger-notes/Dockerfile):
+        # node running server.js; the host's node and the checkout's files.
+        node = pathlib.Path(shutil.which("node")).resolve()
+        images["chaincode"] = Image(
+            "chaincode",
+            {"/usr/local/bin": {"node": node}},
+            {"PATH": STOCK_PATH},
+            cmd=["node", str(SAMPLE_CHAINCODE / "server.js")],
+        )
     for image in images.values():
         image.files["/root"] = {}
     return images
@@ -219,8 +232,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--chaincode",
         type=pathlib.Path,
-        help="chaincode-as-a-service binary, run for every chaincode image of the chart (reads "
-        "CHAINCODE_ID, CHAINCODE_SERVER_ADDRESS); without it the chaincode flow is not run",
+        help="chaincode-as-a-service program, run for every chaincode image of the chart (reads "
+        "CHAINCODE_ID, CHAINCODE_SERVER_ADDRESS); default: the repository's sample chaincode "
+        "(chaincode/ledger-notes, after `npm ci` there), else the chaincode flow is not run",
     )
     p.add_argument(
         "--invoke",
@@ -1472,7 +1486,7 @@ class Scenario:
             for org in ch["orgs"]:
                 assert ch["name"] in self.joined(org), f"{org} not on {ch['name']}"
         self.flow("channel")
-        if self.args.chaincode:
+        if "chaincode" in self.fs.images:
             options = {
                 "flow.invoke.enabled": True,
                 "flow.invoke.function": self.args.invoke,
@@ -1483,8 +1497,9 @@ class Scenario:
             self.flow("chaincode", **options)
             assert self.sequences() == before, "a second chaincode run changed a definition"
             print(f"committed definitions: {before}")
+            self.applications()
         else:
-            print("chaincode flow NOT RUN: no --chaincode")
+            print("chaincode flow NOT RUN: no --chaincode, and no `npm ci` in chaincode/ledger-notes")
         first = net["channels"][0]["name"]
         update = {
             "update.scope": "orderer",
@@ -1495,6 +1510,47 @@ class Scenario:
         self.flow("channel-update", **update)
         self.add_org()
         self.restore_drill()
+
+    def applications(self) -> None:
+        """For every chaincode, channel and org of the chaincode on it: the
+        sample application (a Fabric Gateway client) submits a transaction
+        and evaluates a query with only what compile wrote for the org: its
+        connection profile and a user's identity."""
+        if not (GATEWAY_CLIENT / "node_modules").is_dir():
+            print(f"applications NOT RUN: run `npm ci` in {GATEWAY_CLIENT}")
+            return
+        if not self.network.tls:
+            # Fabric's Gateway dials other peers and the orderers with TLS
+            # whenever their MSP has TLS CA certificates, which every
+            # cryptogen MSP has; compile warns about this.
+            print("applications NOT RUN: the Fabric Gateway needs tlsEnabled: true")
+            return
+        profiles = self.project / "out" / "connection-profiles"
+        for cc in self.network.net["chaincodes"]:
+            for ch in cc["channels"]:
+                for name in ch["orgs"]:
+                    org = self.network.orgs.get(name)
+                    if org is None:
+                        continue
+                    user = next((u for u in org["users"]), None) or org["admin"]
+                    identity = self.chart / user["cryptoDir"]
+                    key = f"e2e-{name}-{ch['channel']}"
+                    out = run(
+                        [
+                            "node",
+                            GATEWAY_CLIENT / "client.js",
+                            "--profile",
+                            profiles / f"{org['key']}.json",
+                            "--identity",
+                            identity,
+                            ch["channel"],
+                            cc["name"],
+                            key,
+                            f"written by {user['name']}",
+                        ],
+                        env={"PATH": "/usr/bin:/bin", "HOME": str(self.work)},
+                    )
+                    print(f"  {name} on {ch['channel']}/{cc['name']}: {out.strip().splitlines()[-1]}")
 
     def add_org(self) -> None:
         peer_orgs = [o["name"] for o in self.network.orgs.values() if o["kind"] == "peer"]
@@ -1529,11 +1585,8 @@ class Scenario:
         if not all(values.get(k, {}).get("persistence", {}).get("enabled") for k in ("peer", "orderer")):
             print("restore drill NOT RUN: the sample keeps peer or orderer data in emptyDirs")
             return
-        if not self.args.chaincode:
-            print("restore drill NOT RUN: no --chaincode (it writes and reads values)")
-            return
-        if self.network.tls:
-            print("restore drill NOT RUN: its own peer CLI calls speak plain TCP (a sample with tlsEnabled: false)")
+        if "chaincode" not in self.fs.images:
+            print("restore drill NOT RUN: no chaincode program (it writes and reads values)")
             return
         missing = self.tools.missing()
         if missing:
@@ -1754,9 +1807,8 @@ class Scenario:
     def transact(self, tag: str) -> None:
         """Puts a value with each chaincode on each of its channels, endorsed by
         a peer of each of the channel's chaincode orgs, and waits for its commit."""
-        orderer = next(
-            n for o in self.network.orgs.values() if o["kind"] == "orderer" for n in o["nodes"]
-        )
+        orderer_org = next(o for o in self.network.orgs.values() if o["kind"] == "orderer")
+        orderer = orderer_org["nodes"][0]
         for cc in self.network.net["chaincodes"]:
             for ch in cc["channels"]:
                 orgs = [o for o in ch["orgs"] if o in self.network.orgs]
@@ -1764,8 +1816,15 @@ class Scenario:
                 cmd = [self.args.fabric_bin / "peer", "chaincode", "invoke", "-o", orderer["address"],
                        "-C", ch["channel"], "-n", cc["name"], "--waitForEvent",
                        "-c", json.dumps({"Args": ["put", key, value]})]
+                if self.network.tls:
+                    self.network.admin_cli(orderer_org["name"])
+                    cmd += ["--tls", "--cafile", str(self.work / "cli" / orderer_org["key"] / "tls" / "ca.crt")]
                 for org in orgs:
                     cmd += ["--peerAddresses", self.network.orgs[org]["nodes"][0]["address"]]
+                    if self.network.tls:
+                        self.network.admin_cli(org)
+                        ca = self.work / "cli" / self.network.orgs[org]["key"] / "tls" / "ca.crt"
+                        cmd += ["--tlsRootCertFiles", str(ca)]
                 # A Raft orderer that just started elects its leader first.
                 deadline = time.time() + 90
                 while True:

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::templates::{self, CHART_TEMPLATES, HBS_SUFFIX};
 
+pub mod profiles;
 pub mod secrets;
 use crate::model::layout::CRYPTO_DIR;
 use crate::model::OrgKind;
@@ -19,7 +20,7 @@ pub const TOPOLOGY_FILE: &str = "topology.json";
 
 /// What the Helm templates read from `topology.json`: the model, plus what
 /// only exists after generation (secret checksums, package ids).
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct Topology<'a> {
     network: &'a Network,
@@ -32,9 +33,21 @@ struct Topology<'a> {
     /// The chart files the configtx ConfigMap carries: the public material
     /// (`Network::is_public_material`) that was made or copied in.
     configtx_files: Vec<String>,
+    /// Per local peer org, by org name: the ConfigMap holding its connection
+    /// profile for applications in the cluster, and the profile, each TLS CA
+    /// certificate as a chart file path (the template puts in its PEM).
+    connection_profiles: IndexMap<String, ConnectionProfileConfigMap>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionProfileConfigMap {
+    org_key: String,
+    config_map: String,
+    profile: profiles::Profile,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct ConfigtxOrg<'a> {
     key: &'a str,
@@ -45,13 +58,19 @@ struct ConfigtxOrg<'a> {
     orderer_endpoints: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct ConfigtxChannel<'a> {
     name: &'a str,
     profile: &'a crate::model::ChannelProfile,
     orderer_org_keys: Vec<&'a str>,
     application_org_keys: Vec<&'a str>,
+}
+
+/// The JSON schema of topology.json, what the chart's templates read
+/// (committed as schemas/topology.schema.json).
+pub fn topology_schema() -> schemars::Schema {
+    schemars::schema_for!(Topology<'static>)
 }
 
 /// Renders the chart's own files: the templates and topology.json. `material`
@@ -98,6 +117,26 @@ pub fn render(
             .filter(|path| network.is_public_material(path))
             .map(|path| format!("{CRYPTO_DIR}/{path}"))
             .collect(),
+        connection_profiles: profiles::profiles(
+            network,
+            profiles::Reach::Cluster,
+            material,
+            profiles::Inline::Path,
+        )?
+        .into_iter()
+        .map(|(name, profile)| {
+            let key = network
+                .org(&name)
+                .map(|o| o.key.as_str())
+                .unwrap_or_default();
+            let entry = ConnectionProfileConfigMap {
+                org_key: key.to_string(),
+                config_map: crate::model::names::connection_profile_config_map(key),
+                profile,
+            };
+            (name, entry)
+        })
+        .collect(),
     };
     let mut json = serde_json::to_string_pretty(&topology)?;
     json.push('\n');
