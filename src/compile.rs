@@ -73,6 +73,8 @@ pub struct Outputs {
     pub chart: Tree,
     /// With `--keys-dir`: what the keys folder gets.
     pub keys: Option<KeysOutput>,
+    /// OUT/connection-profiles: the connection profiles for developers.
+    pub profiles: Tree,
     pub record: Record,
     pub generated: Generated,
 }
@@ -140,6 +142,12 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         // The manifests follow the files; only the files are compared.
         let mut old = prefixed(&chart_dir, without_manifest(Tree::read(&chart_dir)?));
         let mut new = prefixed(&chart_dir, outputs.chart.clone());
+        let profiles_dir = out.join(PROFILES_DIR);
+        old.merge(prefixed(
+            &profiles_dir,
+            without_manifest(Tree::read(&profiles_dir)?),
+        ));
+        new.merge(prefixed(&profiles_dir, outputs.profiles.clone()));
         if let (Some(dir), Some(keys)) = (&options.keys_dir, &outputs.keys) {
             let crypto = dir.join(CRYPTO_DIR);
             old.merge(prefixed(&crypto, without_manifest(Tree::read(&crypto)?)));
@@ -179,6 +187,7 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         _ => Legacy::None,
     };
     out_ws.check_owned(CHART_NAME, &outputs.chart, legacy_chart)?;
+    out_ws.check_owned(PROFILES_DIR, &outputs.profiles, Legacy::None)?;
     if let (Some(ws), Some(KeysOutput { tree: keys, .. })) = (&keys_ws, &outputs.keys) {
         let secrets = ws.path().join(SECRETS_FILE);
         let legacy_keys = match std::fs::read(&secrets) {
@@ -205,6 +214,7 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
     }
     let out_ws = ensure_open(out_ws, &out)?;
     out_ws.replace_dir(CHART_NAME, &outputs.chart)?;
+    out_ws.replace_dir(PROFILES_DIR, &outputs.profiles)?;
     drop(out_ws);
     let record_changed = outputs.record.text != record.text;
     if record_changed {
@@ -324,10 +334,12 @@ fn make(
         );
     }
     let record = record.updated(&network, &generated.fingerprints, forget);
+    let profiles = chart::profiles::files(&network, &generated.tree)?;
     Ok(Outputs {
         network,
         chart: chart_tree,
         keys,
+        profiles,
         record,
         generated,
     })
@@ -347,6 +359,11 @@ fn credential_dirs(options: &Options) -> Vec<PathBuf> {
     dirs.push(out.join(CHART_NAME));
     dirs
 }
+
+/// OUT's folder of connection profiles for developers (beside the chart, so
+/// that Helm's release does not carry them twice).
+pub const PROFILES_DIR: &str = "connection-profiles";
+
 
 /// Where existing material is taken from: `--crypto` (which must exist), else
 /// the keys folder's, the previous chart's, or the project's `crypto-config/`,

@@ -581,8 +581,8 @@ fn refused_compile(edits: &[(&str, &str, &str)]) -> String {
 fn fabric_version_is_an_exact_release() {
     insta::assert_snapshot!(refused_compile(&[(
         "network.yaml",
-        "tlsEnabled: false",
-        "fabricVersion: '2.5.16; rm -rf /'\ntlsEnabled: false",
+        "tlsEnabled: true",
+        "fabricVersion: '2.5.16; rm -rf /'\ntlsEnabled: true",
     )]));
 }
 
@@ -590,8 +590,8 @@ fn fabric_version_is_an_exact_release() {
 fn fabric_version_lines_compare_as_numbers() {
     insta::assert_snapshot!(refused_compile(&[(
         "network.yaml",
-        "tlsEnabled: false",
-        "fabricVersion: 2.50.1\ntlsEnabled: false",
+        "tlsEnabled: true",
+        "fabricVersion: 2.50.1\ntlsEnabled: true",
     )]));
 }
 
@@ -788,7 +788,7 @@ fn faults_of_every_file_are_reported_root_causes_first() {
 #[test]
 fn every_shape_error_of_a_file_is_reported_at_once() {
     insta::assert_snapshot!(refused_compile(&[
-        ("network.yaml", "tlsEnabled: false", "tlsEnabled: maybe"),
+        ("network.yaml", "tlsEnabled: true", "tlsEnabled: maybe"),
         (
             "network.yaml",
             "    - name: harbor-quarry\n      orgs: [Harbor, Quarry]",

@@ -71,7 +71,7 @@ fn check_script(script: &str, args: &[&std::ffi::OsStr]) -> String {
 fn every_sample_chart_lints_renders_and_validates() {
     let all_features = conformance_file("all-features-values.yaml");
     let openshift = conformance_file("openshift-values.yaml");
-    for sample in support::samples() {
+    for sample in support::all_projects() {
         let (tmp, chart) = support::compile_sample(&sample);
         let mut renderings = vec![Vec::new(), vec![all_features.clone()], vec![openshift.clone()]];
         let sample_values = sample.join("values.yaml");
@@ -372,7 +372,7 @@ fn external_orgs_reach_the_configtx_configmap() {
 #[test]
 fn e2e_harness_starts_pods_as_the_chart_says() {
     let script = support::root().join("tests/e2e/test_run.py");
-    for sample in support::samples() {
+    for sample in support::all_projects() {
         let (_tmp, chart) = support::compile_sample(&sample);
         let output = Command::new("python3")
             .arg(&script)

@@ -26,7 +26,7 @@ pub type Capabilities = IndexMap<String, bool>;
 
 pub type Policies = IndexMap<String, Policy>;
 
-#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Policy {
     #[serde(rename = "Type")]
@@ -101,7 +101,7 @@ pub struct Orderer {
     pub capabilities: Option<Capabilities>,
 }
 
-#[derive(Debug, Deserialize, Serialize, Clone, Default, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, Clone, Default, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct BatchSize {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,7 +114,7 @@ pub struct BatchSize {
 
 /// A size as configtxgen reads it: a number of bytes, or text like `99 MB`
 /// (checked by the model). Written back as it was given.
-#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ByteSize {
     Bytes(u64),
@@ -140,7 +140,7 @@ pub struct EtcdRaft {
 }
 
 /// `EtcdRaft.Options`: the fields of Fabric's `etcdraft.Options`.
-#[derive(Debug, Deserialize, Serialize, Clone, Default, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, Clone, Default, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct RaftOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]

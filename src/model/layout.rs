@@ -7,7 +7,19 @@ use serde::{Deserialize, Serialize};
 
 /// Which kind of organization, which decides the folder (`peerOrganizations`
 /// or `ordererOrganizations`), the nodes' folder and the node OU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum OrgKind {
     Peer,

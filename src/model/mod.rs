@@ -26,7 +26,7 @@ pub use version::FabricVersion;
 pub const FABRIC_CA_VERSION: &str = "1.5.15";
 pub const COUCHDB_VERSION: &str = "3.4.2";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Network {
     #[serde(skip)]
@@ -51,7 +51,7 @@ pub struct Network {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub tls_enabled: bool,
@@ -62,7 +62,7 @@ pub struct Settings {
 
 /// The stock images' defaults, which the chart's values (and the flows'
 /// `-f values.yaml`) may replace: registry, repository, tag, digest.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Images {
     pub peer: Image,
@@ -72,7 +72,7 @@ pub struct Images {
     pub couchdb: Image,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Image {
     /// Below Docker Hub, e.g. `hyperledger/fabric-peer`.
@@ -103,7 +103,7 @@ pub fn split_registry(image: &str) -> (Option<&str>, &str) {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Org {
     pub kind: OrgKind,
@@ -160,7 +160,7 @@ impl Org {
 
 /// An identity the chart keeps in a Secret: a node, the org admin, a user or
 /// the org's CA.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretIdentity {
     /// The certificate's common name.
@@ -173,7 +173,7 @@ pub struct SecretIdentity {
     pub shared: Vec<SecretFile>,
 }
 
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     pub host: String,
@@ -186,7 +186,7 @@ impl Endpoint {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificateAuthority {
     pub object: String,
@@ -195,7 +195,7 @@ pub struct CertificateAuthority {
 }
 
 /// A peer or orderer node.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Node {
     pub hostname: String,
@@ -210,28 +210,28 @@ pub struct Node {
     /// `host:port`.
     pub address: String,
     /// Peers: where a chaincode the peer launched calls back.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaincode_address: Option<String>,
     /// Peers: the org's other peers to gossip with first (itself when alone).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gossip_bootstrap: Vec<String>,
     pub crypto_dir: String,
     pub secret: String,
     /// The node's ledger volume.
     pub data: DataVolume,
     /// Peers: the CouchDB StatefulSet/Service name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub couchdb: Option<String>,
     /// Peers: where the peer reaches its CouchDB.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub couchdb_address: Option<String>,
     /// Peers: the CouchDB's database volume.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub couchdb_data: Option<DataVolume>,
     /// Orderers: Raft cluster port (7050 with TLS, the separate cluster listener otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_port: Option<u16>,
     /// The node's LoadBalancer Service (chart values `peer.externalService` /
     /// `orderer.externalService`), labelled for PIVT's external hostAliases.
@@ -240,7 +240,7 @@ pub struct Node {
 
 /// The data volume of a StatefulSet: the chart names its claim template (or
 /// emptyDir) `name`; the flows find the PersistentVolumeClaim as `claim`.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Clone, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataVolume {
     pub name: String,
@@ -266,7 +266,7 @@ impl Node {
 }
 
 /// A user identity (the org admin, or a client user).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     pub name: String,
@@ -277,7 +277,7 @@ pub struct Identity {
 /// One file of an identity: its key (in the identity's Secret, or for the
 /// org's shared files in the configtx ConfigMap), the chart file it comes
 /// from, and where it lands below the mount point (cryptogen's layout).
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretFile {
     pub key: String,
@@ -285,7 +285,7 @@ pub struct SecretFile {
     pub mount: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrdererRef {
     pub org: String,
@@ -298,7 +298,7 @@ pub struct OrdererRef {
     pub external: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Channel {
     pub name: String,
@@ -314,7 +314,7 @@ pub struct Channel {
 }
 
 /// One complete configtx.yaml profile, named after its channel.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChannelProfile {
     pub policies: Policies,
@@ -323,7 +323,7 @@ pub struct ChannelProfile {
     pub application: ApplicationSection,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrdererSection {
     pub batch_timeout: String,
@@ -338,7 +338,7 @@ pub struct OrdererSection {
     pub capabilities: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Consenter {
     pub org: String,
@@ -348,7 +348,7 @@ pub struct Consenter {
     pub tls_cert: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationSection {
     /// Peer org names.
@@ -358,7 +358,7 @@ pub struct ApplicationSection {
     pub acls: IndexMap<String, String>,
 }
 
-#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ChaincodeKind {
     /// Chaincode as a service: a Deployment per org that the peers dial.
@@ -367,7 +367,7 @@ pub enum ChaincodeKind {
     Source,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Chaincode {
     pub name: String,
@@ -392,7 +392,7 @@ pub struct Chaincode {
     pub packages: Vec<ChaincodePackage>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChaincodeChannel {
     pub channel: String,
@@ -404,7 +404,7 @@ pub struct ChaincodeChannel {
     pub collections_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChaincodePackage {
     pub org: String,

@@ -96,6 +96,11 @@ pub const CONFIGTX_CONFIGMAP: &str = "hlf-configtx";
 pub fn configtx_key(chart_path: &str) -> String {
     chart_path.replace('/', "_")
 }
+
+/// The ConfigMap with a local peer org's connection profile, for applications.
+pub fn connection_profile_config_map(org_key: &str) -> String {
+    format!("hlf-connection--{org_key}")
+}
 pub const CHAINCODE_CONFIGMAP: &str = "hlf-chaincode-packages";
 pub const ORDERER_LB_SERVICE: &str = "hlf-orderer";
 /// The prefix of the ServiceAccounts the chart creates for the flows.

@@ -15,7 +15,7 @@ fn listen(port: u16) -> String {
 }
 
 /// Ports, and the listen addresses built from them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Ports {
     pub peer: u16,
@@ -127,7 +127,7 @@ pub fn step_env() -> Vec<(&'static str, String)> {
 }
 
 /// The paths above, and the files below them, as the templates print them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodPaths {
     pub node_crypto: &'static str,
@@ -187,7 +187,7 @@ impl Default for PodPaths {
 }
 
 /// Names of the objects the network has once, whatever its size.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Objects {
     pub configtx_config_map: &'static str,

@@ -70,6 +70,20 @@ impl Serialize for FabricVersion {
     }
 }
 
+impl schemars::JsonSchema for FabricVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FabricVersion".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A Fabric release, MAJOR.MINOR.PATCH.",
+            "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+$"
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

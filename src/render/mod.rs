@@ -6,3 +6,19 @@
 pub mod chart;
 pub mod templates;
 pub mod workflow;
+
+/// The schemas of what fabchart emits for templates and scripts to read,
+/// by the file name they are committed under in schemas/.
+pub fn schemas() -> Vec<(&'static str, schemars::Schema)> {
+    vec![
+        ("topology.schema.json", chart::topology_schema()),
+        ("org-table.schema.json", workflow::org_table_schema()),
+    ]
+}
+
+/// A schema as committed: pretty JSON, a final newline.
+pub fn schema_text(schema: &schemars::Schema) -> String {
+    let mut text = serde_json::to_string_pretty(schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}

@@ -242,6 +242,41 @@ class ChartPods(unittest.TestCase):
                 self.assertEqual(aliases, fqdns, f"{pod.name}: the chart's hostAliases")
 
 
+class ArgoStandIn(unittest.TestCase):
+    """The parts of the stand-in for Argo that the backup and restore flows
+    lean on, without processes: `when`, successCondition, and the merge patch
+    of a StatefulSet (replicas and the resume annotation)."""
+
+    def test_when_expressions(self):
+        holds = run.Workflows.holds
+        self.assertTrue(holds("'Failed' != 'Succeeded'"))
+        self.assertFalse(holds("'Succeeded' != 'Succeeded' || 'Skipped' != 'Skipped'"))
+        self.assertTrue(holds("'Succeeded' != 'Succeeded' || 'Failed' != 'Succeeded'"))
+        self.assertFalse(holds("'true' == 'true' && '1' != '' && '0' != '0'"))
+        self.assertTrue(holds("'true' == 'true' && '1' != '' && '1' != '0'"))
+
+    def test_success_conditions(self):
+        ok = run.Workflows.condition_holds
+        self.assertTrue(ok("status.replicas == 0", {"status": {"replicas": 0}}))
+        self.assertFalse(ok("status.replicas == 0", {"status": {"replicas": 1}}))
+        # readyReplicas is left out of a StatefulSet's status while it is 0.
+        self.assertFalse(ok("status.readyReplicas == 1", {"status": {"replicas": 1}}))
+        self.assertTrue(ok("status.readyReplicas == 1", {"status": {"replicas": 1, "readyReplicas": 1}}))
+
+    def test_statefulset_patches_merge(self):
+        network = run.Network.__new__(run.Network)
+        network.pods, network.live = [], {
+            "sts": {"metadata": {"name": "sts", "annotations": {"a": "1"}}, "spec": {"replicas": 0}}
+        }
+        network.kube_patch("StatefulSet", "sts", {
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "sts", "annotations": {"a": None, "b": "2"}}, "spec": {"replicas": 0},
+        })
+        self.assertEqual(network.live["sts"]["metadata"], {"name": "sts", "annotations": {"b": "2"}})
+        self.assertIsNone(network.kube_get("StatefulSet", "other"))
+        self.assertEqual(network.kube_get("StatefulSet", "sts")["status"], {"replicas": 0})
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)

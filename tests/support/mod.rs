@@ -20,6 +20,13 @@ pub fn fixture_projects() -> Vec<PathBuf> {
     projects_in(&root().join("tests/fixtures/projects"))
 }
 
+/// The samples, then the test projects: every project a chart is made of.
+pub fn all_projects() -> Vec<PathBuf> {
+    let mut out = samples();
+    out.extend(fixture_projects());
+    out
+}
+
 /// The project folders (those with a network.yaml) in `dir`, sorted.
 fn projects_in(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Archives the data volume of a stopped node (mounted read-only at DATA_DIR)
 # into <key>/$ARCHIVE, streaming (no scratch space), and writes its sha256sum
-# line next to it as $ARCHIVE.sha256. lost+found (and what an interrupted
-# restore left) is left out.
+# line next to it as $ARCHIVE.sha256. lost+found and the restore's own files
+# are left out; a volume on which a restore stopped while swapping (or
+# ready to) is refused.
 # Env: DATA_DIR, REMOTE_ROOT, BACKUP_KEY, ARCHIVE.
 set -eu
 # busybox sh (the rclone image's shell) has pipefail; dash has not, and
@@ -13,14 +14,19 @@ set -o pipefail
 . "$(dirname "$0")/backup-lib.sh"
 
 dest="$(key_dir "$BACKUP_KEY")/$ARCHIVE"
+state=$(restore_state "$DATA_DIR" volume)
+case $state in
+  # A partial staging never touched the data; a staged or swapping one may
+  # belong to a restore that has swapped other volumes already.
+  "volume none" | "volume restored "* | "volume partial"*) ;;
+  *) fail "a restore stopped half-way on this volume ($state): rerun that restore (fabchart flow restore with its backup.key and selection), which finishes or undoes it, then back up" ;;
+esac
 cd "$DATA_DIR"
 set --
 for entry in ./* ./.[!.]* ./..?*; do
   [ -e "$entry" ] || [ -L "$entry" ] || continue
-  case $entry in
-    ./lost+found | "./$STAGING_NAME") ;; # the file system's, a restore's leftover
-    *) set -- "$@" "$entry" ;;
-  esac
+  [ "$entry" != ./lost+found ] || continue
+  is_restore_file "${entry#./}" || set -- "$@" "$entry"
 done
 [ $# -gt 0 ] || set -- --no-recursion .
 

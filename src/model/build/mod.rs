@@ -80,6 +80,15 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     configtx_rules::check(&mut faults, &msp_ids);
     let mut orgs = build_orgs(&mut faults, &settings, &configtx_orgs);
     let mut warnings = Vec::new();
+    if !settings.tls_enabled {
+        warnings.push(
+            "tlsEnabled: false: applications using Fabric's Gateway (the fabric-gateway SDKs) \
+             cannot transact on this network: the channels' MSPs carry TLS CA certificates, so a \
+             peer's Gateway dials the other peers and the orderers with TLS. The peer CLI and \
+             fabchart's flows work; set tlsEnabled: true for applications"
+                .to_string(),
+        );
+    }
     let channels = build_channels(&mut faults, &settings, &orgs, &configtx_orgs, &mut warnings);
     resolve_anchor_peers(
         &mut orgs,

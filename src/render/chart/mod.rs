@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::templates::{self, CHART_TEMPLATES, HBS_SUFFIX};
 
 pub mod material;
+pub mod profiles;
 pub mod release;
 pub mod secrets;
 mod topology;
@@ -26,7 +27,7 @@ pub const TOPOLOGY_FILE: &str = "topology.json";
 /// topology.json: the model, plus what only exists after generation (secret
 /// checksums, package ids). The templates read a part of it (see
 /// [`topology`]); this whole one is for people and tools.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct Topology<'a> {
     network: &'a Network,
@@ -51,7 +52,7 @@ pub struct Inputs<'a> {
     pub credentials: &'a Credentials,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct ConfigtxOrg<'a> {
     key: &'a str,
@@ -62,13 +63,18 @@ struct ConfigtxOrg<'a> {
     orderer_endpoints: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct ConfigtxChannel<'a> {
     name: &'a str,
     profile: &'a crate::model::ChannelProfile,
     orderer_org_keys: Vec<&'a str>,
     application_org_keys: Vec<&'a str>,
+}
+
+/// The JSON schema of topology.json (committed as schemas/topology.schema.json).
+pub fn topology_schema() -> schemars::Schema {
+    schemars::schema_for!(Topology<'static>)
 }
 
 /// Renders the chart's own files: the templates, topology.json and the
@@ -116,6 +122,7 @@ pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
         package_ids: inputs.package_ids,
         secrets_outside: inputs.secrets_outside,
         flows: topology::FlowAccess::all(),
+        connection_profiles: topology::ConnectionProfileConfigMap::all(network, material)?,
         orderer_max_unavailable: network.orderer_max_unavailable(),
     };
     let configtx = chart

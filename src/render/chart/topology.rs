@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::model::{
     names, pod, CertificateAuthority, Chaincode, Network, Node, OrgKind, SecretFile, Settings,
 };
+use super::profiles::{self, Inline, Reach};
 use crate::render::workflow::{access, Flow};
+use crate::tree::Tree;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,6 +30,36 @@ pub struct TemplateTopology<'a> {
     /// orderers may be down with every channel's Raft quorum kept (none: a
     /// voluntary disruption cannot keep it, so no budget).
     pub orderer_max_unavailable: Option<usize>,
+    /// Per local peer org, by org name: the ConfigMap holding its connection
+    /// profile for applications in the cluster, certificates inline.
+    pub connection_profiles: IndexMap<String, ConnectionProfileConfigMap>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionProfileConfigMap {
+    org_key: String,
+    config_map: String,
+    profile: profiles::Profile,
+}
+
+impl ConnectionProfileConfigMap {
+    /// Every local peer org's, with the certificates of `material`.
+    pub fn all(network: &Network, material: &Tree) -> anyhow::Result<IndexMap<String, Self>> {
+        let profiles = profiles::profiles(network, Reach::Cluster, material, Inline::Pem)?;
+        Ok(profiles
+            .into_iter()
+            .map(|(name, profile)| {
+                let key = network.org(&name).map(|o| o.key.clone()).unwrap_or_default();
+                let entry = ConnectionProfileConfigMap {
+                    config_map: names::connection_profile_config_map(&key),
+                    org_key: key,
+                    profile,
+                };
+                (name, entry)
+            })
+            .collect())
+    }
 }
 
 #[derive(Serialize)]

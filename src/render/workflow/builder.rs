@@ -25,13 +25,13 @@ pub(crate) struct Builder<'a, O> {
 /// admin's files go (its own, from the Secret, and the org's shared ones,
 /// from the configtx ConfigMap: both in the step's admin volume), its peers
 /// and anchor peers.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OrgEntry<'a> {
     msp_id: &'a str,
     /// The org's public MSP, below the configtx tree.
     msp_dir: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
     admin_files: Vec<FileMount<'a>>,
     peers: Vec<&'a str>,
@@ -39,7 +39,7 @@ pub(crate) struct OrgEntry<'a> {
 }
 
 /// A key of a Secret and where it goes below the identity's folder.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct FileMount<'a> {
     key: &'a str,
     mount: &'a str,

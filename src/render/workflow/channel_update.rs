@@ -142,6 +142,15 @@ impl Builder<'_, ChannelUpdateOptions> {
             if update.changes_anything(scope) {
                 bail!("update.file is the update; drop the update.{scope}.* settings (or drop update.file to make one from them)");
             }
+            if !self.options.flow.create_update.channel.enabled {
+                // The prepare step would sign the file and never wait: the
+                // switch would be silently ignored.
+                bail!(
+                    "update.file is the update to sign, and flow.createUpdate.channel.enabled=false asks \
+                     for one supplied on resume instead: drop one of them (keep update.file to sign that \
+                     file now; keep createUpdate=false to paste the update when the workflow waits)"
+                );
+            }
             parameters.push(param("update-file", self.update_file(&channels)?));
             extra_env.push(env("UPDATE_FILE", "{{workflow.parameters.update-file}}"));
             Vec::new()

@@ -36,6 +36,12 @@ pub(crate) use builder::{env, inputs, param};
 pub use linker::{script, script_text, script_with_lib};
 pub use options::FlowOptions;
 
+/// The JSON schema of the org table, the `orgs` workflow parameter every
+/// flow passes to its steps (committed as schemas/org-table.schema.json).
+pub fn org_table_schema() -> schemars::Schema {
+    schemars::schema_for!(std::collections::BTreeMap<String, builder::OrgEntry<'static>>)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Channel,

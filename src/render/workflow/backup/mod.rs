@@ -9,6 +9,8 @@
 //! node's own resume step runs whether the copy worked or not, and the
 //! workflow's exit handler starts every StatefulSet still carrying the
 //! annotation when the workflow failed, was stopped or ran out of time.
+//! `argo terminate` skips exit handlers: the next backup or restore run over
+//! those nodes starts them (its plan reads the annotation).
 //!
 //! The copies run in the rclone image (busybox sh, tar, sha256sum), configured
 //! by environment only (`RCLONE_CONFIG_BACKUP_*`, credentials from a Secret).
@@ -20,7 +22,11 @@
 //! `flow.orderer.backup.rolling`), so the orderers' copies are never behind a
 //! peer's and the Raft members' copies agree. A restore replaces every
 //! selected volume at once: checks first (manifest, every archive's sha256,
-//! what each volume holds), then stop, replace, start.
+//! what each volume holds), then stop, stage every archive on its volume,
+//! swap them all in, start. `settle` (after the stop, after the session, in
+//! the exit handler) finishes a run that staged every volume and drops the
+//! staging of one that did not, so no set of volumes is left half restored
+//! (`settle_decision` in backup-lib.sh).
 //!
 //! Size: a handful of templates fed by `withItems`/`withParam`; per node only
 //! its StatefulSets, claims and archive paths.
@@ -128,67 +134,75 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
         e
     }
 
-    /// Stop a unit's StatefulSets, run `copy` on each volume with an
-    /// archive, start them again whatever happened, then fail if the copy did.
-    fn unit_templates(&self, flow: &str, copy: &str, checks: Option<&str>) -> Vec<Value> {
-        let each_volume = |name: &str, template: &str, with_archive: bool| {
-            let mut s = json!({
-                "name": name,
-                "template": template,
-                "arguments": { "parameters": [
-                    param("statefulset", "{{item.statefulset}}"),
-                    param("claim", "{{item.claim}}"),
-                    param("volume", "{{item.volume}}"),
-                    param("kind", "{{item.kind}}"),
-                    param("archive", "{{item.archive}}"),
-                ]},
-                "withParam": "{{inputs.parameters.volumes}}",
-            });
-            if with_archive {
-                s["when"] = json!("'{{item.archive}}' != ''");
-            } else {
-                // `stop` takes no archive.
-                s["arguments"]["parameters"].as_array_mut().unwrap().pop();
-            }
-            s
-        };
-        let mut session = vec![json!([each_volume("stop", "stop", false)])];
-        if let Some(checks) = checks {
-            session.push(json!([each_volume("check-volume", checks, true)]));
+    /// A step running `template` on each volume of `{{inputs.parameters.volumes}}`
+    /// (with an archive unless `all`).
+    fn each_volume(name: &str, template: &str, all: bool) -> Value {
+        let mut s = json!({
+            "name": name,
+            "template": template,
+            "arguments": { "parameters": [
+                param("statefulset", "{{item.statefulset}}"),
+                param("claim", "{{item.claim}}"),
+                param("volume", "{{item.volume}}"),
+                param("kind", "{{item.kind}}"),
+                param("archive", "{{item.archive}}"),
+            ]},
+            "withParam": "{{inputs.parameters.volumes}}",
+        });
+        if all {
+            // `stop` takes no archive.
+            s["arguments"]["parameters"].as_array_mut().unwrap().pop();
+        } else {
+            s["when"] = json!("'{{item.archive}}' != ''");
         }
-        session.push(json!([each_volume("copy", copy, true)]));
+        s
+    }
+
+    /// Stop a unit's StatefulSets and run `session` (steps after the stop)
+    /// on them; with `settle`, settle what a restore left on their volumes;
+    /// start them again whatever happened, then fail if anything did.
+    fn unit_templates(&self, flow: &str, session: Vec<Value>, settle: bool) -> Vec<Value> {
+        let mut steps = vec![json!([{
+            "name": "session",
+            "template": "session",
+            "arguments": { "parameters": [param("volumes", "{{inputs.parameters.volumes}}")] },
+            "continueOn": { "failed": true, "error": true },
+        }])];
+        let mut failed_when = "'{{steps.session.status}}' != 'Succeeded'".to_string();
+        if settle {
+            // A session that stopped between staging and swapping left some
+            // volumes restored and others not: finish or undo it before the
+            // nodes start.
+            steps.push(json!([{
+                "name": "settle",
+                "template": "settle",
+                "arguments": { "parameters": [param("volumes", "{{inputs.parameters.volumes}}")] },
+                "continueOn": { "failed": true, "error": true },
+            }]));
+            failed_when.push_str(" || '{{steps.settle.status}}' != 'Succeeded'");
+        }
+        steps.push(json!([step(
+            "resume",
+            "resume-all",
+            vec![
+                param("statefulsets", "{{inputs.parameters.volumes}}"),
+                param("wait", "true"),
+            ]
+        )]));
+        steps.push(json!([{
+            "name": "failed",
+            "template": "failed",
+            "arguments": { "parameters": [param(
+                "message",
+                format!("the {flow} of {{{{inputs.parameters.unit}}}} failed (see its failed step); its nodes were started again"),
+            )]},
+            "when": failed_when,
+        }]));
+        let mut all = vec![json!([Self::each_volume("stop", "stop", true)])];
+        all.extend(session);
         vec![
-            Self::steps_template(
-                "unit",
-                &["unit", "volumes"],
-                vec![
-                    json!([{
-                        "name": "session",
-                        "template": "session",
-                        "arguments": { "parameters": [param("volumes", "{{inputs.parameters.volumes}}")] },
-                        "continueOn": { "failed": true, "error": true },
-                    }]),
-                    json!([step(
-                        "resume",
-                        "resume-all",
-                        vec![
-                            param("statefulsets", "{{inputs.parameters.volumes}}"),
-                            param("wait", "true"),
-                        ]
-                    )]),
-                    json!([{
-                        "name": "failed",
-                        "template": "failed",
-                        "arguments": { "parameters": [param(
-                            "message",
-                            format!("the {flow} of {{{{inputs.parameters.unit}}}} failed (see its failed step); its nodes were started again"),
-                        )]},
-                        "when": "'{{steps.session.status}}' != 'Succeeded'",
-                    }]),
-                ],
-                true,
-            ),
-            Self::steps_template("session", &["volumes"], session, true),
+            Self::steps_template("unit", &["unit", "volumes"], steps, true),
+            Self::steps_template("session", &["volumes"], all, true),
         ]
     }
 
@@ -286,7 +300,11 @@ impl Builder<'_, BackupOptions> {
                 }])],
                 false,
             ));
-            templates.extend(self.unit_templates("backup", "backup-copy", None));
+            templates.extend(self.unit_templates(
+                "backup",
+                vec![json!([Self::each_volume("copy", "backup-copy", false)])],
+                false,
+            ));
             let mut copy_env = self.volume_env(&key, &root);
             copy_env.retain(|e| e["name"] != "KIND" && e["name"] != "STATEFULSET");
             templates.push(self.copy_step(
@@ -309,8 +327,8 @@ impl Builder<'_, BackupOptions> {
             )?);
         }
         templates.push(self.preflight("backup-preflight", preflight_env)?);
-        templates.extend(self.statefulset_templates(dry_run)?);
-        self.parts(main, templates, statefulsets)
+        templates.extend(self.statefulset_templates(dry_run, false)?);
+        self.parts(main, templates, vec![statefulsets])
     }
 }
 
@@ -335,6 +353,7 @@ impl Builder<'_, RestoreOptions> {
         });
         let mut main = vec![json!([step("preflight", "preflight", vec![])])];
         let mut templates = Vec::new();
+        let mut parameters = vec![Self::statefulsets_parameter(&selection)?];
         if dry_run {
             main.push(json!([verify, self.check_each(&selection)]));
         } else {
@@ -344,39 +363,26 @@ impl Builder<'_, RestoreOptions> {
                 "unit",
                 vec![
                     param("unit", "the selected nodes"),
-                    param("volumes", serde_json::to_string(&volumes)?),
+                    param("volumes", "{{workflow.parameters.volumes}}"),
                 ]
             )]));
-            templates.extend(self.unit_templates("restore", "restore-copy", Some("volume-check")));
-            let force = env("FORCE", self.options.restore.force.to_string());
-            let mut copy_env = self.volume_env(&key, &root);
-            copy_env.push(force.clone());
-            let check_env: Vec<Value> = copy_env
-                .iter()
-                .filter(|e| {
-                    ["DATA_DIR", "KIND", "STATEFULSET"]
-                        .contains(&e["name"].as_str().unwrap_or_default())
-                })
-                .cloned()
-                .chain([force])
-                .collect();
-            templates.push(self.copy_step(
-                "volume-check",
-                "restore-check",
-                VOLUME_INPUTS,
-                check_env,
-                Claim::ReadOnly,
-                false,
-            )?);
-            // No retries: a second attempt would find a half-replaced volume.
-            templates.push(self.copy_step(
-                "restore-copy",
-                "restore-copy",
-                VOLUME_INPUTS,
-                copy_env,
-                Claim::ReadWrite,
-                false,
-            )?);
+            templates.extend(self.unit_templates(
+                "restore",
+                vec![
+                    json!([{
+                        "name": "settle",
+                        "template": "settle",
+                        "arguments": { "parameters": [param("volumes", "{{inputs.parameters.volumes}}")] },
+                    }]),
+                    json!([Self::each_volume("check-volume", "volume-check", false)]),
+                    json!([Self::each_volume("stage", "restore-stage", false)]),
+                    json!([Self::each_volume("swap", "restore-swap", false)]),
+                ],
+                true,
+            ));
+            templates.extend(self.restore_templates(&key, &root, &selection)?);
+            parameters
+                .push(json!({ "name": "volumes", "value": serde_json::to_string(&volumes)? }));
         }
         let mut verify_env = self.remote_env(&key, &root);
         verify_env.push(env("ARCHIVE", "{{inputs.parameters.archive}}"));
@@ -389,8 +395,119 @@ impl Builder<'_, RestoreOptions> {
             true,
         )?);
         templates.push(self.preflight("restore-preflight", preflight_env)?);
-        templates.extend(self.statefulset_templates(dry_run)?);
-        self.parts(main, templates, Self::statefulsets_parameter(&selection)?)
+        templates.extend(self.statefulset_templates(dry_run, true)?);
+        self.parts(main, templates, parameters)
+    }
+
+    /// The restore's steps on volumes: check, stage, swap, and the settling
+    /// of a restore that stopped between staging and swapping (`settle`:
+    /// every volume's state, then each volume's decision).
+    fn restore_templates(
+        &self,
+        key: &str,
+        root: &str,
+        selection: &Selection,
+    ) -> anyhow::Result<Vec<Value>> {
+        let force = env("FORCE", self.options.restore.force.to_string());
+        let run_id = env("RUN_ID", "{{workflow.uid}}");
+        let run_claims: Vec<&str> = selection
+            .volumes()
+            .filter(|v| v.archive.is_some())
+            .map(|v| v.data.claim.as_str())
+            .collect();
+        let mut stage_env = self.volume_env(key, root);
+        stage_env.extend([
+            force.clone(),
+            run_id.clone(),
+            env("RUN_CLAIMS", run_claims.join(",")),
+        ]);
+        let volume_env = |names: &[&str], extra: &[&Value]| -> Vec<Value> {
+            stage_env
+                .iter()
+                .filter(|e| names.contains(&e["name"].as_str().unwrap_or_default()))
+                .cloned()
+                .chain(extra.iter().map(|e| (*e).clone()))
+                .collect()
+        };
+        let claim = env("CLAIM", "{{inputs.parameters.claim}}");
+        let mut inspect = self.copy_step(
+            "restore-inspect",
+            "restore-inspect",
+            VOLUME_INPUTS,
+            volume_env(&["DATA_DIR", "STATEFULSET"], &[&claim]),
+            Claim::ReadOnly,
+            false,
+        )?;
+        inspect["outputs"] = json!({ "parameters": [
+            { "name": "state", "valueFrom": { "path": "/tmp/state" } },
+        ]});
+        let mut settle_inputs = VOLUME_INPUTS.to_vec();
+        settle_inputs.push("states");
+        let mut decide_step = Self::each_volume("decide", "restore-settle", false);
+        decide_step["arguments"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(param(
+                "states",
+                "{{steps.inspect.outputs.parameters.state}}",
+            ));
+        Ok(vec![
+            self.copy_step(
+                "volume-check",
+                "restore-check",
+                VOLUME_INPUTS,
+                volume_env(
+                    &["DATA_DIR", "KIND", "STATEFULSET", "BACKUP_KEY"],
+                    &[&force, &run_id],
+                ),
+                Claim::ReadOnly,
+                false,
+            )?,
+            // No retries: staging starts over from an empty folder anyway,
+            // and a failure is a fault to read, not a lost pod.
+            self.copy_step(
+                "restore-stage",
+                "restore-stage",
+                VOLUME_INPUTS,
+                stage_env.clone(),
+                Claim::ReadWrite,
+                false,
+            )?,
+            // Retried: a swap finishes what an earlier attempt began.
+            self.copy_step(
+                "restore-swap",
+                "restore-swap",
+                VOLUME_INPUTS,
+                volume_env(&["DATA_DIR", "STATEFULSET"], &[]),
+                Claim::ReadWrite,
+                true,
+            )?,
+            Self::steps_template(
+                "settle",
+                &["volumes"],
+                vec![
+                    json!([Self::each_volume("inspect", "restore-inspect", false)]),
+                    json!([decide_step]),
+                ],
+                true,
+            ),
+            inspect,
+            self.copy_step(
+                "restore-settle",
+                "restore-settle",
+                &settle_inputs,
+                volume_env(
+                    &["DATA_DIR", "STATEFULSET"],
+                    &[
+                        &claim,
+                        &run_id,
+                        &env("STATES", "{{inputs.parameters.states}}"),
+                    ],
+                ),
+                Claim::ReadWrite,
+                true,
+            )?,
+        ])
     }
 }
 
@@ -424,17 +541,18 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
         Ok(t)
     }
 
+    /// `parameters`: the workflow's (`statefulsets`, for restores `volumes`:
+    /// what the exit handler starts again and settles); none in dry runs.
     fn parts(
         &self,
         main: Vec<Value>,
         mut templates: Vec<Value>,
-        statefulsets: Value,
+        mut parameters: Vec<Value>,
     ) -> anyhow::Result<Parts> {
         templates.insert(0, Self::steps_template("main", &[], main, true));
         let dry_run = self.options.backup().dry_run;
-        let mut parameters = Vec::new();
-        if !dry_run {
-            parameters.push(statefulsets);
+        if dry_run {
+            parameters.clear();
         }
         Ok(Parts {
             templates,

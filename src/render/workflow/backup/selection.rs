@@ -14,8 +14,8 @@ use crate::render::workflow::Builder;
 pub(super) struct Volume {
     pub(super) statefulset: String,
     pub(super) data: DataVolume,
-    /// peer, couchdb or orderer: the chart's values section, and what the
-    /// restore looks for on the volume.
+    /// peer, couchdb, orderer or ca: the chart's values section, and what
+    /// the restore looks for on the volume.
     pub(super) kind: &'static str,
     /// `<org key>/<hostname>/<kind>.tar.gz`, below the backup key.
     pub(super) archive: Option<String>,
@@ -50,7 +50,8 @@ impl Unit {
 
 /// What the selection options leave of the network.
 pub(super) struct Selection {
-    /// Per local peer org, one unit per peer.
+    /// Per local peer org, one unit per peer (then its CA); per local
+    /// orderer org with its CA selected, that CA.
     pub(super) peer_orgs: Vec<Vec<Unit>>,
     /// One unit per local orderer.
     pub(super) orderers: Vec<Unit>,
@@ -130,6 +131,20 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
         };
         let archive =
             |org: &Org, host: &str, kind: &str| format!("{}/{host}/{kind}.tar.gz", org.key);
+        // The org's fabric-ca server (its registrations), when the whole org
+        // is selected.
+        let ca_unit = |org: &Org| {
+            let wanted = include.is_empty() || include.contains(&org.name);
+            (components.ca && wanted).then(|| Unit {
+                name: format!("{}/ca", org.name),
+                volumes: vec![Volume {
+                    statefulset: org.ca.object.clone(),
+                    data: DataVolume::of(&org.ca.object),
+                    kind: "ca",
+                    archive: Some(archive(org, "ca", "ca")),
+                }],
+            })
+        };
 
         let mut peer_orgs = Vec::new();
         for org in self.network.local_orgs(OrgKind::Peer) {
@@ -168,9 +183,15 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
             if self.options.peers_together() {
                 units = together(&org.name, units);
             }
+            units.extend(ca_unit(org));
             if !units.is_empty() {
                 peer_orgs.push(units);
             }
+        }
+        // An orderer org's CA is copied beside the peers, not with the
+        // orderers: stopping it stops no ordering.
+        for org in self.network.local_orgs(OrgKind::Orderer) {
+            peer_orgs.extend(ca_unit(org).map(|u| vec![u]));
         }
 
         let mut orderers = Vec::new();
@@ -194,7 +215,7 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
             orderers,
         };
         if selection.archives().is_empty() {
-            bail!("nothing to copy: no local node is selected (flow.backup.include) with a component switched on (flow.peer/couchdb/orderer.backup.enabled)");
+            bail!("nothing to copy: no local node is selected (flow.backup.include) with a component switched on (flow.peer/couchdb/orderer/ca.backup.enabled)");
         }
         Ok(selection)
     }

@@ -16,8 +16,13 @@ fn manifest(kind: &str, api_version: &str, name: &str, rest: &str) -> String {
 
 impl<O: BackupFlowKeys> Builder<'_, O> {
     /// The StatefulSet templates shared by backup and restore: read it, check
-    /// its claim, stop it, start it again.
-    pub(super) fn statefulset_templates(&self, dry_run: bool) -> anyhow::Result<Vec<Value>> {
+    /// its claim, stop it, start it again; the exit handler, which for a
+    /// restore (`settle`) first settles the volumes of nodes still stopped.
+    pub(super) fn statefulset_templates(
+        &self,
+        dry_run: bool,
+        settle: bool,
+    ) -> anyhow::Result<Vec<Value>> {
         let annotation = names::RESUME_REPLICAS_ANNOTATION;
         let wait = self.options.backup().wait_seconds;
         let volume_inputs = ["statefulset", "claim", "volume", "kind"];
@@ -231,20 +236,93 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
                 Claim::None,
                 false,
             )?,
-            Self::steps_template(
+        ]);
+        let resume_all = json!({
+            "name": "resume",
+            "template": "resume-all",
+            "arguments": { "parameters": [
+                param("statefulsets", "{{workflow.parameters.statefulsets}}"),
+                param("wait", "false"),
+            ]},
+        });
+        let unless_succeeded = json!("'{{workflow.status}}' != 'Succeeded'");
+        if !settle {
+            let mut resume = resume_all;
+            resume["when"] = unless_succeeded;
+            templates.push(Self::steps_template(
                 "exit",
                 &[],
-                vec![json!([{
-                    "name": "resume",
-                    "template": "resume-all",
-                    "arguments": { "parameters": [
-                        param("statefulsets", "{{workflow.parameters.statefulsets}}"),
-                        param("wait", "false"),
-                    ]},
-                    "when": "'{{workflow.status}}' != 'Succeeded'",
-                }])],
+                vec![json!([resume])],
+                true,
+            ));
+            return Ok(templates);
+        }
+        let mut restore_exit = step("restore-exit", "restore-exit", vec![]);
+        restore_exit["when"] = unless_succeeded;
+        let mut stopped = step(
+            "stopped",
+            "any-stopped",
+            vec![param(
+                "statefulsets",
+                "{{workflow.parameters.statefulsets}}",
+            )],
+        );
+        stopped["continueOn"] = json!({ "failed": true, "error": true });
+        let mut judge = self.copy_step(
+            "judge-stopped",
+            "restore-stopped",
+            &["resumes"],
+            vec![env("RESUMES", "{{inputs.parameters.resumes}}")],
+            Claim::None,
+            false,
+        )?;
+        judge["outputs"] = json!({ "parameters": [
+            { "name": "stopped", "valueFrom": { "path": "/tmp/stopped" } },
+        ]});
+        let mut any_stopped = Self::steps_template(
+            "any-stopped",
+            &["statefulsets"],
+            vec![
+                json!([{
+                    "name": "read",
+                    "template": "get-statefulset",
+                    "arguments": { "parameters": [param("statefulset", "{{item.statefulset}}")] },
+                    "withParam": "{{inputs.parameters.statefulsets}}",
+                }]),
+                json!([step(
+                    "judge",
+                    "judge-stopped",
+                    vec![param("resumes", "{{steps.read.outputs.parameters.resume}}")]
+                )]),
+            ],
+            true,
+        );
+        any_stopped["outputs"] = json!({ "parameters": [
+            { "name": "stopped", "valueFrom": { "parameter": "{{steps.judge.outputs.parameters.stopped}}" } },
+        ]});
+        templates.extend([
+            Self::steps_template("exit", &[], vec![json!([restore_exit])], true),
+            // Killed between staging and swapping, a restore leaves some
+            // volumes restored and others not: finish or undo that before
+            // the nodes start again.
+            Self::steps_template(
+                "restore-exit",
+                &[],
+                vec![
+                    json!([stopped]),
+                    json!([{
+                        "name": "settle",
+                        "template": "settle",
+                        "arguments": { "parameters": [param("volumes", "{{workflow.parameters.volumes}}")] },
+                        "when": "'{{steps.stopped.outputs.parameters.stopped}}' == 'true'",
+                        "continueOn": { "failed": true, "error": true },
+                    }]),
+                    json!([resume_all]),
+                ],
                 true,
             ),
+            any_stopped,
+            judge,
         ]);
         Ok(templates)
     }

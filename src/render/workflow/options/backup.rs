@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::super::chart_values::ChartValues;
 use super::common::{default_from_fields, flow_keys, FlowKeys};
-use super::common::{HostAliases, LogLevel, On, RetryCount};
+use super::common::{HostAliases, LogLevel, Off, On, RetryCount};
 use super::kinds;
 
 /// `fabchart flow backup`
@@ -143,6 +143,9 @@ pub struct BackupFlow {
     pub couchdb: Component,
     #[serde(default)]
     pub orderer: OrdererComponent,
+    /// back up / restore each local org's fabric-ca volume (chart values ca.enabled and ca.persistence.enabled)
+    #[serde(default)]
+    pub ca: CaComponent,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -159,6 +162,9 @@ pub struct RestoreFlow {
     /// back up / restore the orderers' ledger volumes
     #[serde(default)]
     pub orderer: Component,
+    /// back up / restore each local org's fabric-ca volume (chart values ca.enabled and ca.persistence.enabled)
+    #[serde(default)]
+    pub ca: CaComponent,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -188,6 +194,14 @@ pub struct Component {
     pub backup: On,
 }
 
+// `flow.ca.backup.enabled`: off unless set (the chart runs no CA by default).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaComponent {
+    #[serde(default)]
+    pub backup: Off,
+}
+
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrdererComponent {
@@ -215,6 +229,7 @@ default_from_fields!(
     BackupRun,
     RestoreRun,
     Component,
+    CaComponent,
     OrdererComponent,
     OrdererBackup,
 );
@@ -238,6 +253,7 @@ pub struct Components {
     pub peer: bool,
     pub couchdb: bool,
     pub orderer: bool,
+    pub ca: bool,
 }
 
 impl BackupFlowKeys for BackupOptions {
@@ -252,6 +268,7 @@ impl BackupFlowKeys for BackupOptions {
             peer: self.flow.peer.backup.enabled,
             couchdb: self.flow.couchdb.backup.enabled,
             orderer: self.flow.orderer.backup.enabled,
+            ca: self.flow.ca.backup.enabled,
         }
     }
     fn peers_together(&self) -> bool {
@@ -271,6 +288,7 @@ impl BackupFlowKeys for RestoreOptions {
             peer: self.flow.peer.backup.enabled,
             couchdb: self.flow.couchdb.backup.enabled,
             orderer: self.flow.orderer.backup.enabled,
+            ca: self.flow.ca.backup.enabled,
         }
     }
     fn peers_together(&self) -> bool {
