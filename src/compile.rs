@@ -364,7 +364,6 @@ fn credential_dirs(options: &Options) -> Vec<PathBuf> {
 /// that Helm's release does not carry them twice).
 pub const PROFILES_DIR: &str = "connection-profiles";
 
-
 /// Where existing material is taken from: `--crypto` (which must exist), else
 /// the keys folder's, the previous chart's, or the project's `crypto-config/`,
 /// the first that exists.

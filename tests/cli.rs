@@ -326,7 +326,11 @@ fn other_clusters_orgs_come_from_configtx_yaml() {
     let chart = tmp.path().join("project/out/hlf-kube");
     let beacon = network.orgs.iter().find(|o| o.name == "Beacon").unwrap();
     let secret = &beacon.nodes[0].secret;
-    for file in beacon.files(secret).iter().chain(beacon.shared_files(secret)) {
+    for file in beacon
+        .files(secret)
+        .iter()
+        .chain(beacon.shared_files(secret))
+    {
         assert!(chart.join(&file.source).is_file(), "{}", file.source);
     }
     // The org's admin certificate, from its public MSP.

@@ -43,7 +43,8 @@ fn conformance_file(name: &str) -> std::path::PathBuf {
 /// The Prometheus Operator's ServiceMonitor CRD, whose schema validates the
 /// chart's ServiceMonitor.
 fn crd_args() -> Vec<std::ffi::OsString> {
-    let crd = support::root().join("tests/fixtures/crds/monitoring.coreos.com_servicemonitors.yaml");
+    let crd =
+        support::root().join("tests/fixtures/crds/monitoring.coreos.com_servicemonitors.yaml");
     vec!["--crd".into(), crd.into_os_string()]
 }
 
@@ -73,7 +74,11 @@ fn every_sample_chart_lints_renders_and_validates() {
     let openshift = conformance_file("openshift-values.yaml");
     for sample in support::all_projects() {
         let (tmp, chart) = support::compile_sample(&sample);
-        let mut renderings = vec![Vec::new(), vec![all_features.clone()], vec![openshift.clone()]];
+        let mut renderings = vec![
+            Vec::new(),
+            vec![all_features.clone()],
+            vec![openshift.clone()],
+        ];
         let sample_values = sample.join("values.yaml");
         if sample_values.is_file() {
             renderings.push(vec![sample_values]);
@@ -136,9 +141,15 @@ fn every_flow_pod_is_restricted() {
             ("channel", vec![]),
             ("chaincode", vec!["flow.invoke.enabled=true"]),
             ("peer-org", vec![]),
-            ("channel-update", vec!["update.scope=orderer", "update.orderer.batchTimeout=3s"]),
+            (
+                "channel-update",
+                vec!["update.scope=orderer", "update.orderer.batchTimeout=3s"],
+            ),
             ("backup", vec!["backup.target.secret=s3"]),
-            ("restore", vec!["backup.target.secret=s3", "backup.key=2025-01-31-023000"]),
+            (
+                "restore",
+                vec!["backup.target.secret=s3", "backup.key=2025-01-31-023000"],
+            ),
         ] {
             for (mode, values) in [("defaults", None), ("openshift", Some(&openshift))] {
                 let mut command = support::fabchart(&support::root());
@@ -160,7 +171,11 @@ fn every_flow_pod_is_restricted() {
                 workflows.push(file);
             }
         }
-        assert!(workflows.len() >= 8, "{}: flows rendered: {workflows:?}", sample.display());
+        assert!(
+            workflows.len() >= 8,
+            "{}: flows rendered: {workflows:?}",
+            sample.display()
+        );
         let mut args: Vec<&std::ffi::OsStr> = Vec::new();
         for file in &workflows {
             args.extend(["--workflow".as_ref(), file.as_os_str()]);

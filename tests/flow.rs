@@ -3527,8 +3527,10 @@ fn workflows_stay_small_as_the_network_grows() {
         "backup flow is {} bytes",
         backup.len()
     );
+    // (Each of the fixed templates carries the chart's security context and
+    // resources: a few KB whatever the size.)
     assert!(
-        restore.len() < 300_000,
+        restore.len() < 320_000,
         "restore flow is {} bytes",
         restore.len()
     );

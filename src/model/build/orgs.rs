@@ -243,6 +243,7 @@ pub(super) fn build_org(
         tlscacert: &tlscacert_file,
         admin: format!("Admin@{domain}"),
         org_msp: format!("{CRYPTO_DIR}/{org_dir}/msp"),
+        users_tls_client: kind == OrgKind::Orderer,
     };
 
     let (msp_id, mut policies) = match configtx.find(kind, spec) {
@@ -680,6 +681,12 @@ pub(super) struct MspFiles<'a> {
     admin: String,
     /// The org's public MSP folder, chart-relative (`crypto-config/.../msp`).
     org_msp: String,
+    /// Whether a user's Secret carries its TLS client certificate and key.
+    /// Only the orderers' admin API asks for one (mutual TLS, with the
+    /// orderer org's TLS CA); peers and orderers serve a peer org's admin and
+    /// users on server-authenticated TLS, so those keys stay out of the
+    /// cluster (they remain in crypto-config/, cryptogen's layout).
+    users_tls_client: bool,
 }
 
 impl MspFiles<'_> {
@@ -728,17 +735,21 @@ impl MspFiles<'_> {
                 format!("{CRYPTO_DIR}/{}", paths.key()),
                 &format!("msp/keystore/{}", crypto_layout::CA_KEY),
             ),
-            secret_file(
-                &format!("tls-{tls}.crt"),
-                format!("{CRYPTO_DIR}/{}", paths.tls_cert()),
-                &crypto_layout::tls_cert(tls),
-            ),
-            secret_file(
-                &format!("tls-{tls}.key"),
-                format!("{CRYPTO_DIR}/{}", paths.tls_key()),
-                &crypto_layout::tls_key(tls),
-            ),
         ]);
+        if tls == "server" || self.users_tls_client {
+            own.extend([
+                secret_file(
+                    &format!("tls-{tls}.crt"),
+                    format!("{CRYPTO_DIR}/{}", paths.tls_cert()),
+                    &crypto_layout::tls_cert(tls),
+                ),
+                secret_file(
+                    &format!("tls-{tls}.key"),
+                    format!("{CRYPTO_DIR}/{}", paths.tls_key()),
+                    &crypto_layout::tls_key(tls),
+                ),
+            ]);
+        }
         (own, shared)
     }
 }

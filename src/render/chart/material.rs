@@ -20,6 +20,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::material_file;
+use super::profiles::{self, Inline, Reach};
 use crate::credentials::Credentials;
 use crate::encoding::base64;
 use crate::model::layout::CRYPTO_DIR;
@@ -42,6 +43,8 @@ pub mod define {
     pub const SECRET_PREFIX: &str = "hlf-kube-material.secret.";
     /// + the org's key: the external org's MSP Secret's `data` lines.
     pub const EXTERNAL_MSP_PREFIX: &str = "hlf-kube-material.external-msp.";
+    /// + the org's key: a local peer org's connection profile (JSON).
+    pub const CONNECTION_PROFILE_PREFIX: &str = "hlf-kube-material.connection-profile.";
 }
 
 /// What goes into the library chart.
@@ -99,6 +102,18 @@ pub fn render<T: Serialize>(material: &Material<'_>, topology: &T) -> anyhow::Re
     }
     define(&mut out, define::PACKAGES, &packages);
 
+    let profiles = profiles::profiles(network, Reach::Cluster, material.tree, Inline::Pem)?;
+    for (name, profile) in &profiles {
+        let org = network
+            .org(name)
+            .context("a profile's org is in the network")?;
+        define(
+            &mut out,
+            &format!("{}{}", define::CONNECTION_PROFILE_PREFIX, org.key),
+            &serde_json::to_string(profile)?,
+        );
+    }
+
     for org in network.orgs.iter().filter(|o| o.external) {
         let mut data = String::new();
         let msp = format!("{}/", org.crypto.msp_dir());
@@ -121,7 +136,11 @@ pub fn render<T: Serialize>(material: &Material<'_>, topology: &T) -> anyhow::Re
                 for file in &identity.files {
                     yaml_entry(&mut data, &file.key, &text(material.tree, &file.source)?);
                 }
-                define(&mut out, &format!("{}{secret}", define::SECRET_PREFIX), &data);
+                define(
+                    &mut out,
+                    &format!("{}{secret}", define::SECRET_PREFIX),
+                    &data,
+                );
             }
         }
         for (name, login) in [

@@ -122,7 +122,7 @@ pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
         package_ids: inputs.package_ids,
         secrets_outside: inputs.secrets_outside,
         flows: topology::FlowAccess::all(),
-        connection_profiles: topology::ConnectionProfileConfigMap::all(network, material)?,
+        connection_profiles: topology::ConnectionProfileConfigMap::all(network),
         orderer_max_unavailable: network.orderer_max_unavailable(),
     };
     let configtx = chart
@@ -141,7 +141,11 @@ pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
         &template_topology,
     )?;
     chart.insert_file(
-        format!("charts/{}/{}", material::MATERIAL_CHART, material::MATERIAL_FILE),
+        format!(
+            "charts/{}/{}",
+            material::MATERIAL_CHART,
+            material::MATERIAL_FILE
+        ),
         crate::tree::File {
             bytes: library.into_bytes(),
             private: !inputs.secrets_outside,

@@ -33,10 +33,11 @@ use crate::tree::Tree;
 /// The most a Secret's data may hold.
 pub const LIMIT: u64 = 1024 * 1024;
 
-/// compile refuses a chart whose release is estimated above this: the
-/// estimate's error, the values an install adds and later growth (an upgrade
-/// stores a new revision of the same size) need room below the limit.
-pub const MAX_ESTIMATE: u64 = LIMIT * 9 / 10;
+/// compile refuses a chart whose release is estimated above this. The
+/// estimate errs high (by 4 to 10%, tests/release.rs holds it to the real
+/// release), and the values an install adds need a little room below the
+/// limit; each upgrade stores its revision in a Secret of its own.
+pub const MAX_ESTIMATE: u64 = LIMIT * 95 / 100;
 
 /// Compressed bytes each rendered object costs in the manifest, apart from
 /// the material data, measured on synthetic networks with default values

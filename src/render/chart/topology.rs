@@ -10,9 +10,7 @@ use serde::Serialize;
 use crate::model::{
     names, pod, CertificateAuthority, Chaincode, Network, Node, OrgKind, SecretFile, Settings,
 };
-use super::profiles::{self, Inline, Reach};
 use crate::render::workflow::{access, Flow};
-use crate::tree::Tree;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,7 +29,8 @@ pub struct TemplateTopology<'a> {
     /// voluntary disruption cannot keep it, so no budget).
     pub orderer_max_unavailable: Option<usize>,
     /// Per local peer org, by org name: the ConfigMap holding its connection
-    /// profile for applications in the cluster, certificates inline.
+    /// profile for applications in the cluster (the profile itself is the
+    /// material library chart's `connection-profile.<org key>`).
     pub connection_profiles: IndexMap<String, ConnectionProfileConfigMap>,
 }
 
@@ -40,25 +39,23 @@ pub struct TemplateTopology<'a> {
 pub struct ConnectionProfileConfigMap {
     org_key: String,
     config_map: String,
-    profile: profiles::Profile,
 }
 
 impl ConnectionProfileConfigMap {
-    /// Every local peer org's, with the certificates of `material`.
-    pub fn all(network: &Network, material: &Tree) -> anyhow::Result<IndexMap<String, Self>> {
-        let profiles = profiles::profiles(network, Reach::Cluster, material, Inline::Pem)?;
-        Ok(profiles
-            .into_iter()
-            .map(|(name, profile)| {
-                let key = network.org(&name).map(|o| o.key.clone()).unwrap_or_default();
+    /// Every local peer org's.
+    pub fn all(network: &Network) -> IndexMap<String, Self> {
+        network
+            .orgs
+            .iter()
+            .filter(|o| o.kind == OrgKind::Peer && !o.external)
+            .map(|org| {
                 let entry = ConnectionProfileConfigMap {
-                    config_map: names::connection_profile_config_map(&key),
-                    org_key: key,
-                    profile,
+                    config_map: names::connection_profile_config_map(&org.key),
+                    org_key: org.key.clone(),
                 };
-                (name, entry)
+                (org.name.clone(), entry)
             })
-            .collect())
+            .collect()
     }
 }
 

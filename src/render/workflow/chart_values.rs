@@ -232,10 +232,7 @@ mod tests {
             values.rehost("rclone/rclone:1.75.1"),
             "registry.local:5000/rclone/rclone:1.75.1"
         );
-        assert_eq!(
-            values.rehost("quay.io/x/y:1"),
-            "registry.local:5000/x/y:1"
-        );
+        assert_eq!(values.rehost("quay.io/x/y:1"), "registry.local:5000/x/y:1");
     }
 
     #[test]
