@@ -78,6 +78,13 @@ fn describe_material(text: &str) -> String {
             let value: serde_json::Value = serde_json::from_str(line).unwrap();
             let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
             out.push_str(&format!("  [JSON with {keys:?}]\n"));
+        } else if current.contains(".connection-profile.") {
+            // The profile, each certificate (random) redacted.
+            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+            redact_pems(&mut value);
+            for l in serde_json::to_string_pretty(&value).unwrap().lines() {
+                out.push_str(&format!("  {l}\n"));
+            }
         } else if !current.is_empty() {
             let key = line.split(':').next().unwrap();
             out.push_str(&format!("  {key}\n"));
@@ -87,6 +94,22 @@ fn describe_material(text: &str) -> String {
         }
     }
     out
+}
+
+fn redact_pems(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "pem" {
+                    *v = serde_json::Value::String("[PEM]".into());
+                } else {
+                    redact_pems(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_pems),
+        _ => {}
+    }
 }
 
 fn redact_passwords(text: &str) -> String {
