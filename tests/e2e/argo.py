@@ -28,7 +28,9 @@ from kube import (
     Objects,
     container_env,
     expand,
+    identity,
     materialize,
+    own_volume,
     render,
     runtime_env,
 )
@@ -301,6 +303,12 @@ class Workflows:
             tmp = pod / "tmp"
             tmp.mkdir(parents=True)
             (tmp / ".script").write_text(subst(script["source"]))
+            # The pod's securityContext: the workflow's, under the template's own.
+            security = {**(self.spec.get("securityContext") or {}), **(t.get("securityContext") or {})}
+            for v in t.get("volumes", []):
+                if "persistentVolumeClaim" not in v:
+                    own_volume(volumes[v["name"]], security.get("fsGroup"), "emptyDir" in v)
+            own_volume(tmp, security.get("fsGroup"), True)
             # Steps run in the harness's network namespace: their pod IP is the bridge's.
             as_pod = {"metadata": {"name": name}, "spec": {}, "status": {"podIP": BRIDGE_IP}}
             own = container_env(script, self.objects, as_pod, subst)
@@ -318,7 +326,7 @@ class Workflows:
             ]
             mounts.append((str(tmp), "/tmp", False))
             argv = [expand(a, own) for a in script["command"]] + ["/tmp/.script"]
-            spec = Launch(argv, env, mounts, name, script.get("workingDir", "/"))
+            spec = Launch(argv, env, mounts, name, script.get("workingDir", "/"), **identity(security, script))
             spec_file = spec.write(pod / "launch.json")
             r = subprocess.run(
                 [

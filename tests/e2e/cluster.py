@@ -38,8 +38,10 @@ from kube import (
     Objects,
     container_env,
     expand,
+    identity,
     materialize,
     merge,
+    own_volume,
     render,
     run,
     runtime_env,
@@ -264,6 +266,12 @@ class Network:
             materialize(volume, self.objects, self.volume_source(pod, volume["name"]))
         for claim in pod.claims:
             self.volume_source(pod, claim).mkdir(parents=True, exist_ok=True)
+        security = pod.spec.get("securityContext") or {}
+        for volume in pod.spec.get("volumes", []):
+            writable = "emptyDir" in volume or "persistentVolumeClaim" in volume
+            own_volume(self.volume_source(pod, volume["name"]), security.get("fsGroup"), writable)
+        for claim in pod.claims:
+            own_volume(self.volume_source(pod, claim), security.get("fsGroup"), True)
         hosts = self.pod_hosts(pod)
         for c in pod.spec["containers"]:
             image = self.fs.image(c["image"])
@@ -279,7 +287,8 @@ class Network:
                 source = self.volume_source(pod, m["name"]) / expand(m.get("subPath", ""), own)
                 mounts.append((str(source), m["mountPath"], bool(m.get("readOnly"))))
             mounts.append((str(hosts), "/etc/hosts", False))
-            spec = Launch(argv, env, mounts, pod.spec.get("hostname", pod.name), c.get("workingDir", "/"))
+            spec = Launch(argv, env, mounts, pod.spec.get("hostname", pod.name), c.get("workingDir", "/"),
+                          **identity(security, c))
             log = self.work / "pods" / pod.name / f"{c['name']}.log"
             pod.containers.append(Container(c, image, spec, log))
 

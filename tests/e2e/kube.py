@@ -42,6 +42,12 @@ RELEASE = "hlf-kube"
 #   /opt/hyperledger/ccaas_builder/bin (named by that core.yaml's
 #   chaincode.externalBuilders), an empty /root. A chaincode image of the
 #   network (network.yaml's `image`) is the --chaincode binary as its entrypoint.
+# - The kubelet's user and volume ownership: every container and flow step
+#   runs as the runAsUser/runAsGroup of its securityContext (over its pod's),
+#   with the pod's fsGroup as supplementary group, and each volume gets that
+#   group (read; write and setgid folders for emptyDirs and claims), as the
+#   kubelet does for fsGroup. Image folders are the harness's (root's), so a
+#   non-root process writes only to its volumes, as under readOnlyRootFilesystem.
 # - The container runtime's environment: HOSTNAME (the pod's name) and HOME
 #   (/root), under the image's ENV and the container's env; the pod's hostname.
 # - The pod network: each pod in a network namespace of its own, with an IP on
@@ -358,6 +364,34 @@ def materialize(volume: dict, objects: Objects, into: pathlib.Path, subst=lambda
             path.chmod(item.get("mode", mode))
 
 
+def identity(pod_security: dict, container: dict) -> dict:
+    """Launch's user, group and fs_group: runAsUser and runAsGroup of the
+    container's securityContext over the pod's, fsGroup of the pod's."""
+    own = container.get("securityContext") or {}
+    return {
+        "user": own.get("runAsUser", pod_security.get("runAsUser")),
+        "group": own.get("runAsGroup", pod_security.get("runAsGroup")),
+        "fs_group": pod_security.get("fsGroup"),
+    }
+
+
+def own_volume(path: pathlib.Path, fs_group: int | None, writable: bool) -> None:
+    """What the kubelet does to a volume for fsGroup: group fsGroup, group
+    read (and write, with the setgid bit on folders, where writable)."""
+    if fs_group is None or not path.exists():
+        return
+    for root, dirs, files in os.walk(path):
+        for p in [root] + [os.path.join(root, f) for f in files]:
+            if os.path.islink(p):
+                continue
+            os.chown(p, -1, fs_group)
+            mode = os.stat(p).st_mode
+            extra = 0o040 | (0o010 if os.path.isdir(p) or mode & 0o100 else 0)
+            if writable:
+                extra |= 0o020 | (0o2000 if os.path.isdir(p) else 0)
+            os.chmod(p, (mode & 0o7777) | extra)
+
+
 @dataclass
 class Launch:
     """One container start: the mounts of its pod, then exec with exactly `env`."""
@@ -367,6 +401,11 @@ class Launch:
     mounts: list[tuple[str, str, bool]]  # host path, pod path, read-only
     hostname: str | None = None
     cwd: str = "/"
+    # The process's user, group and supplementary group (fsGroup), from the
+    # pod's and container's securityContext; None: root, as the harness.
+    user: int | None = None
+    group: int | None = None
+    fs_group: int | None = None
 
     def write(self, path: pathlib.Path) -> pathlib.Path:
         path.write_text(json.dumps(self.__dict__))
@@ -390,6 +429,10 @@ def launch(spec_file: str) -> None:
             subprocess.run(["mount", "-o", "remount,bind,ro", dst], check=True)
     if spec.hostname:
         socket.sethostname(spec.hostname)
+    if spec.user is not None:
+        os.setgroups([spec.fs_group] if spec.fs_group is not None else [])
+        os.setgid(spec.group if spec.group is not None else 0)
+        os.setuid(spec.user)
     os.chdir(spec.cwd)
     os.execvpe(spec.argv[0], spec.argv, spec.env)
 
