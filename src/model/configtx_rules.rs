@@ -187,16 +187,38 @@ pub(super) fn unknown_msp_help(msp_ids: &[String]) -> String {
 
 fn check_orderer(faults: &mut Faults, orderer: &cx::Orderer, pointer: &str, msp_ids: &[String]) {
     if let Some(kind) = &orderer.orderer_type {
-        if !["etcdraft", "solo", "kafka"].contains(&kind.as_str()) {
-            let help = if kind == "BFT" {
-                "fabchart makes Raft ordering services; use etcdraft"
-            } else {
-                "use etcdraft (solo and kafka are turned into etcdraft)"
-            };
+        if !["etcdraft", "BFT", "solo", "kafka"].contains(&kind.as_str()) {
             faults.configtx(
                 &format!("{pointer}/OrdererType"),
                 format!("OrdererType `{kind}` is unknown"),
-                help.into(),
+                "use etcdraft (Raft), or BFT on Fabric 3 (written so, in capitals); solo and kafka are turned into etcdraft on Fabric 2.5".into(),
+            );
+        }
+    }
+    if let Some(options) = &orderer.smart_bft {
+        check_smart_bft_options(faults, options, &format!("{pointer}/SmartBFT"));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, consenter) in orderer.consenter_mapping.iter().flatten().enumerate() {
+        let at = format!("{pointer}/ConsenterMapping/{i}");
+        if consenter.id == 0 {
+            faults.configtx(
+                &format!("{at}/ID"),
+                "consenter ID 0 is no ID".into(),
+                "number the consenters from 1; an ID never changes while the node is a consenter".into(),
+            );
+        } else if !ids.insert(consenter.id) {
+            faults.configtx(
+                &format!("{at}/ID"),
+                format!("consenter ID {} is given twice", consenter.id),
+                "give every consenter of the channel its own ID".into(),
+            );
+        }
+        if consenter.port == 0 {
+            faults.configtx(
+                &format!("{at}/Port"),
+                "consenter port 0 is no port".into(),
+                "give the port the consenter's cluster listener serves".into(),
             );
         }
     }
@@ -342,6 +364,38 @@ fn check_batch_size(faults: &mut Faults, size: &cx::BatchSize, pointer: &str) {
                 &at,
                 format!("PreferredMaxBytes {shown} is more than AbsoluteMaxBytes {absolute_shown}"),
                 "the orderer refuses a preferred block size above the absolute one; lower PreferredMaxBytes or raise AbsoluteMaxBytes".into(),
+            );
+        }
+    }
+}
+
+fn check_smart_bft_options(faults: &mut Faults, options: &cx::SmartBftOptions, pointer: &str) {
+    for (name, value, example) in [
+        ("RequestBatchMaxInterval", &options.request_batch_max_interval, "200ms"),
+        ("RequestForwardTimeout", &options.request_forward_timeout, "5s"),
+        ("RequestComplainTimeout", &options.request_complain_timeout, "20s"),
+        ("RequestAutoRemoveTimeout", &options.request_auto_remove_timeout, "3m0s"),
+        ("ViewChangeResendInterval", &options.view_change_resend_interval, "5s"),
+        ("ViewChangeTimeout", &options.view_change_timeout, "20s"),
+        ("LeaderHeartbeatTimeout", &options.leader_heartbeat_timeout, "1m0s"),
+        ("CollectTimeout", &options.collect_timeout, "1s"),
+    ] {
+        if let Some(value) = value {
+            check_duration(faults, value, &format!("{pointer}/{name}"), name, example);
+        }
+    }
+    for (name, value) in [
+        ("RequestBatchMaxCount", options.request_batch_max_count),
+        ("RequestBatchMaxBytes", options.request_batch_max_bytes),
+        ("IncomingMessageBufferSize", options.incoming_message_buffer_size),
+        ("RequestPoolSize", options.request_pool_size),
+        ("LeaderHeartbeatCount", options.leader_heartbeat_count),
+    ] {
+        if value == Some(0) {
+            faults.configtx(
+                &format!("{pointer}/{name}"),
+                format!("{name} is 0"),
+                format!("the orderer refuses 0 (SmartBFT: {name} should be greater than zero); write a number above 0, or leave {name} out for the default"),
             );
         }
     }

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::load::configtx::{BatchSize, Policies, RaftOptions};
+use crate::load::configtx::{BatchSize, Policies, RaftOptions, SmartBftOptions};
 
 pub use build::build;
 pub use layout::OrgKind;
@@ -326,12 +326,17 @@ pub struct ChannelProfile {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrdererSection {
+    pub orderer_type: OrdererType,
     pub batch_timeout: String,
     pub batch_size: BatchSize,
     pub consenters: Vec<Consenter>,
-    /// `EtcdRaft.Options` as configtx.yaml gives them (absent ones are
-    /// configtxgen's defaults).
+    /// Raft: `EtcdRaft.Options` as configtx.yaml gives them (absent ones
+    /// are configtxgen's defaults).
     pub raft_options: RaftOptions,
+    /// BFT: `SmartBFT`, every option written (the given ones, SmartBFT's
+    /// defaults for the rest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smart_bft: Option<SmartBftOptions>,
     /// Orderer org names.
     pub orgs: Vec<String>,
     pub policies: Policies,
@@ -341,11 +346,39 @@ pub struct OrdererSection {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Consenter {
+    /// BFT's consenter ID: configtx.yaml's, else the node's place among the
+    /// channel's orderer nodes, from 1.
+    pub id: u32,
     pub org: String,
+    pub msp_id: String,
     pub node: String,
     pub host: String,
     pub port: u16,
     pub tls_cert: String,
+    /// The node's enrollment certificate (BFT's `Identity`).
+    pub identity: String,
+}
+
+/// How a channel's orderers agree: configtx.yaml's `OrdererType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub enum OrdererType {
+    /// Raft (crash fault tolerant): a majority of the consenters must run.
+    #[serde(rename = "etcdraft")]
+    Raft,
+    /// SmartBFT (Byzantine fault tolerant, Fabric 3): with n consenters,
+    /// f = (n - 1) / 3 may fail or lie.
+    #[serde(rename = "BFT")]
+    Bft,
+}
+
+impl OrdererType {
+    /// How many consenters of `n` may fail with the channel still ordering.
+    pub fn fault_tolerance(self, n: usize) -> usize {
+        match self {
+            OrdererType::Raft => n.saturating_sub(1) / 2,
+            OrdererType::Bft => n.saturating_sub(1) / 3,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -429,21 +462,31 @@ impl Network {
         if crate::tree::is_private_key(path) {
             return false;
         }
-        let in_msp = self.orgs.iter().any(|o| {
-            path.strip_prefix(o.crypto.msp_dir().as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-        });
-        in_msp
-            || self
-                .channels
-                .iter()
-                .flat_map(|c| &c.profile.orderer.consenters)
-                .any(|c| {
-                    c.tls_cert
-                        .strip_prefix(layout::CRYPTO_DIR)
-                        .and_then(|rest| rest.strip_prefix('/'))
-                        == Some(path)
+        // Below some org's `msp_dir()` (`<kind>/<domain>/msp/`), matched
+        // without making each one; called for every file of the material.
+        let mut parts = path.splitn(4, '/');
+        let (_, _, third) = (parts.next(), parts.next(), parts.next());
+        if third == Some("msp") {
+            return self.orgs.iter().any(|o| {
+                path.strip_prefix(o.crypto.dir.as_str())
+                    .and_then(|rest| rest.strip_prefix("/msp/"))
+                    .is_some()
+            });
+        }
+        // A consenter's TLS certificate, and a BFT consenter's enrollment
+        // certificate, which configtxgen reads.
+        let is = |file: &str| {
+            file.strip_prefix(layout::CRYPTO_DIR)
+                .and_then(|rest| rest.strip_prefix('/'))
+                == Some(path)
+        };
+        (path.ends_with(".crt") || path.ends_with(".pem"))
+            && self.channels.iter().any(|c| {
+                let orderer = &c.profile.orderer;
+                orderer.consenters.iter().any(|k| {
+                    is(&k.tls_cert) || (orderer.orderer_type == OrdererType::Bft && is(&k.identity))
                 })
+            })
     }
 
     pub fn org(&self, name: &str) -> Option<&Org> {

@@ -296,11 +296,53 @@ pub(super) fn build_profile(
         );
         return None;
     }
-    let orderer_type = orderer
+    let orderer_type_name = orderer
         .orderer_type
         .clone()
         .unwrap_or_else(|| "solo".into());
-    let consenters = match orderer_type.as_str() {
+    let type_pointer = format!("{orderer_pointer}/OrdererType");
+    let known_orderers = || {
+        format!(
+            "known orderers: {}",
+            known_list(
+                orgs.iter()
+                    .filter(|o| o.kind == OrgKind::Orderer)
+                    .flat_map(|o| o.nodes.iter().map(|n| n.fqdn.as_str()))
+            )
+        )
+    };
+    let (orderer_type, consenters) = match orderer_type_name.as_str() {
+        "BFT" => {
+            if version.major < 3 {
+                faults.configtx(
+                    &type_pointer,
+                    format!("OrdererType BFT needs Fabric 3; this network runs Fabric {version}"),
+                    "set `fabricVersion: 3.1.5` (or another 3.x release) in network.yaml, or use etcdraft".into(),
+                );
+            }
+            let declared = orderer.consenter_mapping.clone().unwrap_or_default();
+            let mut out = Vec::new();
+            for (i, c) in declared.iter().enumerate() {
+                match find_node(orgs, OrgKind::Orderer, &c.host) {
+                    Some((org, node)) if org.external => out.push(Consenter {
+                        host: c.host.clone(),
+                        port: c.port,
+                        ..consenter(c.id, org, node)
+                    }),
+                    Some((org, node)) => out.push(consenter(c.id, org, node)),
+                    None if faults.is_refused_host(&c.host) => {}
+                    None => faults.configtx(
+                        &format!("{orderer_pointer}/ConsenterMapping/{i}/Host"),
+                        format!("consenter `{}` is not an orderer node of crypto-config.yaml", c.host),
+                        known_orderers(),
+                    ),
+                }
+            }
+            if declared.is_empty() {
+                out = all_consenters(orgs, &orderer_orgs);
+            }
+            (OrdererType::Bft, out)
+        }
         "etcdraft" => {
             let declared = orderer
                 .etcd_raft
@@ -314,9 +356,9 @@ pub(super) fn build_profile(
                     Some((org, node)) if org.external => out.push(Consenter {
                         host: c.host.clone(),
                         port: c.port,
-                        ..consenter(org, node)
+                        ..consenter(out.len() as u32 + 1, org, node)
                     }),
-                    Some((org, node)) => out.push(consenter(org, node)),
+                    Some((org, node)) => out.push(consenter(out.len() as u32 + 1, org, node)),
                     None if faults.is_refused_host(&c.host) => {}
                     None => faults.configtx(
                         &format!("{orderer_pointer}/EtcdRaft/Consenters/{i}/Host"),
@@ -324,23 +366,25 @@ pub(super) fn build_profile(
                             "consenter `{}` is not an orderer node of crypto-config.yaml",
                             c.host
                         ),
-                        format!(
-                            "known orderers: {}",
-                            known_list(
-                                orgs.iter()
-                                    .filter(|o| o.kind == OrgKind::Orderer)
-                                    .flat_map(|o| o.nodes.iter().map(|n| n.fqdn.as_str()))
-                            )
-                        ),
+                        known_orderers(),
                     ),
                 }
             }
             if declared.is_empty() {
                 out = all_consenters(orgs, &orderer_orgs);
             }
-            out
+            (OrdererType::Raft, out)
+        }
+        "solo" | "kafka" if version.major >= 3 => {
+            faults.configtx(
+                &type_pointer,
+                format!("OrdererType `{orderer_type_name}` was removed in Fabric 3.0; this network runs Fabric {version}"),
+                "use etcdraft (or BFT); a running network moves to etcdraft on Fabric 2.5 first (fabchart compiles solo and kafka as etcdraft there)".into(),
+            );
+            return None;
         }
         "solo" | "kafka" => {
+            let orderer_type = orderer_type_name.as_str();
             let warning = format!(
                 "channel `{}`: OrdererType `{orderer_type}` cannot run without a system channel; fabchart makes it etcdraft with every orderer node of the channel's orderer orgs as consenter",
                 entry.name
@@ -352,7 +396,7 @@ pub(super) fn build_profile(
             if orderer_type == "solo" {
                 all.truncate(1);
             }
-            all
+            (OrdererType::Raft, all)
         }
         // Refused where it is written (configtx_rules).
         _ => return None,
@@ -454,20 +498,41 @@ pub(super) fn build_profile(
             rule: "ANY Writers".into(),
         });
 
+    let channel_capabilities = capability_names(
+        faults,
+        channel_caps_map.as_ref(),
+        Scope::Channel,
+        &format!("{pointer}/Capabilities"),
+        version,
+    );
+    if version.major >= 3 && !capabilities::has_v2_lifecycle(&app_capabilities) {
+        faults.configtx(
+            &format!("{app_pointer}/Capabilities"),
+            format!(
+                "channel `{}` would use the legacy chaincode lifecycle, which Fabric 3 removed",
+                entry.name
+            ),
+            "set the Application capability V2_5 (or V2_0); a running channel gets it with `fabchart flow channel-update` on Fabric 2.5, and its chaincodes are then approved and committed with the v2 lifecycle, before the upgrade to 3.x".into(),
+        );
+    }
+    let smart_bft = match orderer_type {
+        OrdererType::Raft => None,
+        OrdererType::Bft => {
+            bft_checks(faults, entry, &consenters, &channel_capabilities, pointer, &type_pointer);
+            Some(orderer.smart_bft.clone().unwrap_or_default().completed())
+        }
+    };
+
     Some(ChannelProfile {
         policies: profile
             .policies
             .clone()
             .or(channel_defaults.policies.clone())
             .unwrap_or_else(default_section_policies),
-        capabilities: capability_names(
-            faults,
-            channel_caps_map.as_ref(),
-            Scope::Channel,
-            &format!("{pointer}/Capabilities"),
-            version,
-        ),
+        capabilities: channel_capabilities,
         orderer: OrdererSection {
+            orderer_type,
+            smart_bft,
             batch_timeout: orderer.batch_timeout.clone().unwrap_or_else(|| "2s".into()),
             batch_size: orderer.batch_size.clone().unwrap_or(BatchSize {
                 max_message_count: Some(500),
@@ -503,6 +568,37 @@ pub(super) fn build_profile(
     })
 }
 
+/// What BFT needs beyond configtxgen's own checks: enough consenters to
+/// tolerate a fault, and the V3_0 channel capability.
+fn bft_checks(
+    faults: &mut Faults,
+    entry: &crate::load::network::ChannelEntry,
+    consenters: &[Consenter],
+    channel_capabilities: &[String],
+    pointer: &str,
+    type_pointer: &str,
+) {
+    let n = consenters.len();
+    if n > 0 && n < 4 {
+        faults.configtx(
+            type_pointer,
+            format!(
+                "channel `{}` has {n} BFT consenter{}, which tolerate no faulty orderer",
+                entry.name,
+                if n == 1 { "" } else { "s" }
+            ),
+            "BFT tolerates f faulty orderers with 3f+1 consenters: give the channel's orderer orgs at least 4 orderer nodes (Template.Count or Specs in crypto-config.yaml), or use etcdraft".into(),
+        );
+    }
+    if !channel_capabilities.iter().any(|c| c == "V3_0") {
+        faults.configtx(
+            &format!("{pointer}/Capabilities"),
+            format!("channel `{}` orders with BFT, which needs the V3_0 channel capability", entry.name),
+            "add `V3_0: true` to the profile's Capabilities (configtxgen refuses BFT without it)".into(),
+        );
+    }
+}
+
 pub(super) fn default_section_policies() -> Policies {
     let meta = |rule: &str| Policy {
         kind: "ImplicitMeta".into(),
@@ -515,19 +611,30 @@ pub(super) fn default_section_policies() -> Policies {
     p
 }
 
-pub(super) fn consenter(org: &Org, node: &Node) -> Consenter {
+pub(super) fn consenter(id: u32, org: &Org, node: &Node) -> Consenter {
     Consenter {
+        id,
         org: org.name.clone(),
+        msp_id: org.msp_id.clone(),
         node: node.hostname.clone(),
         host: node.host.clone(),
         port: node.cluster_port.unwrap_or(names::ORDERER_PORT),
         tls_cert: format!("{}/tls/server.crt", node.crypto_dir),
+        identity: format!(
+            "{}/msp/signcerts/{}",
+            node.crypto_dir,
+            crate::model::layout::cert_file(&node.fqdn)
+        ),
     }
 }
 
+/// Every orderer node of `orderer_orgs`, numbered from 1 in crypto-config.yaml
+/// order (a node added at the end of an org keeps the others' IDs).
 pub(super) fn all_consenters(orgs: &[Org], orderer_orgs: &[String]) -> Vec<Consenter> {
     orgs.iter()
         .filter(|o| o.kind == OrgKind::Orderer && orderer_orgs.contains(&o.name))
-        .flat_map(|o| o.nodes.iter().map(move |n| consenter(o, n)))
+        .flat_map(|o| o.nodes.iter().map(move |n| (o, n)))
+        .zip(1..)
+        .map(|((o, n), id)| consenter(id, o, n))
         .collect()
 }
