@@ -85,6 +85,9 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
     for warning in &network.warnings {
         console::warn(format_args!("{warning}"));
     }
+    for line in bft_tolerance(&network) {
+        console::note(format_args!("{line}"));
+    }
     let out = options
         .output
         .clone()
@@ -343,6 +346,35 @@ fn make(
         record,
         generated,
     })
+}
+
+/// What the BFT channels tolerate, one line per consenter count: `BFT: 4
+/// consenters tolerate 1 faulty orderer (channels a, b)`.
+fn bft_tolerance(network: &Network) -> Vec<String> {
+    let mut by_size: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
+    for channel in &network.channels {
+        let orderer = &channel.profile.orderer;
+        if orderer.orderer_type == model::OrdererType::Bft {
+            by_size
+                .entry(orderer.consenters.len())
+                .or_default()
+                .push(&channel.name);
+        }
+    }
+    by_size
+        .into_iter()
+        .map(|(n, channels)| {
+            let f = model::OrdererType::Bft.fault_tolerance(n);
+            let shown = channels.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+            let more = channels.len().saturating_sub(5);
+            format!(
+                "BFT: {n} consenters tolerate {f} faulty orderer{} (channel{} {shown}{})",
+                if f == 1 { "" } else { "s" },
+                if channels.len() == 1 { "" } else { "s" },
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            )
+        })
+        .collect()
 }
 
 /// Where the generated credentials of an earlier compile are: the keys

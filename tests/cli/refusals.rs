@@ -301,3 +301,52 @@ fn flow_values_file_option_of_another_flow_has_a_position() {
     assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     insta::assert_snapshot!(transcript(&output));
 }
+
+/// Compiles a copy of `sample` with each `(file, from, to)` edit applied,
+/// expecting it to fail without writing anything; the transcript.
+fn refused_compile_of(sample: &str, edits: &[(&str, &str, &str)]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    support::copy_tree(&support::root().join(sample), &project);
+    for (file, from, to) in edits {
+        replace_in(&project.join(file), from, to);
+    }
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    assert!(!project.join("out").exists(), "nothing is written on error");
+    transcript(&output)
+}
+
+/// BFT on Fabric 2.5, with one orderer and no V3_0: each fault with its fix.
+#[test]
+fn bft_needs_fabric_3_four_consenters_and_v3_0() {
+    insta::assert_snapshot!(refused_compile(&[(
+        "configtx.yaml",
+        "OrdererType: etcdraft",
+        "OrdererType: BFT",
+    )]));
+}
+
+#[test]
+fn bft_consenter_mapping_and_options_are_checked() {
+    insta::assert_snapshot!(refused_compile_of(
+        "samples/bft",
+        &[(
+            "configtx.yaml",
+            "  SmartBFT:\n",
+            "  ConsenterMapping:\n    - {ID: 1, Host: orderer0.lighthouse.example, Port: 7050}\n    - {ID: 1, Host: orderer1.lighthouse.example, Port: 7050}\n    - {ID: 0, Host: orderer0.compass.example, Port: 0}\n    - {ID: 4, Host: orderer9.compass.example, Port: 7050}\n  SmartBFT:\n    RequestPoolSize: 0\n    CollectTimeout: 1 second\n",
+        )],
+    ));
+}
+
+/// What Fabric 3 removed: solo (and kafka), and the legacy lifecycle.
+#[test]
+fn fabric_3_refuses_solo_and_the_legacy_lifecycle() {
+    insta::assert_snapshot!(refused_compile_of(
+        "samples/bft",
+        &[
+            ("configtx.yaml", "OrdererType: BFT", "OrdererType: solo"),
+            ("configtx.yaml", "    V2_5: true", "    V1_4_2: true"),
+        ],
+    ));
+}

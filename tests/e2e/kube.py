@@ -133,6 +133,16 @@ def stock_images(args: argparse.Namespace, version: str) -> dict[str, Image]:
             },
             dict(env, PATH=f"/usr/local/go/bin:{STOCK_PATH}"),
         ),
+        # Fabric 3's flows image, as images/fabric-tools/Dockerfile builds
+        # it: the release's bin/ and config/, no Go.
+        "hlf-kube/fabric-tools": Image(
+            "hlf-kube/fabric-tools",
+            {
+                "/usr/local/bin": tools,
+                FABRIC_CFG: {f: config / f for f in ("core.yaml", "orderer.yaml", "configtx.yaml")},
+            },
+            env,
+        ),
     }
     if getattr(args, "rclone", None):
         # rclone's own Dockerfile: Alpine, rclone in /usr/local/bin, ENV

@@ -168,8 +168,34 @@ class Scenario:
         }
         self.flow("channel-update", **update)
         self.flow("channel-update", **update)
+        self.orderer_down()
         self.add_org()
         self.restore_drill()
+
+    def orderer_down(self) -> None:
+        """A BFT channel with one of its consenters stopped (f = 1 of 4): the
+        channel flow and the chaincode flow's invoke still succeed; with the
+        node back, the channel flow finds every consenter joined."""
+        net = self.network.net
+        bft = [ch for ch in net["channels"] if ch["profile"]["orderer"]["ordererType"] == "BFT"]
+        if not bft:
+            print("orderer-down run NOT RUN: no BFT channel")
+            return
+        flow_orderer = net["flowOrderer"]["host"]
+        consenter = next(c for c in reversed(bft[0]["profile"]["orderer"]["consenters"]) if c["host"] != flow_orderer)
+        pod = next(p for p in self.network.pods if p.name == f"{consenter['host']}-0")
+        self.network.stop_pod(pod)
+        self.flow("channel")
+        if "chaincode" in self.fs.images:
+            self.flow(
+                "chaincode",
+                **{"flow.invoke.enabled": True, "flow.invoke.function": self.args.invoke,
+                   "flow.init.function": self.args.init},
+            )
+        self.network.start_pod(pod)
+        self.network.wait_ready()
+        self.flow("channel")
+        print(f"orderer-down run OK: {consenter['host']} stopped, channel and chaincode flows succeeded")
 
     def applications(self) -> None:
         """For every chaincode, channel and org of the chaincode on it: the

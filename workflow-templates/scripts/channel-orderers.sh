@@ -3,9 +3,13 @@
 # that has not joined it yet joins with the channel's genesis block, made by
 # configtxgen when no consenter has the channel yet, fetched from one that has
 # it otherwise (a new genesis block would differ: it carries a timestamp).
+# Up to TOLERATED consenters may be unreachable (stopped, restarting) while
+# the channel orders on the others: they are left for the next run, once a
+# reachable one has the channel (without one, whether the channel exists
+# cannot be told, and a new genesis block would fork it).
 # Env: CHANNEL, PROFILE, CONSENTERS ([{org, mspId, host, port, adminPort}]),
-# TLS_ENABLED, and the paths below. Orderer org admins are mounted at
-# $ORDERER_ADMINS_MOUNT/<org>.
+# TOLERATED, TLS_ENABLED, and the paths below. Orderer org admins are mounted
+# at $ORDERER_ADMINS_MOUNT/<org>.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
@@ -13,11 +17,17 @@ shopt -s inherit_errexit
 
 missing=()
 present=()
+unreachable=()
 printf '%s' "$CONSENTERS" | jq -r '.[] | "\(.org) \(.mspId) \(.host) \(.port) \(.adminPort)"' > /tmp/consenters
 while read -r org msp host port admin_port; do
   identity="$ORDERER_ADMINS_MOUNT/$org"
-  osnadmin channel list -o "$host:$admin_port" --ca-file "$identity/$ID_TLS_CA" \
-    --client-cert "$identity/$ID_CLIENT_CERT" --client-key "$identity/$ID_CLIENT_KEY" > /tmp/list.out
+  if ! osnadmin channel list -o "$host:$admin_port" --ca-file "$identity/$ID_TLS_CA" \
+    --client-cert "$identity/$ID_CLIENT_CERT" --client-key "$identity/$ID_CLIENT_KEY" > /tmp/list.out 2>&1; then
+    cat /tmp/list.out >&2
+    log "$host is unreachable"
+    unreachable+=("$host")
+    continue
+  fi
   osn_status_ok < /tmp/list.out || { cat /tmp/list.out >&2; exit 1; }
   if osn_channel_listed "$CHANNEL" < /tmp/list.out; then
     log "$host has joined $CHANNEL"
@@ -27,8 +37,20 @@ while read -r org msp host port admin_port; do
   fi
 done < /tmp/consenters
 
+if [ "${#unreachable[@]}" -gt 0 ]; then
+  if [ "${#unreachable[@]}" -gt "$TOLERATED" ]; then
+    log "${#unreachable[@]} consenters of $CHANNEL are unreachable (${unreachable[*]}), more than the $TOLERATED it tolerates: start them, then run the flow again"
+    exit 1
+  fi
+  if [ "${#present[@]}" -eq 0 ]; then
+    log "no reachable consenter has $CHANNEL, and ${unreachable[*]} cannot be asked whether it has it: start it, then run the flow again"
+    exit 1
+  fi
+  log "left for the next run, unreachable: ${unreachable[*]} ($CHANNEL tolerates $TOLERATED)"
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
-  log "every consenter has joined $CHANNEL"
+  log "every reachable consenter has joined $CHANNEL"
   exit 0
 fi
 

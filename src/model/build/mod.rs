@@ -58,6 +58,17 @@ fn fabric_version(faults: &mut Faults) -> FabricVersion {
     }
 }
 
+/// The flows' image: Fabric's own up to 2.5; Fabric 3 publishes none, so
+/// the one `images/fabric-tools/Dockerfile` builds, by the name its README
+/// command gives it.
+fn tools_repository(version: FabricVersion) -> &'static str {
+    if version.major >= 3 {
+        "hlf-kube/fabric-tools"
+    } else {
+        "hyperledger/fabric-tools"
+    }
+}
+
 pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     let mut faults = Faults::new(project);
     let network_file = &project.network.value;
@@ -68,7 +79,7 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         images: Images {
             peer: Image::new("hyperledger/fabric-peer", fabric_version),
             orderer: Image::new("hyperledger/fabric-orderer", fabric_version),
-            tools: Image::new("hyperledger/fabric-tools", fabric_version),
+            tools: Image::new(tools_repository(fabric_version), fabric_version),
             ca: Image::new("hyperledger/fabric-ca", FABRIC_CA_VERSION),
             couchdb: Image::new("couchdb", COUCHDB_VERSION),
         },

@@ -48,10 +48,15 @@ impl Builder<'_, ChannelOptions> {
                 orgs.insert(org.name.clone(), self.org_entry(org));
                 channel_orgs.push(json!({ "org": org.name, "secret": org.admin.secret }));
             }
+            let orderer = &channel.profile.orderer;
+            let tolerated = orderer
+                .orderer_type
+                .fault_tolerance(orderer.consenters.len());
             items.push(json!({
                 "channel": channel.name,
                 "profile": channel.name,
                 "consenters": consenters,
+                "tolerated": tolerated.to_string(),
                 "orgs": channel_orgs,
             }));
         }
@@ -66,6 +71,7 @@ impl Builder<'_, ChannelOptions> {
                     param("channel", "{{item.channel}}"),
                     param("profile", "{{item.profile}}"),
                     param("consenters", "{{item.consenters}}"),
+                    param("tolerated", "{{item.tolerated}}"),
                     param("orgs", "{{item.orgs}}"),
                 ]},
                 "withItems": items,
@@ -81,6 +87,7 @@ impl Builder<'_, ChannelOptions> {
                     param("channel", "{{inputs.parameters.channel}}"),
                     param("profile", "{{inputs.parameters.profile}}"),
                     param("consenters", "{{inputs.parameters.consenters}}"),
+                    param("tolerated", "{{inputs.parameters.tolerated}}"),
                 ]},
             }]));
         }
@@ -96,7 +103,7 @@ impl Builder<'_, ChannelOptions> {
         }]));
         let channel = Self::steps_template(
             "channel",
-            &["channel", "profile", "consenters", "orgs"],
+            &["channel", "profile", "consenters", "tolerated", "orgs"],
             steps,
             parallel,
         );
@@ -130,12 +137,13 @@ impl Builder<'_, ChannelOptions> {
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
                 env("PROFILE", "{{inputs.parameters.profile}}"),
                 env("CONSENTERS", "{{inputs.parameters.consenters}}"),
+                env("TOLERATED", "{{inputs.parameters.tolerated}}"),
                 env("TLS_ENABLED", network.settings.tls_enabled.to_string()),
                 env("FABRIC_LOGGING_SPEC", self.options.log_level()),
             ];
             templates.push(self.script_template(
                 "channel-orderers",
-                &["channel", "profile", "consenters"],
+                &["channel", "profile", "consenters", "tolerated"],
                 env_vars,
                 volumes,
                 mounts,
