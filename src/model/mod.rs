@@ -377,9 +377,11 @@ impl Network {
         if crate::tree::is_private_key(path) {
             return false;
         }
+        // Below some org's `msp_dir()`, matched without making each one.
         let in_msp = self.orgs.iter().any(|o| {
-            path.strip_prefix(o.crypto.msp_dir().as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
+            path.strip_prefix(o.crypto.dir.as_str())
+                .and_then(|rest| rest.strip_prefix("/msp/"))
+                .is_some()
         });
         in_msp
             || self

@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -83,32 +84,62 @@ pub fn render(
     material: &Tree,
     secrets_outside: bool,
 ) -> anyhow::Result<Tree> {
+    let (chart, topology) = rayon::join(
+        || render_templates(network),
+        || topology_json(network, package_ids, material, secrets_outside),
+    );
+    let mut chart = chart?;
+    chart.insert(TOPOLOGY_FILE, topology?);
+    Ok(chart)
+}
+
+/// The chart's template files, the `.hbs` ones rendered (in parallel, from
+/// one context).
+fn render_templates(network: &Network) -> anyhow::Result<Tree> {
     let hb = templates::registry(CHART_TEMPLATES)?;
     let header = generated_header(network);
-    let context = serde_json::json!({
+    // Of the model, the templates read the settings only: the rest (most of
+    // topology.json) would be converted for nothing.
+    let context = handlebars::Context::from(serde_json::json!({
         "header": header,
-        "network": network,
+        "network": { "settings": &network.settings },
         "chart": { "name": CHART_NAME },
         "orgs": configtx_orgs(network),
         "channels": configtx_channels(network),
-    });
-    let mut chart = Tree::new();
-    for (path, text) in CHART_TEMPLATES {
-        let (target, content) = match path.strip_suffix(HBS_SUFFIX) {
-            Some(target) => {
-                let mut text = templates::render(&hb, path, &context)?;
-                if !text.ends_with('\n') {
-                    text.push('\n');
+    }));
+    let files = CHART_TEMPLATES
+        .par_iter()
+        .map(|(path, text)| {
+            Ok(match path.strip_suffix(HBS_SUFFIX) {
+                Some(target) => {
+                    let mut text = templates::render(&hb, path, &context)?;
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    (target, text)
                 }
-                (target, text)
-            }
-            None => (*path, text.to_string()),
-        };
+                None => (*path, text.to_string()),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut chart = Tree::new();
+    for (target, content) in files {
         chart.insert(target, content);
     }
+    Ok(chart)
+}
+
+/// topology.json, what the Helm templates iterate over.
+fn topology_json(
+    network: &Network,
+    package_ids: &IndexMap<String, String>,
+    material: &Tree,
+    secrets_outside: bool,
+) -> anyhow::Result<String> {
+    let checksums = secret_checksums(network, material)?;
     let topology = Topology {
         network,
-        checksums: secret_checksums(network, material)?,
+        checksums,
         package_ids,
         secrets_outside,
         configtx_files: material
@@ -140,8 +171,7 @@ pub fn render(
     };
     let mut json = serde_json::to_string_pretty(&topology)?;
     json.push('\n');
-    chart.insert(TOPOLOGY_FILE, json);
-    Ok(chart)
+    Ok(json)
 }
 
 /// The bytes of a chart-relative material file (`crypto-config/...`).

@@ -10,6 +10,7 @@
 //! org for applications in the cluster.
 
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::layout::CRYPTO_DIR;
@@ -243,25 +244,36 @@ fn certificates(path: &str, material: &Tree, inline: Inline) -> anyhow::Result<C
 /// `<org>-ingress.json` and `.yaml` with TLS (their folder's README says
 /// which is which).
 pub fn files(network: &Network, material: &Tree) -> anyhow::Result<Tree> {
-    let mut out = Tree::new();
     let mut reaches = vec![(Reach::Cluster, "")];
     if network.settings.tls_enabled {
         reaches.push((Reach::Ingress, "-ingress"));
     }
+    let mut named = Vec::new();
     for (reach, suffix) in reaches {
         for (name, profile) in profiles(network, reach, material, Inline::Pem)? {
             let key = network
                 .org(&name)
                 .map(|o| o.key.clone())
                 .unwrap_or_else(|| name.to_lowercase());
-            let mut json = serde_json::to_string_pretty(&profile)?;
-            json.push('\n');
-            out.insert(format!("{key}{suffix}.json"), json);
-            out.insert(
-                format!("{key}{suffix}.yaml"),
-                serde_yaml::to_string(&profile)?,
-            );
+            named.push((format!("{key}{suffix}"), profile));
         }
+    }
+    // Printed in parallel: YAML with the certificates inline is slow to emit.
+    let printed = named
+        .par_iter()
+        .map(|(stem, profile)| {
+            let mut json = serde_json::to_string_pretty(profile)?;
+            json.push('\n');
+            let files = [
+                (format!("{stem}.json"), json),
+                (format!("{stem}.yaml"), serde_yaml::to_string(profile)?),
+            ];
+            anyhow::Ok(files)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut out = Tree::new();
+    for (path, text) in printed.into_iter().flatten() {
+        out.insert(path, text);
     }
     out.insert("README.md", README);
     Ok(out)
