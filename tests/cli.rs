@@ -123,6 +123,40 @@ fn recompiling_is_byte_identical_and_check_passes() {
 }
 
 #[test]
+fn an_unchanged_recompile_writes_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = project_with(|_| {});
+    let inode = |path: &str| std::fs::metadata(tmp.path().join(path)).unwrap().ino();
+    for extra in [&[][..], &["--keys-dir", "keys"][..]] {
+        let compile = [&["compile", "project"][..], extra].concat();
+        assert!(run(tmp.path(), &compile).status.success());
+        let folders = [
+            "project/out/hlf-kube",
+            "project/out/connection-profiles",
+            "project/fabchart.lock",
+        ];
+        let before: Vec<u64> = folders.iter().map(|f| inode(f)).collect();
+        let keys = (!extra.is_empty()).then(|| {
+            (
+                inode("keys/crypto-config"),
+                inode("keys/hlf-kube-secrets.yaml"),
+            )
+        });
+        let output = run(tmp.path(), &compile);
+        assert!(output.status.success(), "{}", transcript(&output));
+        let after: Vec<u64> = folders.iter().map(|f| inode(f)).collect();
+        assert_eq!(before, after, "{extra:?}: the output was written again");
+        let keys_after = (!extra.is_empty()).then(|| {
+            (
+                inode("keys/crypto-config"),
+                inode("keys/hlf-kube-secrets.yaml"),
+            )
+        });
+        assert_eq!(keys, keys_after, "the keys were written again");
+    }
+}
+
+#[test]
 fn check_reports_stale_output() {
     let tmp = project_with(|_| {});
     assert!(run(tmp.path(), &["compile", "project"]).status.success());
