@@ -7,6 +7,7 @@ use std::path::Path;
 
 use fabchart::generate::crypto::describe::describe_file;
 use fabchart::tree::Tree;
+use support::goldens::{self, Output};
 
 /// One text document describing every file of the chart: text verbatim,
 /// crypto described (keys and signatures are random), packages listed.
@@ -26,10 +27,6 @@ fn describe_chart(chart: &Path) -> String {
             out.push_str(&describe_package(&bytes));
         } else if path == "topology.json" {
             out.push_str(&redact_checksums(&String::from_utf8(bytes).unwrap()));
-        } else if path.ends_with("templates/_material.tpl") {
-            out.push_str(&describe_material(&String::from_utf8(bytes).unwrap()));
-        } else if path == "credentials.yaml" {
-            out.push_str(&redact_passwords(&String::from_utf8(bytes).unwrap()));
         } else {
             out.push_str(
                 &String::from_utf8(bytes).expect("chart files other than crypto are text"),
@@ -62,65 +59,6 @@ fn describe_package(bytes: &[u8]) -> String {
     out
 }
 
-/// The material library chart: its named templates and the keys each
-/// renders (values are random keys and certificates).
-fn describe_material(text: &str) -> String {
-    let mut out = String::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("{{- define \"") {
-            current = rest.split('"').next().unwrap().to_string();
-            out.push_str(&format!("define {current}:\n"));
-        } else if line.starts_with("{{- end }}") {
-            current.clear();
-        } else if current.ends_with(".topology") {
-            // A part of topology.json (pinned above), compact.
-            let value: serde_json::Value = serde_json::from_str(line).unwrap();
-            let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
-            out.push_str(&format!("  [JSON with {keys:?}]\n"));
-        } else if current.contains(".connection-profile.") {
-            // The profile, each certificate (random) redacted.
-            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
-            redact_pems(&mut value);
-            for l in serde_json::to_string_pretty(&value).unwrap().lines() {
-                out.push_str(&format!("  {l}\n"));
-            }
-        } else if !current.is_empty() {
-            let key = line.split(':').next().unwrap();
-            out.push_str(&format!("  {key}\n"));
-        } else {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn redact_pems(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if key == "pem" {
-                    *v = serde_json::Value::String("[PEM]".into());
-                } else {
-                    redact_pems(v);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_pems),
-        _ => {}
-    }
-}
-
-fn redact_passwords(text: &str) -> String {
-    text.lines()
-        .map(|l| match l.split_once("password: ") {
-            Some((head, _)) => format!("{head}password: [generated]\n"),
-            None => format!("{l}\n"),
-        })
-        .collect()
-}
-
 /// Secret checksums hash random key material; everything else in the topology is stable.
 fn redact_checksums(json: &str) -> String {
     let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -134,42 +72,41 @@ fn redact_checksums(json: &str) -> String {
 
 #[test]
 fn samples_match_their_golden_charts() {
-    for sample in support::samples() {
-        let name = sample.file_name().unwrap().to_string_lossy().to_string();
-        let (_tmp, chart) = support::compile_sample(&sample);
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(support::root().join("golden"));
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_omit_expression(true);
-        settings.bind(|| insta::assert_snapshot!(format!("chart-{name}"), describe_chart(&chart)));
-    }
+    let outputs: Vec<Output> = support::samples()
+        .iter()
+        .map(|sample| {
+            let project = support::project_name(sample);
+            let (_tmp, chart) = support::compile_sample(sample);
+            Output {
+                snapshot: format!("chart-{project}"),
+                text: describe_chart(&chart),
+                project,
+            }
+        })
+        .collect();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(support::root().join("golden"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    goldens::check(&outputs, &settings);
 }
 
+/// Every snapshot in golden/ but the workflows' (tests/flow.rs checks those)
+/// is the chart of a sample that stores its own.
 #[test]
-fn every_golden_snapshot_belongs_to_a_sample() {
-    let samples: Vec<String> = support::samples()
+fn every_chart_snapshot_is_read() {
+    let read: Vec<String> = support::samples()
         .iter()
-        .chain(&support::fixture_projects())
-        .map(|s| s.file_name().unwrap().to_string_lossy().to_string())
+        .map(|sample| support::project_name(sample))
+        .filter(|project| goldens::same_as(project).is_none())
+        .map(|project| format!("chart-{project}"))
         .collect();
-    let mut orphans = Vec::new();
-    for entry in std::fs::read_dir(support::root().join("golden"))
-        .unwrap()
-        .flatten()
-    {
-        let file = entry.file_name().to_string_lossy().to_string();
-        let Some(stem) = file.strip_suffix(".snap") else {
-            continue;
-        };
-        let known = samples
-            .iter()
-            .any(|s| stem == format!("chart-{s}") || stem.starts_with(&format!("flow-{s}-")));
-        if !known {
-            orphans.push(file);
-        }
-    }
+    let unread: Vec<String> = goldens::unread("", &read)
+        .into_iter()
+        .filter(|file| !file.starts_with("flow-"))
+        .collect();
     assert!(
-        orphans.is_empty(),
-        "snapshots without a sample: {orphans:?}"
+        unread.is_empty(),
+        "snapshots no test reads (of a sample removed, or of one in SAME_OUTPUT): {unread:?}"
     );
 }
