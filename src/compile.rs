@@ -10,13 +10,14 @@ use anyhow::{bail, Context};
 use indexmap::IndexMap;
 use rayon::prelude::*;
 
+use crate::credentials::{Credentials, CREDENTIALS_FILE};
 use crate::generate::crypto::{self, Existing, Generated, Problem};
 use crate::generate::package;
 use crate::identity::{short_fingerprint, Record, RECORD_FILE};
 use crate::model::layout::CRYPTO_DIR;
 use crate::model::{self, Channel, Network};
 use crate::render::chart::secrets::{self, SECRETS_FILE, SECRETS_HEADER};
-use crate::render::chart::{self, CHART_NAME, TOPOLOGY_FILE};
+use crate::render::chart::{self, release, CHART_NAME, TOPOLOGY_FILE};
 use crate::tree::{Tree, TreeDiff};
 use crate::write::{Legacy, OnDisk, Stage, Workspace, MANIFEST};
 use crate::{console, load};
@@ -57,13 +58,23 @@ pub enum Compiled {
     Stale { chart: PathBuf, diff: TreeDiff },
 }
 
+/// The keys folder's files (`--keys-dir`).
+pub struct KeysOutput {
+    /// The full `crypto-config/` tree.
+    pub tree: Tree,
+    /// The Secrets manifest (identity and credential Secrets).
+    pub manifest: String,
+    /// credentials.yaml.
+    pub credentials: crate::tree::File,
+}
+
 /// Everything a compile makes, before it is written.
 pub struct Outputs {
     pub network: Network,
     /// The chart folder's files.
     pub chart: Tree,
-    /// With `--keys-dir`: the full `crypto-config/` tree and the Secrets manifest.
-    pub keys: Option<(Tree, String)>,
+    /// With `--keys-dir`: what the keys folder gets.
+    pub keys: Option<KeysOutput>,
     /// OUT/connection-profiles: the connection profiles for developers.
     pub profiles: Tree,
     pub record: Record,
@@ -174,17 +185,22 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         let profiles_dir = out.join(PROFILES_DIR);
         old.merge(prefixed(&profiles_dir, without_manifest(profiles_now.tree)));
         new.merge(prefixed(&profiles_dir, outputs.profiles.clone()));
-        if let (Some(dir), Some((keys, manifest)), Some(keys_now)) =
+        if let (Some(dir), Some(keys), Some(keys_now)) =
             (&options.keys_dir, &outputs.keys, keys_now)
         {
             let crypto = dir.join(CRYPTO_DIR);
             old.merge(prefixed(&crypto, without_manifest(keys_now.tree)));
-            new.merge(prefixed(&crypto, keys.clone()));
-            let secrets = dir.join(SECRETS_FILE);
-            if let Ok(bytes) = std::fs::read(&secrets) {
-                old.insert(secrets.display().to_string(), bytes);
+            new.merge(prefixed(&crypto, keys.tree.clone()));
+            for (file, bytes) in [
+                (SECRETS_FILE, keys.manifest.as_bytes()),
+                (CREDENTIALS_FILE, keys.credentials.bytes.as_slice()),
+            ] {
+                let path = dir.join(file);
+                if let Ok(old_bytes) = std::fs::read(&path) {
+                    old.insert(path.display().to_string(), old_bytes);
+                }
+                new.insert(path.display().to_string(), bytes);
             }
-            new.insert(secrets.display().to_string(), manifest.as_bytes());
         }
         if let Some(text) = &record.text {
             old.insert(record_path.display().to_string(), text.as_bytes());
@@ -216,7 +232,9 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         &outputs.profiles,
         Legacy::None,
     )?;
-    if let (Some(ws), Some((keys, _)), Some(keys_now)) = (&keys_ws, &outputs.keys, &keys_now) {
+    if let (Some(ws), Some(KeysOutput { tree: keys, .. }), Some(keys_now)) =
+        (&keys_ws, &outputs.keys, &keys_now)
+    {
         let secrets = ws.path().join(SECRETS_FILE);
         let legacy_keys = match std::fs::read(&secrets) {
             Ok(bytes) if bytes.starts_with(SECRETS_HEADER.as_bytes()) => {
@@ -230,20 +248,21 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
 
     // Keys first, then the chart that uses them, then the record of their CAs:
     // a kill between two steps leaves material that a rerun reuses.
-    if let Some((keys, manifest)) = &outputs.keys {
+    if let Some(keys) = &outputs.keys {
         let dir = options
             .keys_dir
             .as_ref()
             .expect("keys only with --keys-dir");
         let ws = ensure_private(keys_ws.expect("opened above"), dir)?;
-        // A folder that is already what would be written is left as it is.
+        // What is already as it would be written is left as it is.
         ws.update_dir(
             CRYPTO_DIR,
-            keys,
+            &keys.tree,
             keys_now.as_ref().expect("read above"),
             None,
         )?;
-        ws.update_file(SECRETS_FILE, manifest.as_bytes(), 0o600)?;
+        ws.update_file(SECRETS_FILE, keys.manifest.as_bytes(), 0o600)?;
+        ws.update_file(CREDENTIALS_FILE, &keys.credentials.bytes, 0o600)?;
     }
     out_ws.create()?;
     out_ws.update_dir(CHART_NAME, &outputs.chart, &chart_now, ahead)?;
@@ -293,7 +312,7 @@ fn make<A: Send>(
     };
     // Crypto and the chaincode packages do not depend on each other: they are
     // made side by side, each in parallel, the packages kept in order.
-    let packages: Vec<_> = network
+    let to_package: Vec<_> = network
         .chaincodes
         .iter()
         .flat_map(|chaincode| chaincode.packages.iter().map(move |pkg| (chaincode, pkg)))
@@ -301,7 +320,7 @@ fn make<A: Send>(
     let (generated, built) = rayon::join(
         || crypto::generate(&specs, &rules, existing, now),
         || {
-            packages
+            to_package
                 .par_iter()
                 .map(|(chaincode, pkg)| {
                     package::build(chaincode, pkg)
@@ -322,22 +341,37 @@ fn make<A: Send>(
     }
 
     let mut chart_tree = Tree::new();
+    let mut packages = IndexMap::new();
     let mut package_ids = IndexMap::new();
-    for ((_, pkg), built) in packages.iter().zip(built?) {
-        chart_tree.insert(pkg.file.clone(), built.bytes);
+    for ((_, pkg), built) in to_package.iter().zip(built?) {
+        chart_tree.insert(pkg.file.clone(), built.bytes.clone());
+        packages.insert(pkg.file.clone(), built.bytes);
         package_ids.insert(pkg.file.clone(), built.id);
     }
     let keys_outside = options.keys_dir.is_some();
+    let credentials = Credentials::load_or_make(&credential_dirs(options))?;
+    let credentials_file = crate::tree::File {
+        bytes: credentials.to_text()?.into_bytes(),
+        private: true,
+    };
     if !keys_outside {
         chart_tree.extend_below(CRYPTO_DIR, generated.tree.clone());
+        chart_tree.insert_file(CREDENTIALS_FILE, credentials_file.clone());
     }
+    let inputs = chart::Inputs {
+        packages: &packages,
+        package_ids: &package_ids,
+        material: &generated.tree,
+        secrets_outside: keys_outside,
+        credentials: &credentials,
+    };
     // The chart's own files and the developers' connection profiles, side by
     // side, and beside them `ahead` with the chart's files so far, on a
     // thread of its own (it waits for the disk).
     let ((rendered, profiles), ahead) = std::thread::scope(|scope| {
         let ahead = scope.spawn(|| ahead(&chart_tree));
         let made = rayon::join(
-            || chart::render(&network, &package_ids, &generated.tree, keys_outside),
+            || chart::render(&network, &inputs),
             || chart::profiles::files(&network, &generated.tree),
         );
         let ahead = ahead
@@ -350,19 +384,38 @@ fn make<A: Send>(
     }
     let keys = if keys_outside {
         chart_tree.extend_below(CRYPTO_DIR, public_material(&network, &generated.tree));
-        let manifest = secrets::manifest(&network, &generated.tree)?;
-        Some((generated.tree.clone(), manifest))
+        let manifest = secrets::manifest(&network, &generated.tree, &credentials)?;
+        Some(KeysOutput {
+            tree: generated.tree.clone(),
+            manifest,
+            credentials: credentials_file,
+        })
     } else {
         None
     };
-    let size = chart_tree.size();
-    if !keys_outside && size > LARGE_CHART_BYTES {
-        console::warn(format_args!(
-            "the chart holds {:.1} MB; Helm keeps a release (chart and rendered \
-             Secrets, compressed) in one Secret of at most 1 MiB, which this may exceed. \
-             Compile with --keys-dir DIR to keep keys and node certificates out of the chart",
-            size as f64 / 1e6
-        ));
+    let release = release::estimate(&network, &chart_tree)?;
+    console::note(format_args!(
+        "Helm release: about {} of the 1 MiB Secret Helm keeps it in ({:.0}%)",
+        release::human(release.stored),
+        100.0 * release.stored as f64 / release::LIMIT as f64
+    ));
+    if release.stored > release::MAX_ESTIMATE {
+        bail!(
+            "the chart's Helm release would take about {} of the {} Helm can store in the release's \
+             Secret (a Secret holds at most 1 MiB); `helm install` would fail. {}",
+            release::human(release.stored),
+            release::human(release::LIMIT),
+            if keys_outside {
+                "Split the network over more than one release (compile a project per group of orgs)"
+                    .to_string()
+            } else {
+                format!(
+                    "Compile with --keys-dir DIR: the identity Secrets (about {}) are then applied \
+                     from DIR/hlf-kube-secrets.yaml and leave the release",
+                    release::human(release.secrets)
+                )
+            }
+        );
     }
     let record = record.updated(&network, &generated.fingerprints, forget);
     let profiles = profiles?;
@@ -378,13 +431,24 @@ fn make<A: Send>(
     Ok((outputs, ahead))
 }
 
+/// Where the generated credentials of an earlier compile are: the keys
+/// folder's, then the chart's.
+fn credential_dirs(options: &Options) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(keys) = &options.keys_dir {
+        dirs.push(keys.clone());
+    }
+    let out = options
+        .output
+        .clone()
+        .unwrap_or_else(|| options.project.join("out"));
+    dirs.push(out.join(CHART_NAME));
+    dirs
+}
+
 /// OUT's folder of connection profiles for developers (beside the chart, so
 /// that Helm's release does not carry them twice).
 pub const PROFILES_DIR: &str = "connection-profiles";
-
-/// Above this many bytes of chart files, a release may not fit Helm's 1 MiB
-/// release Secret (measured: 6.7 MB of chart files compress to 1.3 MB).
-const LARGE_CHART_BYTES: u64 = 3_500_000;
 
 /// Where existing material is taken from: `--crypto` (which must exist), else
 /// the keys folder's, the previous chart's, or the project's `crypto-config/`,

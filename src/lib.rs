@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cmd;
 pub mod compile;
 pub mod console;
+pub mod credentials;
 pub mod encoding;
 pub mod generate;
 pub mod identity;

@@ -359,12 +359,18 @@ fn other_clusters_orgs_come_from_configtx_yaml() {
     // Beacon has no NodeOUs: its MSPs carry the admin certificate instead.
     let chart = tmp.path().join("project/out/hlf-kube");
     let beacon = network.orgs.iter().find(|o| o.name == "Beacon").unwrap();
-    for file in beacon.files(&beacon.nodes[0].secret) {
+    let secret = &beacon.nodes[0].secret;
+    for file in beacon
+        .files(secret)
+        .iter()
+        .chain(beacon.shared_files(secret))
+    {
         assert!(chart.join(&file.source).is_file(), "{}", file.source);
     }
-    assert!(beacon.files(&beacon.nodes[0].secret).iter().any(|f| f
-        .source
-        .contains("/msp/admincerts/Admin@beacon.example-cert.pem")));
+    // The org's admin certificate, from its public MSP.
+    assert!(beacon.shared_files(secret).iter().any(|f| f.source
+        == "crypto-config/ordererOrganizations/beacon.example/msp/admincerts/Admin@beacon.example-cert.pem"
+        && f.mount == "msp/admincerts/Admin@beacon.example-cert.pem"));
 
     // Until their public material is copied in, compile warns per channel
     // and the channel and peer-org flows refuse to print a workflow that

@@ -28,14 +28,6 @@ fn check_chart_with(chart: &Path, args: &[&std::ffi::OsStr]) {
     );
 }
 
-fn check_chart(chart: &Path, values: &[&Path]) {
-    let mut args = Vec::new();
-    for file in values {
-        args.extend(["--values".as_ref(), file.as_os_str()]);
-    }
-    check_chart_with(chart, &args);
-}
-
 /// Compiles `sample` into a temp dir with extra compile arguments.
 fn compile_with(sample: &str, extra: &[&str]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
@@ -44,17 +36,151 @@ fn compile_with(sample: &str, extra: &[&str]) -> tempfile::TempDir {
     tmp
 }
 
+fn conformance_file(name: &str) -> std::path::PathBuf {
+    support::root().join("tests/conformance").join(name)
+}
+
+/// The Prometheus Operator's ServiceMonitor CRD, whose schema validates the
+/// chart's ServiceMonitor.
+fn crd_args() -> Vec<std::ffi::OsString> {
+    let crd =
+        support::root().join("tests/fixtures/crds/monitoring.coreos.com_servicemonitors.yaml");
+    vec!["--crd".into(), crd.into_os_string()]
+}
+
+/// Runs a check script of tests/conformance on `args` and asserts it passed.
+fn check_script(script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let output = Command::new("python3")
+        .arg(conformance_file(script))
+        .args(args)
+        .output()
+        .expect("python3 runs (install it, then `bash .ci/run`)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{script} {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// Every sample's chart through Helm and the Kubernetes schemas, with its
+/// default values, every feature on, the sample's values and the OpenShift
+/// mode; every pod of every rendering held to Pod Security "restricted"
+/// (the dind sidecar the documented exception).
 #[test]
 fn every_sample_chart_lints_renders_and_validates() {
-    let all_features = support::root().join("tests/conformance/all-features-values.yaml");
+    let all_features = conformance_file("all-features-values.yaml");
+    let openshift = conformance_file("openshift-values.yaml");
     for sample in support::all_projects() {
-        let (_tmp, chart) = support::compile_sample(&sample);
-        check_chart(&chart, &[]);
-        check_chart(&chart, &[&all_features]);
+        let (tmp, chart) = support::compile_sample(&sample);
+        let mut renderings = vec![
+            Vec::new(),
+            vec![all_features.clone()],
+            vec![openshift.clone()],
+        ];
         let sample_values = sample.join("values.yaml");
         if sample_values.is_file() {
-            check_chart(&chart, &[&sample_values]);
+            renderings.push(vec![sample_values]);
         }
+        let mut dumps = Vec::new();
+        for (i, values) in renderings.iter().enumerate() {
+            let dump = tmp.path().join(format!("objects-{i}.json"));
+            let mut args: Vec<std::ffi::OsString> = crd_args();
+            for file in values {
+                args.extend(["--values".into(), file.clone().into_os_string()]);
+            }
+            args.extend(["--dump-objects".into(), dump.clone().into_os_string()]);
+            let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            check_chart_with(&chart, &args);
+            dumps.push(dump);
+        }
+        let mut args: Vec<&std::ffi::OsStr> = vec!["--exception".as_ref(), "dind".as_ref()];
+        for dump in &dumps {
+            args.extend(["--objects".as_ref(), dump.as_os_str()]);
+        }
+        check_script("check_pod_security.py", &args);
+    }
+}
+
+/// checkov (a static analyzer of Kubernetes objects) over the richest
+/// sample's chart, with default values and every feature on: at most two
+/// failed checks per workload, not counting the checks
+/// checkov-not-applicable.txt lists or the dind sidecar's (the documented
+/// exception).
+#[test]
+fn checkov_finds_at_most_two_faults_per_workload() {
+    let (tmp, chart) = support::compile_sample(&support::root().join("samples/scaled-raft-tls"));
+    let all_features = conformance_file("all-features-values.yaml");
+    for (name, values) in [("defaults", None), ("all-features", Some(&all_features))] {
+        let dump = tmp.path().join(format!("{name}.json"));
+        let mut args: Vec<std::ffi::OsString> = crd_args();
+        if let Some(file) = values {
+            args.extend(["--values".into(), file.clone().into_os_string()]);
+        }
+        args.extend(["--dump-objects".into(), dump.clone().into_os_string()]);
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        check_chart_with(&chart, &args);
+        let report = check_script(
+            "check_checkov.py",
+            &[dump.as_os_str(), "--exception".as_ref(), "dind".as_ref()],
+        );
+        println!("checkov, {name}:\n{report}");
+    }
+}
+
+/// Every pod every flow starts, for every sample, held to Pod Security
+/// "restricted", with the chart's default values and in the OpenShift mode.
+#[test]
+fn every_flow_pod_is_restricted() {
+    let openshift = conformance_file("openshift-values.yaml");
+    for sample in support::samples() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut workflows = Vec::new();
+        for (flow, sets) in [
+            ("channel", vec![]),
+            ("chaincode", vec!["flow.invoke.enabled=true"]),
+            ("peer-org", vec![]),
+            (
+                "channel-update",
+                vec!["update.scope=orderer", "update.orderer.batchTimeout=3s"],
+            ),
+            ("backup", vec!["backup.target.secret=s3"]),
+            (
+                "restore",
+                vec!["backup.target.secret=s3", "backup.key=2025-01-31-023000"],
+            ),
+        ] {
+            for (mode, values) in [("defaults", None), ("openshift", Some(&openshift))] {
+                let mut command = support::fabchart(&support::root());
+                command.args(["flow", flow, "-p"]).arg(&sample);
+                for set in &sets {
+                    command.args(["--set", set]);
+                }
+                if let Some(file) = values {
+                    command.arg("-f").arg(file);
+                }
+                let output = command.output().unwrap();
+                if !output.status.success() {
+                    // A flow the sample has nothing for (backup without
+                    // persistence): nothing to check.
+                    continue;
+                }
+                let file = tmp.path().join(format!("{flow}-{mode}.yaml"));
+                std::fs::write(&file, &output.stdout).unwrap();
+                workflows.push(file);
+            }
+        }
+        assert!(
+            workflows.len() >= 8,
+            "{}: flows rendered: {workflows:?}",
+            sample.display()
+        );
+        let mut args: Vec<&std::ffi::OsStr> = Vec::new();
+        for file in &workflows {
+            args.extend(["--workflow".as_ref(), file.as_os_str()]);
+        }
+        check_script("check_pod_security.py", &args);
     }
 }
 

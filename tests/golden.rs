@@ -27,6 +27,10 @@ fn describe_chart(chart: &Path) -> String {
             out.push_str(&describe_package(&bytes));
         } else if path == "topology.json" {
             out.push_str(&redact_checksums(&String::from_utf8(bytes).unwrap()));
+        } else if path.ends_with("templates/_material.tpl") {
+            out.push_str(&describe_material(&String::from_utf8(bytes).unwrap()));
+        } else if path == "credentials.yaml" {
+            out.push_str(&redact_passwords(&String::from_utf8(bytes).unwrap()));
         } else {
             out.push_str(
                 &String::from_utf8(bytes).expect("chart files other than crypto are text"),
@@ -57,6 +61,65 @@ fn describe_package(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The material library chart: its named templates and the keys each
+/// renders (values are random keys and certificates).
+fn describe_material(text: &str) -> String {
+    let mut out = String::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("{{- define \"") {
+            current = rest.split('"').next().unwrap().to_string();
+            out.push_str(&format!("define {current}:\n"));
+        } else if line.starts_with("{{- end }}") {
+            current.clear();
+        } else if current.ends_with(".topology") {
+            // A part of topology.json (pinned above), compact.
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+            out.push_str(&format!("  [JSON with {keys:?}]\n"));
+        } else if current.contains(".connection-profile.") {
+            // The profile, each certificate (random) redacted.
+            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+            redact_pems(&mut value);
+            for l in serde_json::to_string_pretty(&value).unwrap().lines() {
+                out.push_str(&format!("  {l}\n"));
+            }
+        } else if !current.is_empty() {
+            let key = line.split(':').next().unwrap();
+            out.push_str(&format!("  {key}\n"));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn redact_pems(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "pem" {
+                    *v = serde_json::Value::String("[PEM]".into());
+                } else {
+                    redact_pems(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_pems),
+        _ => {}
+    }
+}
+
+fn redact_passwords(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.split_once("password: ") {
+            Some((head, _)) => format!("{head}password: [generated]\n"),
+            None => format!("{l}\n"),
+        })
+        .collect()
 }
 
 /// Secret checksums hash random key material; everything else in the topology is stable.

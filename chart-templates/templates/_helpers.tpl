@@ -58,18 +58,21 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- end }}
 
 {{/*
-The network fabchart compiled: topology.json at the chart root.
+The network fabchart compiled, as the templates read it (the part of
+topology.json they need), from the material library chart.
 Usage: {{- $topo := include "hlf-kube.topology" . | fromJson }}
 */}}
 {{- define "hlf-kube.topology" -}}
-{{- .Files.Get "topology.json" }}
+{{- include "hlf-kube-material.topology" . }}
 {{- end }}
 
 {{/*
 Pod spec fields every pod shares: pull secrets, hostAliases, nodeSelector,
-tolerations, pod security context. Argument: the root context.
+tolerations, the pod security context, and no service account token (no
+pod of the chart calls the Kubernetes API). Argument: the root context.
 */}}
 {{- define "hlf-kube.podCommon" -}}
+automountServiceAccountToken: false
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
@@ -86,9 +89,78 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.podSecurityContext }}
+{{- with include "hlf-kube.podSecurityContext" . | fromYaml }}
 securityContext:
   {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+podSecurityContext, without the IDs when the platform assigns them
+(platformAssignsIds: OpenShift's restricted-v2 SCC). Argument: the root context.
+*/}}
+{{- define "hlf-kube.podSecurityContext" -}}
+{{- $context := .Values.podSecurityContext | default dict }}
+{{- if .Values.platformAssignsIds }}
+{{- $context = omit $context "runAsUser" "runAsGroup" "fsGroup" }}
+{{- end }}
+{{- toYaml $context }}
+{{- end }}
+
+{{/*
+The container security context of every container but the dind sidecar.
+Argument: the root context.
+*/}}
+{{- define "hlf-kube.securityContext" -}}
+{{- with .Values.securityContext -}}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+An image reference: [registry/]repository:tag[@digest], with
+global.imageRegistry in place of the image's own registry, and the compiled
+defaults (topology.network.settings.images) for an empty repository or tag.
+The flows build theirs the same way (src/render/workflow/chart_values.rs).
+Argument: dict "root" $ "image" <.Values.x.image> "default" <{repository, tag}>.
+*/}}
+{{- define "hlf-kube.image" -}}
+{{- $registry := .root.Values.global.imageRegistry | default .image.registry }}
+{{- $reference := .image.repository | default .default.repository }}
+{{- if $registry }}
+{{- $reference = printf "%s/%s" (trimSuffix "/" $registry) $reference }}
+{{- end }}
+{{- $reference = printf "%s:%s" $reference (.image.tag | default .default.tag | toString) }}
+{{- if .image.digest }}
+{{- $reference = printf "%s@%s" $reference .image.digest }}
+{{- end }}
+{{- $reference }}
+{{- end }}
+
+{{/*
+A container's image and pull policy. Argument as for hlf-kube.image.
+*/}}
+{{- define "hlf-kube.containerImage" -}}
+image: {{ include "hlf-kube.image" . | quote }}
+imagePullPolicy: {{ .root.Values.imagePullPolicy }}
+{{- end }}
+
+{{/*
+topologySpreadConstraints over the pods `labels` select (a dict).
+Argument: dict "constraints" <list of {topologyKey, maxSkew, whenUnsatisfiable}> "labels" <dict>.
+*/}}
+{{- define "hlf-kube.topologySpread" -}}
+{{- with .constraints }}
+topologySpreadConstraints:
+  {{- range $c := . }}
+  - topologyKey: {{ $c.topologyKey }}
+    maxSkew: {{ $c.maxSkew | default 1 }}
+    whenUnsatisfiable: {{ $c.whenUnsatisfiable | default "ScheduleAnyway" }}
+    labelSelector:
+      matchLabels:
+        {{- toYaml $.labels | nindent 8 }}
+  {{- end }}
 {{- end }}
 {{- end }}
 
@@ -133,4 +205,32 @@ A PersistentVolumeClaim template. Argument: dict "name" <claim> "storageClass" <
     resources:
       requests:
         storage: {{ .size | quote }}
+{{- end }}
+
+{{/*
+The volume of an identity in cryptogen's layout: its own files from its
+Secret and the org's shared ones (CA certificates, config.yaml) from the
+configtx ConfigMap, each at its mount path. Argument: dict "secret" <Secret
+name> "identity" <topology identity> "configMap" <configtx ConfigMap name>.
+*/}}
+{{- define "hlf-kube.identityVolume" -}}
+projected:
+  defaultMode: 0440
+  sources:
+    - secret:
+        name: {{ .secret }}
+        items:
+          {{- range $file := .identity.files }}
+          - key: {{ $file.key }}
+            path: {{ $file.mount }}
+          {{- end }}
+    {{- with .identity.shared }}
+    - configMap:
+        name: {{ $.configMap }}
+        items:
+          {{- range $file := . }}
+          - key: {{ $file.key }}
+            path: {{ $file.mount }}
+          {{- end }}
+    {{- end }}
 {{- end }}

@@ -468,6 +468,7 @@ mod tests {
     fn chaincode(language: &str, dir: &Path) -> (Chaincode, ChaincodePackage) {
         let package = ChaincodePackage {
             org: "Org1".into(),
+            org_key: "org1".into(),
             label: "board_org1".into(),
             file: "chaincode/board/org1.tar.gz".into(),
             configmap_key: "board--org1.tar.gz".into(),
@@ -481,6 +482,7 @@ mod tests {
             kind: ChaincodeKind::Source,
             language: language.into(),
             image: None,
+            image_path: None,
             port: 7052,
             listen_address: "0.0.0.0:7052".into(),
             env: Default::default(),

@@ -24,7 +24,7 @@ pub use material::OrgCrypto;
 pub use version::FabricVersion;
 
 pub const FABRIC_CA_VERSION: &str = "1.5.15";
-pub const COUCHDB_IMAGE: &str = "couchdb:3.4.2";
+pub const COUCHDB_VERSION: &str = "3.4.2";
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -60,14 +60,47 @@ pub struct Settings {
     pub images: Images,
 }
 
+/// The stock images' defaults, which the chart's values (and the flows'
+/// `-f values.yaml`) may replace: registry, repository, tag, digest.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Images {
-    pub peer: String,
-    pub orderer: String,
-    pub tools: String,
-    pub ca: String,
-    pub couchdb: String,
+    pub peer: Image,
+    pub orderer: Image,
+    pub tools: Image,
+    pub ca: Image,
+    pub couchdb: Image,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    /// Below Docker Hub, e.g. `hyperledger/fabric-peer`.
+    pub repository: String,
+    pub tag: String,
+}
+
+impl Image {
+    pub fn new(repository: &str, tag: impl ToString) -> Image {
+        Image {
+            repository: repository.to_string(),
+            tag: tag.to_string(),
+        }
+    }
+}
+
+/// An image reference split into its registry host, if it names one (a
+/// first component with `.` or `:`, or `localhost`, as Docker reads it),
+/// and the rest.
+pub fn split_registry(image: &str) -> (Option<&str>, &str) {
+    match image.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (Some(first), rest)
+        }
+        _ => (None, image),
+    }
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -114,6 +147,15 @@ impl Org {
             .map(|id| id.files.as_slice())
             .unwrap_or_default()
     }
+
+    /// The org's shared files identity Secret `secret` goes with (empty for
+    /// one the org lacks): keys of the configtx ConfigMap.
+    pub fn shared_files(&self, secret: &str) -> &[SecretFile] {
+        self.identities
+            .get(secret)
+            .map(|id| id.shared.as_slice())
+            .unwrap_or_default()
+    }
 }
 
 /// An identity the chart keeps in a Secret: a node, the org admin, a user or
@@ -123,7 +165,12 @@ impl Org {
 pub struct SecretIdentity {
     /// The certificate's common name.
     pub name: String,
+    /// Its own files (certificates and keys): the Secret's keys.
     pub files: Vec<SecretFile>,
+    /// The org's public files its folder holds too (CA certificates,
+    /// config.yaml or the admin certificate), kept once per org: `key` is
+    /// their key in the configtx ConfigMap, `source` the org's msp/ file.
+    pub shared: Vec<SecretFile>,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq, schemars::JsonSchema)]
@@ -227,8 +274,9 @@ pub struct Identity {
     pub secret: String,
 }
 
-/// One file of a Secret: its key in the Secret, the chart file it comes from,
-/// and where it lands below the mount point (cryptogen's layout).
+/// One file of an identity: its key (in the identity's Secret, or for the
+/// org's shared files in the configtx ConfigMap), the chart file it comes
+/// from, and where it lands below the mount point (cryptogen's layout).
 #[derive(Debug, Serialize, Clone, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretFile {
@@ -329,6 +377,8 @@ pub struct Chaincode {
     pub kind: ChaincodeKind,
     pub language: String,
     pub image: Option<String>,
+    /// `image` without its registry host, for `global.imageRegistry`.
+    pub image_path: Option<String>,
     pub port: u16,
     /// Where the chaincode server listens in its container.
     pub listen_address: String,
@@ -358,6 +408,8 @@ pub struct ChaincodeChannel {
 #[serde(rename_all = "camelCase")]
 pub struct ChaincodePackage {
     pub org: String,
+    /// The org's key (object names, the `hlf-kube/org` label).
+    pub org_key: String,
     pub label: String,
     /// Chart-relative path of the lifecycle package (`chaincode/<cc>/<org>.tar.gz`).
     pub file: String,
@@ -411,5 +463,52 @@ impl Network {
     /// Orgs whose nodes this cluster runs.
     pub fn local_orgs(&self, kind: OrgKind) -> impl Iterator<Item = &Org> {
         self.orgs_of(kind).filter(|o| !o.external)
+    }
+
+    /// How many of the local orderers may be down at once with every
+    /// channel keeping its Raft quorum (a majority of its consenters, the
+    /// other clusters' counted as up), or None when not even one may: a
+    /// PodDisruptionBudget then could only block drains for good.
+    pub fn orderer_max_unavailable(&self) -> Option<usize> {
+        let local: usize = self
+            .local_orgs(OrgKind::Orderer)
+            .map(|o| o.nodes.len())
+            .sum();
+        if local == 0 {
+            return None;
+        }
+        let mut allowed = local;
+        for channel in &self.channels {
+            let consenters = &channel.profile.orderer.consenters;
+            if consenters.is_empty() {
+                continue;
+            }
+            let spare = consenters.len() - (consenters.len() / 2 + 1);
+            allowed = allowed.min(spare);
+        }
+        (allowed > 0).then_some(allowed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_registry;
+
+    #[test]
+    fn registries_are_told_apart_as_docker_does() {
+        assert_eq!(split_registry("couchdb:3.4.2"), (None, "couchdb:3.4.2"));
+        assert_eq!(
+            split_registry("hyperledger/fabric-peer:2.5"),
+            (None, "hyperledger/fabric-peer:2.5")
+        );
+        assert_eq!(
+            split_registry("registry.example/cc0:1.0"),
+            (Some("registry.example"), "cc0:1.0")
+        );
+        assert_eq!(
+            split_registry("localhost:5000/a/b"),
+            (Some("localhost:5000"), "a/b")
+        );
+        assert_eq!(split_registry("localhost/a"), (Some("localhost"), "a"));
     }
 }

@@ -15,6 +15,9 @@ pub const ORDERER_ADMIN_PORT: u16 = 7053;
 pub const ORDERER_CLUSTER_PORT: u16 = 7059;
 pub const ORDERER_OPERATIONS_PORT: u16 = 8443;
 pub const COUCHDB_PORT: u16 = 5984;
+/// CouchDB's unauthenticated Prometheus listener (`[prometheus]
+/// additional_port`; 17986 is CouchDB's own default).
+pub const COUCHDB_METRICS_PORT: u16 = 17986;
 pub const CA_PORT: u16 = 7054;
 pub const CHAINCODE_SERVER_PORT: u16 = 9999;
 
@@ -88,16 +91,41 @@ pub fn chaincode_object(org_key: &str, chaincode_key: &str) -> String {
 
 pub const CONFIGTX_CONFIGMAP: &str = "hlf-configtx";
 
+/// The key of a chart file (`crypto-config/...`) in the configtx ConfigMap:
+/// its path with `/` written as `_`.
+pub fn configtx_key(chart_path: &str) -> String {
+    chart_path.replace('/', "_")
+}
+
 /// The ConfigMap with a local peer org's connection profile, for applications.
 pub fn connection_profile_config_map(org_key: &str) -> String {
     format!("hlf-connection--{org_key}")
 }
 pub const CHAINCODE_CONFIGMAP: &str = "hlf-chaincode-packages";
 pub const ORDERER_LB_SERVICE: &str = "hlf-orderer";
-/// The ServiceAccount the chart creates for the flows.
+/// The prefix of the ServiceAccounts the chart creates for the flows.
 pub const FLOW_SERVICE_ACCOUNT: &str = "hlf-flow";
 pub const COUCHDB_CREDENTIALS: &str = "hlf-couchdb-credentials";
 pub const CA_ADMIN_SECRET: &str = "hlf-ca-admin";
+/// The chart's CouchDB configuration (the metrics listener).
+pub const COUCHDB_CONFIGMAP: &str = "hlf-couchdb-config";
+/// The NetworkPolicy that denies every pod of the chart all traffic, and the
+/// one that lets them resolve names.
+pub const DEFAULT_DENY_POLICY: &str = "hlf-default-deny";
+pub const DNS_POLICY: &str = "hlf-dns";
+/// The NetworkPolicy that denies the flows' pods all incoming traffic.
+pub const FLOW_POLICY: &str = "hlf-flows";
+/// The PodDisruptionBudget over every local orderer.
+pub const ORDERER_DISRUPTION_BUDGET: &str = "hlf-orderer";
+/// The ServiceMonitor of the nodes' metrics.
+pub const SERVICE_MONITOR: &str = "hlf-metrics";
+/// The label every pod of a flow carries, with the flow's name.
+pub const FLOW_LABEL: &str = "hlf-kube/flow";
+
+/// The ServiceAccount (and Role, RoleBinding) the flow named `flow` runs as.
+pub fn flow_account(flow: &str) -> String {
+    format!("{FLOW_SERVICE_ACCOUNT}-{flow}")
+}
 
 /// Whether `name` is an RFC 1123 label: lower-case alphanumerics and `-`,
 /// starting and ending with an alphanumeric.

@@ -26,6 +26,7 @@ pub struct Ports {
     pub orderer_cluster: u16,
     pub orderer_operations: u16,
     pub couchdb: u16,
+    pub couchdb_metrics: u16,
     pub ca: u16,
     /// `0.0.0.0`: the orderer takes host and port apart.
     pub listen_host: &'static str,
@@ -47,6 +48,7 @@ impl Ports {
             orderer_cluster: names::ORDERER_CLUSTER_PORT,
             orderer_operations: names::ORDERER_OPERATIONS_PORT,
             couchdb: names::COUCHDB_PORT,
+            couchdb_metrics: names::COUCHDB_METRICS_PORT,
             ca: names::CA_PORT,
             listen_host: ALL_INTERFACES,
             peer_listen: listen(names::PEER_PORT),
@@ -79,6 +81,17 @@ pub const CA_CRYPTO: &str = "/etc/hyperledger/crypto/ca";
 pub const CA_HOME: &str = "/var/hyperledger/fabric-ca-server";
 /// CouchDB's data volume.
 pub const COUCHDB_DATA: &str = "/opt/couchdb/data";
+/// CouchDB's last configuration folder, which its entrypoint and CouchDB
+/// write (docker.ini: the admin, the node's uuid): an emptyDir.
+pub const COUCHDB_LOCAL_CONFIG: &str = "/opt/couchdb/etc/local.d";
+/// CouchDB's configuration read before local.d: the chart's additions
+/// (the metrics listener), read-only.
+pub const COUCHDB_DEFAULT_CONFIG: &str = "/opt/couchdb/etc/default.d";
+/// The chart's CouchDB configuration file there.
+pub const COUCHDB_CHART_INI: &str = "hlf-kube.ini";
+/// Scratch space of every container (the peer's external builders build
+/// there, Go's os.TempDir): an emptyDir, the root filesystem being read-only.
+pub const TMP: &str = "/tmp";
 /// Flow steps: the hlf-configtx ConfigMap, and where a step rebuilds its tree.
 pub const CONFIGTX_MOUNT: &str = "/configtx";
 pub const CONFIGTX_TREE: &str = "/tmp/configtx";
@@ -131,6 +144,10 @@ pub struct PodPaths {
     pub ca_key: String,
     pub ca_home: &'static str,
     pub couchdb_data: &'static str,
+    pub couchdb_local_config: &'static str,
+    pub couchdb_default_config: &'static str,
+    pub couchdb_chart_ini: &'static str,
+    pub tmp: &'static str,
 }
 
 /// Names of a CA Secret's files (keys, and their mount below [`CA_CRYPTO`]).
@@ -155,6 +172,10 @@ impl PodPaths {
             ca_key: format!("{CA_CRYPTO}/{CA_KEY_FILE}"),
             ca_home: CA_HOME,
             couchdb_data: COUCHDB_DATA,
+            couchdb_local_config: COUCHDB_LOCAL_CONFIG,
+            couchdb_default_config: COUCHDB_DEFAULT_CONFIG,
+            couchdb_chart_ini: COUCHDB_CHART_INI,
+            tmp: TMP,
         }
     }
 }
@@ -171,19 +192,32 @@ impl Default for PodPaths {
 pub struct Objects {
     pub configtx_config_map: &'static str,
     pub chaincode_config_map: &'static str,
-    pub flow_service_account: &'static str,
     /// The CouchDB credentials Secret the chart makes (unless one is given).
     pub couchdb_credentials: &'static str,
     /// The fabric-ca bootstrap admin's Secret the chart makes (unless one is given).
     pub ca_admin: &'static str,
+    pub couchdb_config_map: &'static str,
+    pub default_deny_policy: &'static str,
+    pub dns_policy: &'static str,
+    pub flow_policy: &'static str,
+    pub orderer_disruption_budget: &'static str,
+    pub service_monitor: &'static str,
+    /// The label key of the flows' pods.
+    pub flow_label: &'static str,
 }
 
 impl Objects {
     pub const NAMES: Objects = Objects {
         configtx_config_map: names::CONFIGTX_CONFIGMAP,
         chaincode_config_map: names::CHAINCODE_CONFIGMAP,
-        flow_service_account: names::FLOW_SERVICE_ACCOUNT,
         couchdb_credentials: names::COUCHDB_CREDENTIALS,
         ca_admin: names::CA_ADMIN_SECRET,
+        couchdb_config_map: names::COUCHDB_CONFIGMAP,
+        default_deny_policy: names::DEFAULT_DENY_POLICY,
+        dns_policy: names::DNS_POLICY,
+        flow_policy: names::FLOW_POLICY,
+        orderer_disruption_budget: names::ORDERER_DISRUPTION_BUDGET,
+        service_monitor: names::SERVICE_MONITOR,
+        flow_label: names::FLOW_LABEL,
     };
 }

@@ -2,8 +2,8 @@
 """Check a Helm chart with a real Helm engine and Kubernetes' own schemas.
 
     check_chart.py CHART_DIR [--values FILE ...] [--set-json JSON ...]
-                   [--allow-kind APIVERSION/KIND ...] [--manifest FILE ...]
-                   [--dump-objects FILE]
+                   [--allow-kind APIVERSION/KIND ...] [--crd FILE ...]
+                   [--manifest FILE ...] [--dump-objects FILE]
 
 1. `helm lint --strict` (the `helm` binary if one is on PATH, else Helm 4
    embedded through helm-python-sdk), once per Kubernetes version below.
@@ -13,7 +13,10 @@
    with kubernetes-validate in strict mode (unknown fields rejected) against
    Kubernetes 1.29 and against the newest version the package knows.
    An object whose kind has no schema fails, unless its `apiVersion/kind`
-   (e.g. `argoproj.io/v1alpha1/Workflow`) is given with --allow-kind.
+   (e.g. `argoproj.io/v1alpha1/Workflow`) is given with --allow-kind, or a
+   CustomResourceDefinition given with --crd defines it: then it is
+   validated against the CRD's openAPIV3Schema (jsonschema), strictly: a
+   field the schema does not name fails, as the API server would prune it.
    Two objects with the same apiVersion group, kind, namespace and name fail.
 
 Values: --values files apply in order, then --set-json arguments in order.
@@ -230,6 +233,46 @@ class RenderError(Exception):
 
 # --- validation -----------------------------------------------------------
 
+def strict_schema(schema: Any) -> Any:
+    """A CRD's structural schema as a strict JSON schema: objects with
+    `properties` and no `additionalProperties` or
+    `x-kubernetes-preserve-unknown-fields` take no other field."""
+    if isinstance(schema, list):
+        return [strict_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: strict_schema(v) for k, v in schema.items()}
+    if ("properties" in out and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")):
+        out["additionalProperties"] = False
+    return out
+
+
+def load_crds(paths: list[str]) -> dict[tuple[str, str], Any]:
+    """(apiVersion, kind) -> strict schema of each served version."""
+    out: dict[tuple[str, str], Any] = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                docs = [d for d in yaml.load_all(fh, Loader=KubeLoader) if d]
+        except (OSError, yaml.YAMLError) as exc:
+            die(f"--crd {path}: {exc}")
+        for crd in docs:
+            if crd.get("kind") != "CustomResourceDefinition":
+                die(f"--crd {path}: not a CustomResourceDefinition")
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+            for version in crd["spec"]["versions"]:
+                schema = version["schema"]["openAPIV3Schema"]
+                out[(f"{group}/{version['name']}", kind)] = strict_schema(schema)
+    return out
+
+
+def validate_custom(obj: dict, schema: Any) -> list[str]:
+    import jsonschema
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{'.'.join(str(p) for p in e.path) or '<root>'}: {e.message}"
+            for e in sorted(validator.iter_errors(obj), key=lambda e: list(e.path))]
+
 def pick_versions() -> tuple[str, str]:
     known = [kv_utils.major_minor(v) for v in kv_utils.all_versions()]
     newest = kv_utils.major_minor(kubernetes_validate.latest_version())
@@ -259,6 +302,8 @@ def main() -> int:
     ap.add_argument("--allow-kind", action="append", default=[], metavar="APIVERSION/KIND",
                     help="kind without a Kubernetes schema that may pass unvalidated, "
                          "e.g. argoproj.io/v1alpha1/Workflow")
+    ap.add_argument("--crd", action="append", default=[], metavar="FILE",
+                    help="CustomResourceDefinition whose kinds are validated against its schema")
     ap.add_argument("--manifest", action="append", default=[], metavar="FILE",
                     help="plain manifest applied beside the chart (e.g. the keys folder's "
                          "hlf-kube-secrets.yaml): validated with the rendered objects, and "
@@ -279,6 +324,7 @@ def main() -> int:
             die(f"--values {v}: no such file")
     set_objects, set_exprs = split_set_json(args.set_json)
     allowed = set(args.allow_kind)
+    crds = load_crds(args.crd)
     versions = pick_versions()
 
     helm_exe = shutil.which("helm")
@@ -359,6 +405,12 @@ def main() -> int:
             else:
                 identities[ident] = path
 
+            if (api, kind) in crds:
+                errors = validate_custom(obj, crds[(api, kind)])
+                failures += [f"FAIL {path}: {label} (CRD schema): {e}" for e in errors]
+                if not errors:
+                    valid += 1
+                continue
             ok = True
             for kv in versions:
                 try:

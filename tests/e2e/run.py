@@ -1038,7 +1038,9 @@ class Network:
         """Peer CLI environment of the org's admin at its first peer."""
         org = self.orgs[org_name]
         admin = self.work / "cli" / org["key"]
-        for f in org["identities"][org["admin"]["secret"]]["files"]:
+        identity = org["identities"][org["admin"]["secret"]]
+        # Its own files (its Secret) and the org's shared ones (the configtx ConfigMap).
+        for f in identity["files"] + identity.get("shared", []):
             dst = admin / f["mount"]
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.chart / f["source"], dst)

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import unittest
 
+import yaml
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import run  # noqa: E402
 
@@ -222,7 +224,10 @@ class ChartPods(unittest.TestCase):
         for sts in peers:
             env = run.container_env(sts["spec"]["template"]["spec"]["containers"][0], objects, POD)
             self.assertEqual(env["CORE_LEDGER_STATE_STATEDATABASE"], "CouchDB")
-            self.assertEqual(env["CORE_LEDGER_STATE_COUCHDBCONFIG_PASSWORD"], "couchdb")
+            # The password fabchart compile generated, kept beside the keys.
+            generated = yaml.safe_load((CHART / "credentials.yaml").read_text())["couchdb"]
+            self.assertEqual(env["CORE_LEDGER_STATE_COUCHDBCONFIG_USERNAME"], generated["username"])
+            self.assertEqual(env["CORE_LEDGER_STATE_COUCHDBCONFIG_PASSWORD"], generated["password"])
 
     def test_names_resolve_as_services_and_host_aliases_do(self):
         for pod in self.network.pods:

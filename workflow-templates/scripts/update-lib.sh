@@ -119,7 +119,11 @@ desired_missing() {
 # signatures of parallel signers are merged at the byte level: an envelope is
 # Envelope{1: payload}, Payload{1: header, 2: data}, data is
 # ConfigUpdateEnvelope{1: config_update, 2: signatures (repeated)}, and a
-# repeated field grows by appending.
+# repeated field grows by appending. Written by hand because the tools
+# image has no tool for it: configtxlator only re-encodes from JSON, and
+# `peer channel signconfigtx` adds its own signer's signature, not one made
+# elsewhere. Tested against what signconfigtx writes when the signers sign in
+# turn (tests/fixtures/flow/README.md).
 
 # Writes the varint of $1.
 pb_varint() {

@@ -223,6 +223,7 @@ pub(super) fn build_chaincode(
             let object = names::chaincode_object(&org.key, &key);
             ChaincodePackage {
                 org: org.name.clone(),
+                org_key: org.key.clone(),
                 label: format!("{}_{}", entry.name, org.key),
                 file: format!("chaincode/{key}/{}.tar.gz", org.key),
                 configmap_key: format!("{key}--{}.tar.gz", org.key),
@@ -237,6 +238,10 @@ pub(super) fn build_chaincode(
         version: entry.version.as_ref().and_then(yaml_scalar),
         kind,
         language,
+        image_path: entry
+            .image
+            .as_deref()
+            .map(|i| split_registry(i).1.to_string()),
         image: entry.image.clone(),
         port,
         listen_address: pod::Ports::chaincode_listen(port),

@@ -66,11 +66,11 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         tls_enabled: network_file.tls_enabled,
         use_actual_domains: network_file.use_actual_domains,
         images: Images {
-            peer: format!("hyperledger/fabric-peer:{fabric_version}"),
-            orderer: format!("hyperledger/fabric-orderer:{fabric_version}"),
-            tools: format!("hyperledger/fabric-tools:{fabric_version}"),
-            ca: format!("hyperledger/fabric-ca:{FABRIC_CA_VERSION}"),
-            couchdb: COUCHDB_IMAGE.to_string(),
+            peer: Image::new("hyperledger/fabric-peer", fabric_version),
+            orderer: Image::new("hyperledger/fabric-orderer", fabric_version),
+            tools: Image::new("hyperledger/fabric-tools", fabric_version),
+            ca: Image::new("hyperledger/fabric-ca", FABRIC_CA_VERSION),
+            couchdb: Image::new("couchdb", COUCHDB_VERSION),
         },
         fabric_version,
     };

@@ -242,6 +242,8 @@ pub(super) fn build_org(
         cacert: &cacert_file,
         tlscacert: &tlscacert_file,
         admin: format!("Admin@{domain}"),
+        org_msp: format!("{CRYPTO_DIR}/{org_dir}/msp"),
+        users_tls_client: kind == OrgKind::Orderer,
     };
 
     let (msp_id, mut policies) = match configtx.find(kind, spec) {
@@ -369,11 +371,13 @@ pub(super) fn build_org(
         let paths = IdentityPaths::node(&org_dir, kind, &fqdn);
         let node_dir = format!("{CRYPTO_DIR}/{}", paths.dir);
         let secret = names::node_secret(&object);
+        let (files, shared) = msp_files.of(&paths);
         identities.insert(
             secret.clone(),
             SecretIdentity {
                 name: fqdn.clone(),
-                files: msp_files.of(&paths),
+                files,
+                shared,
             },
         );
         node_crypto.push(NodeCrypto {
@@ -483,11 +487,13 @@ pub(super) fn build_org(
     }
     let mut identity = |name: &str, secret: String| {
         let paths = IdentityPaths::user(&org_dir, name);
+        let (files, shared) = msp_files.of(&paths);
         identities.insert(
             secret.clone(),
             SecretIdentity {
                 name: name.to_string(),
-                files: msp_files.of(&paths),
+                files,
+                shared,
             },
         );
         Identity {
@@ -542,6 +548,7 @@ pub(super) fn build_org(
                     pod::CA_KEY_FILE,
                 ),
             ],
+            shared: Vec::new(),
         },
     );
     if external {
@@ -660,53 +667,64 @@ pub(super) fn secret_file(key: &str, source: String, mount: &str) -> SecretFile 
     }
 }
 
-/// The files of one identity's Secret, in cryptogen's layout. Without
-/// NodeOUs an MSP holds an admin certificate instead of config.yaml: nodes
-/// the org admin's, users their own (as cryptogen writes them).
+/// The files of one identity in cryptogen's layout: its own (certificates
+/// and keys, in its Secret) and the org's public ones every identity folder
+/// holds a copy of (CA certificates, config.yaml), which pods and flows take
+/// once per org from the configtx ConfigMap. Without NodeOUs an MSP holds an
+/// admin certificate instead of config.yaml: nodes the org admin's (the
+/// org's public msp/admincerts), users their own (as cryptogen writes them).
 pub(super) struct MspFiles<'a> {
     node_ous: bool,
     cacert: &'a str,
     tlscacert: &'a str,
     /// The org admin's name.
     admin: String,
+    /// The org's public MSP folder, chart-relative (`crypto-config/.../msp`).
+    org_msp: String,
+    /// Whether a user's Secret carries its TLS client certificate and key.
+    /// Only the orderers' admin API asks for one (mutual TLS, with the
+    /// orderer org's TLS CA); peers and orderers serve a peer org's admin and
+    /// users on server-authenticated TLS, so those keys stay out of the
+    /// cluster (they remain in crypto-config/, cryptogen's layout).
+    users_tls_client: bool,
 }
 
 impl MspFiles<'_> {
-    fn of(&self, paths: &IdentityPaths) -> Vec<SecretFile> {
-        let dir = format!("{CRYPTO_DIR}/{}", paths.dir);
+    /// (own files, org files) of the identity at `paths`.
+    fn of(&self, paths: &IdentityPaths) -> (Vec<SecretFile>, Vec<SecretFile>) {
         let tls = paths.tls;
-        let first = if self.node_ous {
-            secret_file(
-                "msp-config.yaml",
-                format!("{dir}/msp/config.yaml"),
-                "msp/config.yaml",
-            )
-        } else {
-            let admin = if tls == "server" {
-                self.admin.as_str()
-            } else {
-                paths.name.as_str()
-            };
-            let file = crypto_layout::cert_file(admin);
-            secret_file(
-                "msp-admincert.pem",
-                format!("{dir}/msp/admincerts/{file}"),
-                &format!("msp/admincerts/{file}"),
-            )
+        let org = |rel: String| SecretFile {
+            key: names::configtx_key(&format!("{}/{rel}", self.org_msp)),
+            source: format!("{}/{rel}", self.org_msp),
+            mount: format!("msp/{rel}"),
         };
+        let mut shared = Vec::new();
+        let mut own = Vec::new();
+        if self.node_ous {
+            shared.push(org("config.yaml".into()));
+        } else if tls == "server" {
+            shared.push(org(format!(
+                "admincerts/{}",
+                crypto_layout::cert_file(&self.admin)
+            )));
+        } else {
+            let file = crypto_layout::cert_file(&paths.name);
+            own.push(secret_file(
+                "msp-admincert.pem",
+                format!("{CRYPTO_DIR}/{}/msp/admincerts/{file}", paths.dir),
+                &format!("msp/admincerts/{file}"),
+            ));
+        }
+        shared.push(org(format!("cacerts/{}", self.cacert)));
+        let tlscacert = org(format!("tlscacerts/{}", self.tlscacert));
+        // tls/ca.crt is the same certificate.
+        let tls_ca = SecretFile {
+            mount: crypto_layout::TLS_CA.to_string(),
+            ..tlscacert.clone()
+        };
+        shared.extend([tlscacert, tls_ca]);
         let signcert = crypto_layout::cert_file(&paths.name);
-        vec![
-            first,
-            secret_file(
-                "msp-cacert.pem",
-                format!("{dir}/msp/cacerts/{}", self.cacert),
-                &format!("msp/cacerts/{}", self.cacert),
-            ),
-            secret_file(
-                "msp-tlscacert.pem",
-                format!("{dir}/msp/tlscacerts/{}", self.tlscacert),
-                &format!("msp/tlscacerts/{}", self.tlscacert),
-            ),
+        own.extend([
             secret_file(
                 "msp-signcert.pem",
                 format!("{CRYPTO_DIR}/{}", paths.signcert()),
@@ -717,21 +735,21 @@ impl MspFiles<'_> {
                 format!("{CRYPTO_DIR}/{}", paths.key()),
                 &format!("msp/keystore/{}", crypto_layout::CA_KEY),
             ),
-            secret_file(
-                "tls-ca.crt",
-                format!("{CRYPTO_DIR}/{}", paths.tls_ca()),
-                crypto_layout::TLS_CA,
-            ),
-            secret_file(
-                &format!("tls-{tls}.crt"),
-                format!("{CRYPTO_DIR}/{}", paths.tls_cert()),
-                &crypto_layout::tls_cert(tls),
-            ),
-            secret_file(
-                &format!("tls-{tls}.key"),
-                format!("{CRYPTO_DIR}/{}", paths.tls_key()),
-                &crypto_layout::tls_key(tls),
-            ),
-        ]
+        ]);
+        if tls == "server" || self.users_tls_client {
+            own.extend([
+                secret_file(
+                    &format!("tls-{tls}.crt"),
+                    format!("{CRYPTO_DIR}/{}", paths.tls_cert()),
+                    &crypto_layout::tls_cert(tls),
+                ),
+                secret_file(
+                    &format!("tls-{tls}.key"),
+                    format!("{CRYPTO_DIR}/{}", paths.tls_key()),
+                    &crypto_layout::tls_key(tls),
+                ),
+            ]);
+        }
+        (own, shared)
     }
 }

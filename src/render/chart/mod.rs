@@ -1,5 +1,6 @@
 //! Render the `hlf-kube` chart: the embedded chart templates, the emitted
-//! configtx.yaml and the topology the Helm templates iterate over.
+//! configtx.yaml, topology.json, and the material library chart the Helm
+//! templates render their objects from (see [`material`]).
 
 use anyhow::Context;
 use indexmap::IndexMap;
@@ -9,8 +10,13 @@ use sha2::{Digest, Sha256};
 
 use super::templates::{self, CHART_TEMPLATES, HBS_SUFFIX};
 
+pub mod material;
 pub mod profiles;
+pub mod release;
 pub mod secrets;
+mod topology;
+
+use crate::credentials::Credentials;
 use crate::model::layout::CRYPTO_DIR;
 use crate::model::OrgKind;
 use crate::model::{Channel, Network, Org};
@@ -19,33 +25,32 @@ use crate::tree::Tree;
 pub const CHART_NAME: &str = "hlf-kube";
 pub const TOPOLOGY_FILE: &str = "topology.json";
 
-/// What the Helm templates read from `topology.json`: the model, plus what
-/// only exists after generation (secret checksums, package ids).
+/// topology.json: the model, plus what only exists after generation (secret
+/// checksums, package ids). The templates read a part of it (see
+/// [`topology`]); this whole one is for people and tools.
 #[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct Topology<'a> {
     network: &'a Network,
-    /// Secret name -> sha256 of its files, for the pods' checksum annotations.
-    checksums: IndexMap<String, String>,
+    /// Secret name -> a short hash of its files, for the pods' checksum annotations.
+    checksums: &'a IndexMap<String, String>,
     /// Package file -> package id.
     package_ids: &'a IndexMap<String, String>,
     /// The identity Secrets are made outside the chart (`--keys-dir`).
     secrets_outside: bool,
-    /// The chart files the configtx ConfigMap carries: the public material
-    /// (`Network::is_public_material`) that was made or copied in.
-    configtx_files: Vec<String>,
-    /// Per local peer org, by org name: the ConfigMap holding its connection
-    /// profile for applications in the cluster, and the profile, each TLS CA
-    /// certificate as a chart file path (the template puts in its PEM).
-    connection_profiles: IndexMap<String, ConnectionProfileConfigMap>,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-struct ConnectionProfileConfigMap {
-    org_key: String,
-    config_map: String,
-    profile: profiles::Profile,
+/// What the chart is rendered from, besides the network.
+pub struct Inputs<'a> {
+    /// Lifecycle package bytes by chart-relative file.
+    pub packages: &'a IndexMap<String, Vec<u8>>,
+    /// Package file -> package id.
+    pub package_ids: &'a IndexMap<String, String>,
+    /// The full `crypto-config/` tree.
+    pub material: &'a Tree,
+    /// The identity and credential Secrets are made outside the chart (`--keys-dir`).
+    pub secrets_outside: bool,
+    pub credentials: &'a Credentials,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -68,25 +73,42 @@ struct ConfigtxChannel<'a> {
     application_org_keys: Vec<&'a str>,
 }
 
-/// The JSON schema of topology.json, what the chart's templates read
-/// (committed as schemas/topology.schema.json).
+/// The JSON schema of topology.json (committed as schemas/topology.schema.json).
 pub fn topology_schema() -> schemars::Schema {
     schemars::schema_for!(Topology<'static>)
 }
 
-/// Renders the chart's own files: the templates and topology.json. `material`
-/// is the full `crypto-config/` tree (for the Secrets' checksums);
-/// `secrets_outside` says the identity Secrets are made outside the chart
-/// (`--keys-dir`), so the chart renders none and only references them.
-pub fn render(
-    network: &Network,
-    package_ids: &IndexMap<String, String>,
-    material: &Tree,
-    secrets_outside: bool,
-) -> anyhow::Result<Tree> {
+/// Renders the chart's own files: the templates, topology.json and the
+/// material library chart. With `secrets_outside` (`--keys-dir`) the chart
+/// renders no identity or credential Secret and only references them.
+pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
+    let checksums = checksums(network, inputs.material, inputs.credentials)?;
+    // topology.json beside the templates and the library chart made with them.
     let (chart, topology) = rayon::join(
-        || render_templates(network),
-        || topology_json(network, package_ids, material, secrets_outside),
+        || -> anyhow::Result<Tree> {
+            let mut chart = render_templates(network)?;
+            let library = render_library(network, inputs, &checksums, &chart)?;
+            chart.insert_file(
+                format!(
+                    "charts/{}/{}",
+                    material::MATERIAL_CHART,
+                    material::MATERIAL_FILE
+                ),
+                library,
+            );
+            Ok(chart)
+        },
+        || -> anyhow::Result<String> {
+            let topology = Topology {
+                network,
+                checksums: &checksums,
+                package_ids: inputs.package_ids,
+                secrets_outside: inputs.secrets_outside,
+            };
+            let mut json = serde_json::to_string_pretty(&topology)?;
+            json.push('\n');
+            Ok(json)
+        },
     );
     let mut chart = chart?;
     chart.insert(TOPOLOGY_FILE, topology?);
@@ -129,49 +151,42 @@ fn render_templates(network: &Network) -> anyhow::Result<Tree> {
     Ok(chart)
 }
 
-/// topology.json, what the Helm templates iterate over.
-fn topology_json(
+/// The material library chart's file: the data the chart's templates render
+/// their objects from, with `chart`'s configtx.yaml.
+fn render_library(
     network: &Network,
-    package_ids: &IndexMap<String, String>,
-    material: &Tree,
-    secrets_outside: bool,
-) -> anyhow::Result<String> {
-    let checksums = secret_checksums(network, material)?;
-    let topology = Topology {
-        network,
+    inputs: &Inputs<'_>,
+    checksums: &IndexMap<String, String>,
+    chart: &Tree,
+) -> anyhow::Result<crate::tree::File> {
+    let template_topology = topology::TemplateTopology {
+        network: topology::NetworkView::of(network),
         checksums,
-        package_ids,
-        secrets_outside,
-        configtx_files: material
-            .files()
-            .map(|(path, _)| path)
-            .filter(|path| network.is_public_material(path))
-            .map(|path| format!("{CRYPTO_DIR}/{path}"))
-            .collect(),
-        connection_profiles: profiles::profiles(
-            network,
-            profiles::Reach::Cluster,
-            material,
-            profiles::Inline::Path,
-        )?
-        .into_iter()
-        .map(|(name, profile)| {
-            let key = network
-                .org(&name)
-                .map(|o| o.key.as_str())
-                .unwrap_or_default();
-            let entry = ConnectionProfileConfigMap {
-                org_key: key.to_string(),
-                config_map: crate::model::names::connection_profile_config_map(key),
-                profile,
-            };
-            (name, entry)
-        })
-        .collect(),
+        package_ids: inputs.package_ids,
+        secrets_outside: inputs.secrets_outside,
+        flows: topology::FlowAccess::all(),
+        connection_profiles: topology::ConnectionProfileConfigMap::all(network),
+        orderer_max_unavailable: network.orderer_max_unavailable(),
     };
-    let mut json = serde_json::to_string_pretty(&topology)?;
-    json.push('\n');
-    Ok(json)
+    let configtx = chart
+        .get("configtx.yaml")
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .context("the chart templates render configtx.yaml")?;
+    let library = material::render(
+        &material::Material {
+            network,
+            tree: inputs.material,
+            packages: inputs.packages,
+            configtx: &configtx,
+            credentials: inputs.credentials,
+            secrets_outside: inputs.secrets_outside,
+        },
+        &template_topology,
+    )?;
+    Ok(crate::tree::File {
+        bytes: library.into_bytes(),
+        private: !inputs.secrets_outside,
+    })
 }
 
 /// The bytes of a chart-relative material file (`crypto-config/...`).
@@ -231,12 +246,18 @@ fn configtx_channels(network: &Network) -> Vec<ConfigtxChannel<'_>> {
         .collect()
 }
 
-/// sha256 over each Secret's files (key, then content), so a pod's checksum
-/// annotation changes exactly when one of its files does.
-fn secret_checksums(
+/// A hash over each Secret's files (key, then content), so a pod's checksum
+/// annotation changes exactly when one of its files does: the identity
+/// Secrets' and the credential Secrets the chart makes. 64 bits of sha256
+/// tell a change apart; the rest would only weigh on the release.
+fn checksums(
     network: &Network,
     material: &Tree,
+    credentials: &Credentials,
 ) -> anyhow::Result<IndexMap<String, String>> {
+    fn short(hasher: Sha256) -> String {
+        hex::encode(&hasher.finalize()[..8])
+    }
     let mut out = IndexMap::new();
     for org in network.orgs.iter().filter(|o| !o.external) {
         for (name, identity) in &org.identities {
@@ -246,8 +267,18 @@ fn secret_checksums(
                 hasher.update([0]);
                 hasher.update(material_file(material, &file.source)?);
             }
-            out.insert(name.to_string(), hex::encode(hasher.finalize()));
+            out.insert(name.to_string(), short(hasher));
         }
+    }
+    for (name, login) in [
+        (network.objects.couchdb_credentials, &credentials.couchdb),
+        (network.objects.ca_admin, &credentials.ca),
+    ] {
+        let mut hasher = Sha256::new();
+        hasher.update(login.username.as_bytes());
+        hasher.update([0]);
+        hasher.update(login.password.as_bytes());
+        out.insert(name.to_string(), short(hasher));
     }
     Ok(out)
 }

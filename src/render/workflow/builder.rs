@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::options::{ChannelSelection, FlowKeys};
-use super::script;
+use super::{chart_values, script};
 use crate::model::pod::{
     self, ADMIN_MOUNT, CONFIGTX_MOUNT, CONFIGTX_TREE, PACKAGE_FILE, PACKAGE_MOUNT,
 };
@@ -21,8 +21,10 @@ pub(crate) struct Builder<'a, O> {
 
 /// One org of the org table, the `orgs` workflow parameter every flow passes
 /// and the steps read with jq (`load_org_admin`, `use_first_peer`, ...):
-/// its MSP, and for an org this cluster runs, its admin's Secret, where that
-/// Secret's files go, its peers and anchor peers.
+/// its MSP, and for an org this cluster runs, its admin's Secret, where the
+/// admin's files go (its own, from the Secret, and the org's shared ones,
+/// from the configtx ConfigMap: both in the step's admin volume), its peers
+/// and anchor peers.
 #[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OrgEntry<'a> {
@@ -53,6 +55,7 @@ impl<'a> OrgEntry<'a> {
             admin_files: org
                 .files(&org.admin.secret)
                 .iter()
+                .chain(org.shared_files(&org.admin.secret))
                 .map(|f| FileMount {
                     key: &f.key,
                     mount: &f.mount,
@@ -137,19 +140,63 @@ impl<'a, O: FlowKeys> Builder<'a, O> {
         let source = script(name)?;
         env_vars.extend(step_paths(&source));
         env_vars.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-        Ok(json!({
+        let mut template = json!({
             "name": name,
             "inputs": inputs(input_names),
             "retryStrategy": self.retry(),
             "volumes": volumes,
             "script": {
-                "image": self.network.settings.images.tools,
+                "image": self.options.chart().image("/flow/image", &self.network.settings.images.tools),
                 "command": ["bash"],
                 "source": source,
                 "env": env_vars,
                 "volumeMounts": mounts,
             },
-        }))
+        });
+        self.restrict(&mut template);
+        Ok(template)
+    }
+
+    /// A step's container under the chart's security settings: its
+    /// security context and resources, a read-only root filesystem with an
+    /// emptyDir at /tmp where the scripts and tools write (and HOME there),
+    /// the chart's pull policy.
+    pub(super) fn restrict(&self, template: &mut Value) {
+        let chart = self.options.chart();
+        let container = &mut template["script"];
+        container["imagePullPolicy"] = json!(chart.pull_policy());
+        let security = chart.security_context();
+        if chart_values::is_set(&security) {
+            container["securityContext"] = security;
+        }
+        let resources = chart.step_resources();
+        if chart_values::is_set(&resources) {
+            container["resources"] = resources;
+        }
+        container["workingDir"] = json!(pod::TMP);
+        let env = container["env"]
+            .as_array_mut()
+            .expect("a step's env is a list");
+        env.push(super::env("HOME", pod::TMP));
+        env.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        let mounts = container
+            .as_object_mut()
+            .expect("a container is an object")
+            .entry("volumeMounts")
+            .or_insert_with(|| json!([]));
+        mounts
+            .as_array_mut()
+            .expect("volumeMounts is a list")
+            .push(json!({ "name": "tmp", "mountPath": pod::TMP }));
+        let volumes = template
+            .as_object_mut()
+            .expect("a template is an object")
+            .entry("volumes")
+            .or_insert_with(|| json!([]));
+        volumes
+            .as_array_mut()
+            .expect("volumes is a list")
+            .push(json!({ "name": "tmp", "emptyDir": {} }));
     }
 
     pub(super) fn configtx_volume() -> (Value, Value) {
@@ -159,9 +206,16 @@ impl<'a, O: FlowKeys> Builder<'a, O> {
         )
     }
 
+    /// The admin Secret named by the step's `secret` input, with the
+    /// configtx ConfigMap beside it: an org's identities hold only their own
+    /// files, the org's CA certificates and config.yaml are in the ConfigMap
+    /// (the org table's `adminFiles` name keys of both).
     pub(super) fn admin_volume() -> (Value, Value) {
         (
-            json!({ "name": "admin", "secret": { "secretName": "{{inputs.parameters.secret}}" } }),
+            json!({ "name": "admin", "projected": { "sources": [
+                { "secret": { "name": "{{inputs.parameters.secret}}" } },
+                { "configMap": { "name": names::CONFIGTX_CONFIGMAP } },
+            ]}}),
             json!({ "name": "admin", "mountPath": ADMIN_MOUNT, "readOnly": true }),
         )
     }

@@ -108,10 +108,22 @@ impl Builder<'_, ChannelOptions> {
             let mut mounts = vec![cm];
             for org in &local_orderers {
                 let volume = format!("orderer-{}", org.key);
-                volumes.push(json!({ "name": volume, "secret": {
-                    "secretName": org.admin.secret,
-                    "items": org.files(&org.admin.secret).iter().map(|f| json!({"key": f.key, "path": f.mount})).collect::<Vec<_>>(),
-                }}));
+                let items = |files: &[crate::model::SecretFile]| {
+                    files
+                        .iter()
+                        .map(|f| json!({"key": f.key, "path": f.mount}))
+                        .collect::<Vec<_>>()
+                };
+                volumes.push(json!({ "name": volume, "projected": { "sources": [
+                    { "secret": {
+                        "name": org.admin.secret,
+                        "items": items(org.files(&org.admin.secret)),
+                    }},
+                    { "configMap": {
+                        "name": names::CONFIGTX_CONFIGMAP,
+                        "items": items(org.shared_files(&org.admin.secret)),
+                    }},
+                ]}}));
                 mounts.push(json!({ "name": volume, "mountPath": format!("{}/{}", pod::ORDERER_ADMINS_MOUNT, org.key), "readOnly": true }));
             }
             let env_vars = vec![

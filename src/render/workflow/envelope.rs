@@ -1,6 +1,9 @@
 //! Just enough of protobuf's wire format to check, when the workflow is
 //! emitted, that `update.file` is a config update envelope and for which
-//! channel (the workflow checks it again with configtxlator).
+//! channel (the workflow checks it again with configtxlator). Read by hand
+//! because fabchart runs where no Fabric tool need be installed: configtxlator
+//! runs only in the workflow's pods. The tests read envelopes recorded with
+//! the stock tools (tests/fixtures/flow/README.md).
 //!
 //! Envelope{1: payload} -> Payload{1: header, 2: data} ->
 //! Header{1: channel_header} -> ChannelHeader{1: type, 4: channel_id};
@@ -111,35 +114,31 @@ pub fn config_update_channel(data: &[u8]) -> anyhow::Result<String> {
 mod tests {
     use super::*;
 
-    fn field(number: u64, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![(number << 3 | 2) as u8, content.len() as u8];
-        out.extend_from_slice(content);
-        out
-    }
-
-    fn envelope(kind: u8, header_channel: &str, update_channel: &str) -> Vec<u8> {
-        let mut channel_header = vec![0x08, kind];
-        channel_header.extend(field(4, header_channel.as_bytes()));
-        let header = field(1, &channel_header);
-        let update = field(1, &field(1, update_channel.as_bytes()));
-        let mut payload = field(1, &header);
-        payload.extend(field(2, &update));
-        field(1, &payload)
+    /// An envelope recorded with the stock Fabric tools.
+    fn recorded(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/flow")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
     #[test]
     fn reads_the_channel_of_a_config_update() {
-        assert_eq!(
-            config_update_channel(&envelope(2, "trade", "trade")).unwrap(),
-            "trade"
-        );
+        for name in ["config-update-trade.pb", "config-update-trade-meadow.pb"] {
+            assert_eq!(config_update_channel(&recorded(name)).unwrap(), "trade");
+        }
     }
 
     #[test]
     fn refuses_other_envelopes() {
-        let e = config_update_channel(&envelope(3, "trade", "trade")).unwrap_err();
-        assert!(e.to_string().contains("header type is 3"), "{e}");
-        assert!(config_update_channel(&envelope(2, "trade", "other")).is_err());
+        let e = config_update_channel(&recorded("config-envelope-trade.pb")).unwrap_err();
+        assert!(e.to_string().contains("header type is 1"), "{e}");
+        let e = config_update_channel(&recorded("config-update-mismatched.pb")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("header names channel `trade` but its ConfigUpdate `harbor-quarry`"),
+            "{e}"
+        );
         assert!(config_update_channel(b"not protobuf at all").is_err());
         assert!(config_update_channel(b"").is_err());
     }

@@ -13,11 +13,13 @@
 //! (peers, anchor peers, admin files) lives once in the workflow parameter
 //! `orgs`.
 
+pub mod access;
 mod backup;
 mod builder;
 mod chaincode;
 mod channel;
 mod channel_update;
+pub mod chart_values;
 pub mod collections;
 mod config_update;
 mod envelope;
@@ -28,7 +30,7 @@ pub mod policy;
 
 use serde_json::{json, Map, Value};
 
-use crate::model::Network;
+use crate::model::{names, Network};
 use builder::Builder;
 pub(crate) use builder::{env, inputs, param};
 pub use linker::{script, script_text, script_with_lib};
@@ -211,14 +213,14 @@ pub fn workflow(
         vec![json!({ "name": "orgs", "value": serde_json::to_string(&parts.orgs)? })];
     parameters.extend(parts.parameters);
     parameters.extend(items);
-    let labels = json!({
+    let mut labels = json!({
         "app.kubernetes.io/managed-by": "fabchart",
         "hlf-kube/network": label_value(network_name),
-        "hlf-kube/flow": flow.name(),
     });
+    labels[names::FLOW_LABEL] = json!(flow.name());
     let mut spec = json!({
         "entrypoint": "main",
-        "serviceAccountName": network.objects.flow_service_account,
+        "serviceAccountName": names::flow_account(flow.name()),
         "activeDeadlineSeconds": if parts.waits { WAITING_DEADLINE_SECONDS } else { DEADLINE_SECONDS },
         "podGC": { "strategy": if parts.waits { "OnWorkflowSuccess" } else { "OnPodSuccess" } },
         "ttlStrategy": { "secondsAfterSuccess": 3600, "secondsAfterFailure": 86400 },
@@ -238,6 +240,15 @@ pub fn workflow(
     let host_aliases = options.common().host_aliases();
     if !host_aliases.is_empty() {
         spec["hostAliases"] = serde_json::to_value(host_aliases)?;
+    }
+    // Every step's pod: the chart's pod security context and pull secrets.
+    let security = options.common().chart().pod_security_context();
+    if chart_values::is_set(&security) {
+        spec["securityContext"] = security;
+    }
+    let secrets = options.common().chart().pull_secrets();
+    if secrets.as_array().is_some_and(|s| !s.is_empty()) {
+        spec["imagePullSecrets"] = secrets;
     }
     Ok(json!({
         "apiVersion": "argoproj.io/v1alpha1",

@@ -98,7 +98,7 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
             script_with_lib(script, LIB)?
         };
         let mut container = json!({
-            "image": self.options.backup().image,
+            "image": self.options.chart().rehost(&self.options.backup().image),
             "command": ["sh"],
             "source": source,
             "env": env_vars,
@@ -116,6 +116,13 @@ impl<O: BackupFlowKeys> Builder<'_, O> {
                 json!([{ "name": "data", "mountPath": DATA_DIR, "readOnly": read_only }]);
         }
         t["script"] = container;
+        // rclone keeps its configuration (none: it is all in the env) and
+        // cache below XDG_CONFIG_HOME and HOME, both /tmp on a read-only root.
+        t["script"]["env"]
+            .as_array_mut()
+            .expect("a step's env is a list")
+            .push(env("XDG_CONFIG_HOME", crate::model::pod::TMP));
+        self.restrict(&mut t);
         Ok(t)
     }
 

@@ -6,6 +6,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::super::chart_values::ChartValues;
 use super::common::{default_from_fields, flow_keys, FlowKeys};
 use super::common::{HostAliases, LogLevel, Off, On, RetryCount};
 use super::kinds;
@@ -24,6 +25,9 @@ pub struct BackupOptions {
     pub log_level: LogLevel,
     #[serde(default)]
     pub host_aliases: HostAliases,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
 }
 
 /// `fabchart flow restore`
@@ -42,6 +46,9 @@ pub struct RestoreOptions {
     pub log_level: LogLevel,
     #[serde(default)]
     pub host_aliases: HostAliases,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
 }
 
 fn rclone_image() -> String {

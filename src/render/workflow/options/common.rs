@@ -63,11 +63,12 @@ impl Default for LogLevel {
 #[serde(transparent)]
 pub struct HostAliases(#[serde(deserialize_with = "kinds::host_aliases")] pub Vec<HostAlias>);
 
-/// The keys every flow has at the top.
+/// The keys every flow has at the top, and the chart's values it shares.
 pub trait FlowKeys {
     fn retry_count(&self) -> u32;
     fn log_level(&self) -> &str;
     fn host_aliases(&self) -> &[HostAlias];
+    fn chart(&self) -> &crate::render::workflow::chart_values::ChartValues;
 }
 
 /// [`FlowKeys`] of flow option structs, from their fields of those names.
@@ -82,6 +83,9 @@ macro_rules! flow_keys {
             }
             fn host_aliases(&self) -> &[$crate::render::workflow::options::HostAlias] {
                 &self.host_aliases.0
+            }
+            fn chart(&self) -> &$crate::render::workflow::chart_values::ChartValues {
+                &self.chart
             }
         })*
     };

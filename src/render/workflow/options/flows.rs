@@ -7,6 +7,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::super::chart_values::ChartValues;
 use super::common::{default_from_fields, flow_keys, yes};
 use super::common::{ChannelSelection, HostAliases, LogLevel, Off, On, RetryCount};
 use super::kinds;
@@ -24,6 +25,9 @@ pub struct ChannelOptions {
     pub log_level: LogLevel,
     #[serde(default)]
     pub host_aliases: HostAliases,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -47,6 +51,9 @@ pub struct ChaincodeOptions {
     pub log_level: LogLevel,
     #[serde(default)]
     pub host_aliases: HostAliases,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
 }
 
 fn one_dot_zero() -> String {
@@ -159,6 +166,9 @@ pub struct PeerOrgOptions {
     pub log_level: LogLevel,
     #[serde(default)]
     pub host_aliases: HostAliases,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
 }
 
 /// `fabchart flow channel-update`
@@ -175,6 +185,9 @@ pub struct ChannelUpdateOptions {
     pub log_level: LogLevel,
     #[serde(default)]
     pub host_aliases: HostAliases,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
 }
 
 /// `flow.*` of the config-update flows, PIVT's keys.

@@ -32,6 +32,7 @@ pub use flows::{
 pub use update::{ScopeSettings, UpdateSection};
 pub use values::Values;
 
+use super::chart_values::ChartValues;
 use super::Flow;
 
 /// The options of one flow.
@@ -51,12 +52,30 @@ impl FlowOptions {
     /// `flow`'s options from `files` (in order), then `sets` (in order).
     /// The faults of the files are reported at their line and column, all
     /// at once; of `--set`, the first.
+    /// The chart's values among them (`-f` the values file `helm install`
+    /// took) set the steps' images and security; its other keys are left
+    /// to the chart.
     pub fn load(
         flow: Flow,
         files: &[impl AsRef<Path>],
         sets: &[impl AsRef<str>],
     ) -> anyhow::Result<FlowOptions> {
-        FlowOptions::read(flow, &Values::load(files, sets)?)
+        let mut values = Values::load(files, sets)?;
+        let chart = values.take_chart_values();
+        let mut options = FlowOptions::read(flow, &values)?;
+        options.set_chart(chart);
+        Ok(options)
+    }
+
+    fn set_chart(&mut self, chart: ChartValues) {
+        match self {
+            FlowOptions::Channel(o) => o.chart = chart,
+            FlowOptions::Chaincode(o) => o.chart = chart,
+            FlowOptions::PeerOrg(o) => o.chart = chart,
+            FlowOptions::ChannelUpdate(o) => o.chart = chart,
+            FlowOptions::Backup(o) => o.chart = chart,
+            FlowOptions::Restore(o) => o.chart = chart,
+        }
     }
 
     /// `flow`'s options from values already merged.
@@ -238,6 +257,42 @@ mod tests {
         let fixed = FlowOptions::load(Flow::Channel, &[&file], &["flow.channel.parallel=false"])
             .unwrap_err();
         assert_eq!(fixed.downcast_ref::<Diagnostics>().unwrap().0.len(), 1);
+    }
+
+    #[test]
+    fn the_charts_values_file_is_read_too() {
+        // The chart's own values.yaml, as a user passes it to helm and the flows.
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("values.yaml");
+        let chart = crate::render::templates::CHART_TEMPLATES
+            .iter()
+            .find(|(p, _)| *p == "values.yaml")
+            .unwrap()
+            .1;
+        std::fs::write(&file, chart).unwrap();
+        let options = FlowOptions::load(
+            Flow::Backup,
+            &[&file],
+            &[
+                "global.imageRegistry=mirror.local",
+                "peer.logLevel=DEBUG",
+                "backup.target.secret=s3",
+            ],
+        )
+        .unwrap();
+        let chart = options.common().chart();
+        let tools = crate::model::Image::new("hyperledger/fabric-tools", "2.5.16");
+        assert_eq!(
+            chart.image("/flow/image", &tools),
+            "mirror.local/hyperledger/fabric-tools:2.5.16"
+        );
+        assert_eq!(
+            chart.rehost("rclone/rclone:1.75.1"),
+            "mirror.local/rclone/rclone:1.75.1"
+        );
+        // A key neither the chart nor any flow has is still an error.
+        let e = error(Flow::Channel, &["peer.logLevl=DEBUG"]);
+        assert!(e.contains("unknown option `peer.logLevl`"), "{e}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use serde_json::{Map, Value};
 
 use crate::load::{Diagnostic, Diagnostics, Location, SourceFile};
+use crate::render::workflow::chart_values::{self, ChartValues};
 
 /// Where an option's value came from.
 enum Origin {
@@ -139,6 +140,63 @@ pub(super) fn collect_leaves<'a>(
         }
         _ => out.push((prefix, value)),
     }
+}
+
+impl Values {
+    /// Takes the chart's values out of the tree (keys the chart's schema
+    /// has and no flow option is, e.g. `global.imageRegistry`,
+    /// `peer.logLevel`), returning them over the chart's defaults.
+    pub(super) fn take_chart_values(&mut self) -> ChartValues {
+        let mut chart = ChartValues::default();
+        let mut leaves = Vec::new();
+        collect_leaves(&self.tree, String::new(), &mut leaves);
+        let taken: Vec<String> = leaves
+            .iter()
+            .filter(|(key, _)| {
+                // A flow's option, or a section of them (`flow: 5`), is
+                // the flow's to read or refuse.
+                let section = format!("{key}.");
+                let flows = super::schema::all_keys();
+                !flows
+                    .iter()
+                    .any(|(o, _)| o.key == *key || o.key.starts_with(&section))
+                    && chart_values::is_chart_key(key)
+            })
+            .map(|(key, value)| {
+                chart.set(key, (*value).clone());
+                key.clone()
+            })
+            .collect();
+        for key in taken {
+            remove_leaf(&mut self.tree, &key);
+        }
+        chart
+    }
+}
+
+/// Removes the leaf at dotted `key` and the mappings it leaves empty.
+fn remove_leaf(tree: &mut Value, key: &str) {
+    fn go(node: &mut Value, parts: &[&str]) {
+        let Some(map) = node.as_object_mut() else {
+            return;
+        };
+        match parts {
+            [] => {}
+            [last] => {
+                map.shift_remove(*last);
+            }
+            [first, rest @ ..] => {
+                if let Some(child) = map.get_mut(*first) {
+                    go(child, rest);
+                    if child.as_object().is_some_and(Map::is_empty) {
+                        map.shift_remove(*first);
+                    }
+                }
+            }
+        }
+    }
+    let parts: Vec<&str> = key.split('.').collect();
+    go(tree, &parts);
 }
 
 /// A file may write `flow.channel: {parallel: false}`: the tree is nested by
