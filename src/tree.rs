@@ -159,7 +159,8 @@ impl Tree {
 
     /// [`Tree::read`], and whether the folder holds only files and folders
     /// with the modes a writer gives them: files [`File::mode`], folders
-    /// `dir_mode` (the root's own mode is not looked at).
+    /// `dir_mode` (the root's own mode is not looked at). A file with mode
+    /// 0600 is read as private.
     pub fn read_with_modes(root: &Path, dir_mode: u32) -> anyhow::Result<(Tree, bool)> {
         Tree::read_with(root, Some(dir_mode))
     }
@@ -202,8 +203,11 @@ impl Tree {
                 };
                 let (bytes, mode) =
                     read().with_context(|| format!("cannot read {}", entry.path().display()))?;
-                as_written &= mode == if is_private_key(&rel) { 0o600 } else { 0o644 };
-                tree.insert(rel, bytes);
+                // Reading for modes, a file kept private (0600) is private
+                // whatever its name (e.g. generated credentials).
+                let private = is_private_key(&rel) || (dir_mode.is_some() && mode == 0o600);
+                as_written &= mode == if private { 0o600 } else { 0o644 };
+                tree.insert_file(rel, File { bytes, private });
             } else {
                 as_written = false;
             }
