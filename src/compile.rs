@@ -163,7 +163,7 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         stage.start_sync()?;
         Ok(Some(stage))
     };
-    let (outputs, ahead) = make(
+    let (outputs, ahead, release) = make(
         network,
         &record,
         &replace,
@@ -177,8 +177,10 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         console::warn(format_args!("{warning}"));
     }
 
+    let keys_outside = options.keys_dir.is_some();
     let record_path = options.project.join(RECORD_FILE);
     if options.check {
+        release_fits(release, &outputs.chart, keys_outside)?;
         // The manifests follow the files; only the files are compared.
         let mut old = prefixed(&chart_dir, without_manifest(chart_now.tree));
         let mut new = prefixed(&chart_dir, outputs.chart.clone());
@@ -247,7 +249,16 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
     }
 
     // Keys first, then the chart that uses them, then the record of their CAs:
-    // a kill between two steps leaves material that a rerun reuses.
+    // a kill between two steps leaves material that a rerun reuses. Keys go
+    // only into a chart that fits its release: checked before them (with the
+    // keys in the chart, just before it is swapped in).
+    let release = match keys_outside {
+        true => {
+            release_fits(release, &outputs.chart, true)?;
+            None
+        }
+        false => Some(release),
+    };
     if let Some(keys) = &outputs.keys {
         let dir = options
             .keys_dir
@@ -260,13 +271,20 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
             &keys.tree,
             keys_now.as_ref().expect("read above"),
             None,
+            || Ok(()),
         )?;
         ws.update_file(SECRETS_FILE, keys.manifest.as_bytes(), 0o600)?;
         ws.update_file(CREDENTIALS_FILE, &keys.credentials.bytes, 0o600)?;
     }
     out_ws.create()?;
-    out_ws.update_dir(CHART_NAME, &outputs.chart, &chart_now, ahead)?;
-    out_ws.update_dir(PROFILES_DIR, &outputs.profiles, &profiles_now, None)?;
+    out_ws.update_dir(CHART_NAME, &outputs.chart, &chart_now, ahead, || {
+        release.map_or(Ok(()), |release| {
+            release_fits(release, &outputs.chart, false)
+        })
+    })?;
+    out_ws.update_dir(PROFILES_DIR, &outputs.profiles, &profiles_now, None, || {
+        Ok(())
+    })?;
     drop(out_ws);
     let record_changed = outputs.record.text != record.text;
     if record_changed {
@@ -303,7 +321,7 @@ fn make<A: Send>(
     options: &Options,
     source: Option<&Path>,
     ahead: impl FnOnce(&Tree) -> anyhow::Result<A> + Send,
-) -> anyhow::Result<(Outputs, A)> {
+) -> anyhow::Result<(Outputs, A, Pending)> {
     let specs: Vec<_> = network.orgs.iter().map(|o| o.crypto.clone()).collect();
     let rules = record.rules(&network, replace);
     let now = match options.now {
@@ -365,25 +383,39 @@ fn make<A: Send>(
         secrets_outside: keys_outside,
         credentials: &credentials,
     };
-    // The chart's own files and the developers' connection profiles, side by
-    // side, and beside them `ahead` with the chart's files so far, on a
-    // thread of its own (it waits for the disk).
-    let ((rendered, profiles), ahead) = std::thread::scope(|scope| {
-        let ahead = scope.spawn(|| ahead(&chart_tree));
-        let made = rayon::join(
-            || chart::render(&network, &inputs),
-            || chart::profiles::files(&network, &generated.tree),
-        );
-        let ahead = ahead
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (made, ahead)
+    // Compressing the chart's Helm release to estimate it is the longest
+    // single task: it starts as soon as the files it reads are made (first,
+    // with all the threads), on a thread of its own, and is awaited when the
+    // chart is to be swapped in. Then `ahead` starts with the chart's files
+    // so far, on a thread of its own too (it waits for the disk), and the
+    // rest of the chart and the developers' connection profiles are made.
+    let objects = release::objects_cost(&network);
+    let mut release = None;
+    let (rendered, profiles) = std::thread::scope(|scope| {
+        let mut ahead_done = None;
+        let rendered = chart::render(&network, &inputs, |files: &Tree| {
+            let files = files.clone();
+            release = Some(std::thread::spawn(move || {
+                release::estimate(objects, &files)
+            }));
+            ahead_done = Some(scope.spawn(|| ahead(&chart_tree)));
+        });
+        let profiles = chart::profiles::files(&network, &generated.tree);
+        let ahead = ahead_done.map(|ahead| {
+            ahead
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        ((rendered, ahead), profiles)
     });
+    let (rendered, ahead) = rendered;
     for (path, file) in rendered?.files() {
         chart_tree.insert_file(path, file.clone());
     }
-    let keys = if keys_outside {
+    if keys_outside {
         chart_tree.extend_below(CRYPTO_DIR, public_material(&network, &generated.tree));
+    }
+    let keys = if keys_outside {
         let manifest = secrets::manifest(&network, &generated.tree, &credentials)?;
         Some(KeysOutput {
             tree: generated.tree.clone(),
@@ -393,7 +425,30 @@ fn make<A: Send>(
     } else {
         None
     };
-    let release = release::estimate(&network, &chart_tree)?;
+    let record = record.updated(&network, &generated.fingerprints, forget);
+    let profiles = profiles?;
+    let ahead = ahead.expect("started with the chart's files")?;
+    let release = release.expect("started with the chart's files");
+    let outputs = Outputs {
+        network,
+        chart: chart_tree,
+        keys,
+        profiles,
+        record,
+        generated,
+    };
+    Ok((outputs, ahead, release))
+}
+
+/// The estimate of the chart's Helm release, being made.
+type Pending = std::thread::JoinHandle<anyhow::Result<release::Estimate>>;
+
+/// Refuses `chart` when its Helm release (`pending`) would not fit the
+/// Secret Helm keeps it in, after saying how much of it the release takes.
+fn release_fits(pending: Pending, chart: &Tree, keys_outside: bool) -> anyhow::Result<()> {
+    let release = pending
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     console::note(format_args!(
         "Helm release: about {} of the 1 MiB Secret Helm keeps it in ({:.0}%)",
         release::human(release.stored),
@@ -412,23 +467,12 @@ fn make<A: Send>(
                 format!(
                     "Compile with --keys-dir DIR: the identity Secrets (about {}) are then applied \
                      from DIR/hlf-kube-secrets.yaml and leave the release",
-                    release::human(release.secrets)
+                    release::human(release::secrets_share(chart))
                 )
             }
         );
     }
-    let record = record.updated(&network, &generated.fingerprints, forget);
-    let profiles = profiles?;
-    let ahead = ahead?;
-    let outputs = Outputs {
-        network,
-        chart: chart_tree,
-        keys,
-        profiles,
-        record,
-        generated,
-    };
-    Ok((outputs, ahead))
+    Ok(())
 }
 
 /// Where the generated credentials of an earlier compile are: the keys

@@ -125,9 +125,14 @@ impl Stage<'_> {
 
     /// Writes the rest of `tree`, the whole new folder (of which what
     /// [`Stage::write_part`] wrote must be a part), and its manifest (None:
-    /// made while the rest is written); makes it durable and swaps it in for
-    /// the folder.
-    fn commit(mut self, tree: &Tree, manifest: Option<&[u8]>) -> anyhow::Result<()> {
+    /// made while the rest is written); makes it durable and, unless `ready`
+    /// says otherwise, swaps it in for the folder.
+    fn commit(
+        mut self,
+        tree: &Tree,
+        manifest: Option<&[u8]>,
+        ready: impl FnOnce() -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let written = &self.written;
         assert!(
             written.0.iter().all(|path| tree.contains(path)),
@@ -147,6 +152,7 @@ impl Stage<'_> {
         write_new_file(&self.root.join(MANIFEST), manifest, 0o644)?;
         self.synced();
         sync_fs(&self.root)?;
+        ready()?;
         // From here on, what a failure leaves is for `recover` to settle.
         self.committed = true;
         self.ws
@@ -307,35 +313,36 @@ impl Workspace {
 
     /// Replaces folder `name` with `tree` (plus its manifest) in one step.
     pub fn replace_dir(&self, name: &str, tree: &Tree) -> anyhow::Result<()> {
-        self.write_dir(name, tree, &manifest(tree)?)
+        self.stage(name)?
+            .commit(tree, Some(&manifest(tree)?), || Ok(()))
     }
 
     /// [`Workspace::replace_dir`], unless `current` (folder `name` as read
     /// before) is already exactly what it would write: then nothing is
     /// written. `ahead` is the new version when it was begun already (see
-    /// [`Stage`]). Says whether it wrote.
+    /// [`Stage`]). `ready` is the last check before the folder would change
+    /// (or is found unchanged), made while the new version is written: an
+    /// error from it leaves the folder as it is. Says whether it wrote.
     pub fn update_dir(
         &self,
         name: &str,
         tree: &Tree,
         current: &OnDisk,
         ahead: Option<Stage<'_>>,
+        ready: impl FnOnce() -> anyhow::Result<()>,
     ) -> anyhow::Result<bool> {
         if let Some(stage) = ahead {
             assert_eq!(stage.name, name, "a stage is committed as its own folder");
-            stage.commit(tree, None)?;
+            stage.commit(tree, None, ready)?;
             return Ok(true);
         }
         let manifest = manifest(tree)?;
         if current.is(tree, &manifest) {
+            ready()?;
             return Ok(false);
         }
-        self.write_dir(name, tree, &manifest)?;
+        self.stage(name)?.commit(tree, Some(&manifest), ready)?;
         Ok(true)
-    }
-
-    fn write_dir(&self, name: &str, tree: &Tree, manifest: &[u8]) -> anyhow::Result<()> {
-        self.stage(name)?.commit(tree, Some(manifest))
     }
 
     /// Starts a new version of folder `name` in the work folder (see
@@ -1070,7 +1077,7 @@ mod tests {
         ws.replace_dir("chart", &files).unwrap();
         let before = inode(&out.path().join("chart"));
         let wrote = ws
-            .update_dir("chart", &files, &ws.read("chart").unwrap(), None)
+            .update_dir("chart", &files, &ws.read("chart").unwrap(), None, || Ok(()))
             .unwrap();
         assert!(!wrote);
         assert_eq!(inode(&out.path().join("chart")), before, "left as it was");
@@ -1078,7 +1085,7 @@ mod tests {
         let key = out.path().join("chart/keys/priv_sk");
         fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
         let wrote = ws
-            .update_dir("chart", &files, &ws.read("chart").unwrap(), None)
+            .update_dir("chart", &files, &ws.read("chart").unwrap(), None, || Ok(()))
             .unwrap();
         assert!(wrote);
         assert_eq!(
@@ -1121,13 +1128,42 @@ mod tests {
         stage.write_part(&part).unwrap();
         stage.start_sync().unwrap();
         let current = ws.read("chart").unwrap();
-        ws.update_dir("chart", &whole_with_dir, &current, Some(stage))
+        ws.update_dir("chart", &whole_with_dir, &current, Some(stage), || Ok(()))
             .unwrap();
         assert_eq!(
             on_disk(&in_parts.path().join("chart")),
             on_disk(&at_once.path().join("chart"))
         );
         assert!(!in_parts.path().join(WORK_DIR).exists());
+    }
+
+    #[test]
+    fn a_failed_last_check_leaves_the_folder_as_it_was() {
+        let out = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(out.path(), false).unwrap();
+        ws.replace_dir("chart", &tree(&[("old.txt", "old")]))
+            .unwrap();
+        for ahead in [false, true] {
+            let new = tree(&[("new/priv_sk", "key"), ("old.txt", "new")]);
+            let stage = ahead.then(|| {
+                let mut stage = ws.stage("chart").unwrap();
+                stage.write_part(&tree(&[("new/priv_sk", "key")])).unwrap();
+                stage
+            });
+            let current = ws.read("chart").unwrap();
+            let err = ws
+                .update_dir("chart", &new, &current, stage, || anyhow::bail!("too big"))
+                .unwrap_err();
+            assert_eq!(err.to_string(), "too big");
+            assert_eq!(
+                fs::read_to_string(out.path().join("chart/old.txt")).unwrap(),
+                "old"
+            );
+            assert!(
+                !out.path().join(WORK_DIR).exists(),
+                "nothing staged is left"
+            );
+        }
     }
 
     #[test]

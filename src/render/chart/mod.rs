@@ -81,7 +81,13 @@ pub fn topology_schema() -> schemars::Schema {
 /// Renders the chart's own files: the templates, topology.json and the
 /// material library chart. With `secrets_outside` (`--keys-dir`) the chart
 /// renders no identity or credential Secret and only references them.
-pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
+/// `made` is handed the templates and the library chart as soon as they are
+/// made (before topology.json, made beside them).
+pub fn render(
+    network: &Network,
+    inputs: &Inputs<'_>,
+    made: impl FnOnce(&Tree) + Send,
+) -> anyhow::Result<Tree> {
     let checksums = checksums(network, inputs.material, inputs.credentials)?;
     // topology.json beside the templates and the library chart made with them.
     let (chart, topology) = rayon::join(
@@ -96,6 +102,7 @@ pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
                 ),
                 library,
             );
+            made(&chart);
             Ok(chart)
         },
         || -> anyhow::Result<String> {
