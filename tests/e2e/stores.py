@@ -1,4 +1,4 @@
-"""Object-store servers for the restore drill of tests/e2e/run.py.
+"""Object-store servers for the restore drill of the e2e harness (scenario.py).
 
 Each runs on loopback inside the harness's network namespace (which the
 workflow steps share), is started for its drill and stopped after it, and

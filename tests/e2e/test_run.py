@@ -5,10 +5,12 @@
 
 PROJECT is a fabchart project (its values.yaml, if any, is used as run.py
 uses it), CHART its compiled hlf-kube chart. Run by tests/conformance.rs for
-every sample. It checks that run.py starts each container of the rendered
-chart with exactly its env (values, valueFrom, `$(VAR)`), command, args and
-volumeMounts, and that its process check (Network.mismatches, fed from
-/proc in a real run) catches any env var that is missing, different or extra.
+every sample. It checks that the harness (kube.py, cluster.py) starts each
+container of the rendered chart with exactly its env (values, valueFrom,
+`$(VAR)`), command, args and volumeMounts, that its process check
+(cluster.Network.mismatches, fed from /proc in a real run) catches any env
+var that is missing, different or extra, and parts of the Argo stand-in
+(argo.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import unittest
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import run  # noqa: E402
+import argo  # noqa: E402
+import cluster  # noqa: E402
+import kube  # noqa: E402
 
 PROJECT: pathlib.Path
 CHART: pathlib.Path
@@ -49,13 +53,13 @@ POD = {"metadata": {"name": "p-0", "labels": {"app": "x"}}, "spec": {}, "status"
 class KubernetesSemantics(unittest.TestCase):
     def test_expand(self):
         env = {"A": "a", "B": "b"}
-        self.assertEqual(run.expand("$(A)-$(B)", env), "a-b")
-        self.assertEqual(run.expand("$$(A)", env), "$(A)")
-        self.assertEqual(run.expand("$(C) $A $", env), "$(C) $A $")
-        self.assertEqual(run.expand("$(A", env), "$(A")
+        self.assertEqual(kube.expand("$(A)-$(B)", env), "a-b")
+        self.assertEqual(kube.expand("$$(A)", env), "$(A)")
+        self.assertEqual(kube.expand("$(C) $A $", env), "$(C) $A $")
+        self.assertEqual(kube.expand("$(A", env), "$(A")
 
     def test_container_env(self):
-        objects = run.Objects([secret("s", {"user": "u", "pw": "p"}), config_map("c", {"k": "v", "l": "w"})])
+        objects = kube.Objects([secret("s", {"user": "u", "pw": "p"}), config_map("c", {"k": "v", "l": "w"})])
         container = {
             "envFrom": [{"configMapRef": {"name": "c"}, "prefix": "CM_"}],
             "env": [
@@ -70,7 +74,7 @@ class KubernetesSemantics(unittest.TestCase):
             ],
         }
         self.assertEqual(
-            run.container_env(container, objects, POD),
+            kube.container_env(container, objects, POD),
             {
                 "CM_k": "v",
                 "CM_l": "w",
@@ -84,14 +88,14 @@ class KubernetesSemantics(unittest.TestCase):
             },
         )
         with self.assertRaises(SystemExit):
-            run.container_env(
+            kube.container_env(
                 {"env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "s", "key": "no"}}}]},
                 objects,
                 POD,
             )
 
     def test_materialize(self):
-        objects = run.Objects([secret("s", {"a": "1", "b": "2"}), config_map("c", {"k": "v"})])
+        objects = kube.Objects([secret("s", {"a": "1", "b": "2"}), config_map("c", {"k": "v"})])
         with tempfile.TemporaryDirectory() as tmp:
             root = pathlib.Path(tmp)
             volume = {
@@ -102,17 +106,17 @@ class KubernetesSemantics(unittest.TestCase):
                     "items": [{"key": "a", "path": "x/a.pem"}],
                 },
             }
-            run.materialize(volume, objects, root / "s")
+            kube.materialize(volume, objects, root / "s")
             self.assertEqual(sorted(p.name for p in (root / "s").rglob("*") if p.is_file()), ["a.pem"])
             self.assertEqual((root / "s/x/a.pem").read_text(), "1")
             self.assertEqual((root / "s/x/a.pem").stat().st_mode & 0o777, 0o440)
-            run.materialize({"name": "c", "configMap": {"name": "c"}}, objects, root / "c")
+            kube.materialize({"name": "c", "configMap": {"name": "c"}}, objects, root / "c")
             self.assertEqual((root / "c/k").read_text(), "v")
             projected = {
                 "name": "p",
                 "projected": {"sources": [{"secret": {"name": "s"}}, {"configMap": {"name": "c"}}]},
             }
-            run.materialize(projected, objects, root / "p")
+            kube.materialize(projected, objects, root / "p")
             self.assertEqual(sorted(p.name for p in (root / "p").iterdir()), ["a", "b", "k"])
 
 
@@ -125,7 +129,7 @@ class ChartPods(unittest.TestCase):
         tmp = pathlib.Path(cls.tmp.name)
         topology = json.loads((CHART / "topology.json").read_text())
         cls.version = topology["network"]["settings"]["fabricVersion"]
-        fake = {"bin": run.TOOLS + ("orderer",), "config": ("core.yaml", "orderer.yaml", "configtx.yaml")}
+        fake = {"bin": kube.TOOLS + ("orderer",), "config": ("core.yaml", "orderer.yaml", "configtx.yaml")}
         fake["builder"] = ("detect", "build", "release")
         for folder, names in fake.items():
             (tmp / folder).mkdir()
@@ -140,9 +144,9 @@ class ChartPods(unittest.TestCase):
             chaincode=tmp / "chaincode",
         )
         chaincodes = {cc["image"] for cc in topology["network"]["chaincodes"] if cc.get("image")}
-        fs = run.Filesystems(run.stock_images(cls.args, cls.version), cls.version, chaincodes)
+        fs = kube.Filesystems(kube.stock_images(cls.args, cls.version), cls.version, chaincodes)
         (tmp / "work").mkdir()
-        cls.network = run.Network(CHART, tmp / "work", cls.args, fs)
+        cls.network = cluster.Network(CHART, tmp / "work", cls.args, fs)
         for pod in cls.network.pods:
             cls.network.prepare(pod)
 
@@ -212,8 +216,8 @@ class ChartPods(unittest.TestCase):
                     )
 
     def test_couchdb_credentials_come_from_their_secret(self):
-        objects = run.Objects(
-            run.render(CHART, run.merge(self.network.values, {"peer": {"stateDatabase": "CouchDB"}}))
+        objects = kube.Objects(
+            kube.render(CHART, kube.merge(self.network.values, {"peer": {"stateDatabase": "CouchDB"}}))
         )
         peers = [
             s
@@ -222,7 +226,7 @@ class ChartPods(unittest.TestCase):
         ]
         self.assertTrue(peers)
         for sts in peers:
-            env = run.container_env(sts["spec"]["template"]["spec"]["containers"][0], objects, POD)
+            env = kube.container_env(sts["spec"]["template"]["spec"]["containers"][0], objects, POD)
             self.assertEqual(env["CORE_LEDGER_STATE_STATEDATABASE"], "CouchDB")
             # The password fabchart compile generated, kept beside the keys.
             generated = yaml.safe_load((CHART / "credentials.yaml").read_text())["couchdb"]
@@ -248,7 +252,7 @@ class ArgoStandIn(unittest.TestCase):
     of a StatefulSet (replicas and the resume annotation)."""
 
     def test_when_expressions(self):
-        holds = run.Workflows.holds
+        holds = argo.Workflows.holds
         self.assertTrue(holds("'Failed' != 'Succeeded'"))
         self.assertFalse(holds("'Succeeded' != 'Succeeded' || 'Skipped' != 'Skipped'"))
         self.assertTrue(holds("'Succeeded' != 'Succeeded' || 'Failed' != 'Succeeded'"))
@@ -256,7 +260,7 @@ class ArgoStandIn(unittest.TestCase):
         self.assertTrue(holds("'true' == 'true' && '1' != '' && '1' != '0'"))
 
     def test_success_conditions(self):
-        ok = run.Workflows.condition_holds
+        ok = argo.Workflows.condition_holds
         self.assertTrue(ok("status.replicas == 0", {"status": {"replicas": 0}}))
         self.assertFalse(ok("status.replicas == 0", {"status": {"replicas": 1}}))
         # readyReplicas is left out of a StatefulSet's status while it is 0.
@@ -264,7 +268,7 @@ class ArgoStandIn(unittest.TestCase):
         self.assertTrue(ok("status.readyReplicas == 1", {"status": {"replicas": 1, "readyReplicas": 1}}))
 
     def test_statefulset_patches_merge(self):
-        network = run.Network.__new__(run.Network)
+        network = cluster.Network.__new__(cluster.Network)
         network.pods, network.live = [], {
             "sts": {"metadata": {"name": "sts", "annotations": {"a": "1"}}, "spec": {"replicas": 0}}
         }

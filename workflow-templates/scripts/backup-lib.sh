@@ -75,6 +75,14 @@ manifest_sum() {
   awk -v object="$1" '$2 == object { n++; sum = $1 } END { if (n != 1) exit 1; print sum }'
 }
 
+# The sha256 the manifest of backup folder $1 lists for archive $2, read
+# through scratch folder $3; fails when the manifest cannot be read or does
+# not list the archive exactly once.
+manifest_want() {
+  rclone cat "$1/manifest.sha256" > "$3/manifest" || fail "cannot read $1/manifest.sha256"
+  manifest_sum "$2" < "$3/manifest" || fail "the manifest of $1 does not list $2 once"
+}
+
 # stdin: archive paths, one per line. Prints those that manifest file $1 does
 # not list; fails when there is any.
 missing_archives() {

@@ -18,9 +18,7 @@ set -o pipefail
 
 dir=$(key_dir "$BACKUP_KEY")
 tmp=$(mktemp -d)
-rclone cat "$dir/manifest.sha256" > "$tmp/manifest" || fail "cannot read $dir/manifest.sha256"
-want=$(manifest_sum "$ARCHIVE" < "$tmp/manifest") \
-  || fail "the manifest of $dir does not list $ARCHIVE once"
+want=$(manifest_want "$dir" "$ARCHIVE" "$tmp")
 content=$(volume_content "$KIND" "$DATA_DIR")
 if ! restore_allowed "$content" "$FORCE" && ! finished_here "$DATA_DIR" "$BACKUP_KEY" "$RUN_ID"; then
   fail "the volume of $STATEFULSET holds channel data: a restore replaces it only with restore.force=true. It was not touched."

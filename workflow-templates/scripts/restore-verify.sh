@@ -12,9 +12,7 @@ set -o pipefail
 
 dir=$(key_dir "$BACKUP_KEY")
 tmp=$(mktemp -d)
-rclone cat "$dir/manifest.sha256" > "$tmp/manifest" || fail "cannot read $dir/manifest.sha256"
-want=$(manifest_sum "$ARCHIVE" < "$tmp/manifest") \
-  || fail "the manifest of $dir does not list $ARCHIVE once"
+want=$(manifest_want "$dir" "$ARCHIVE" "$tmp")
 { rclone cat "$dir/$ARCHIVE" || touch "$tmp/download-failed"; } | sha256sum > "$tmp/sum"
 [ ! -e "$tmp/download-failed" ] || fail "cannot download $dir/$ARCHIVE"
 got=$(cut -d ' ' -f 1 < "$tmp/sum")
