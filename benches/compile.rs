@@ -199,7 +199,8 @@ fn cryptogen_version(cryptogen: &Path) -> String {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty())
+        // Its first line is a heading: `cryptogen:`.
+        .filter(|line| !line.is_empty() && !line.ends_with(':'))
         .collect::<Vec<_>>()
         .join(", ")
 }
