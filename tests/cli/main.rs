@@ -629,3 +629,44 @@ fn backup_and_restore_options_are_checked_before_anything_is_printed() {
     }
     insta::assert_snapshot!(out);
 }
+
+/// The developer's profiles: each YAML file says what its JSON twin says,
+/// in the common connection profile's plain shape (`tlsCACerts: {pem: ...}`,
+/// no YAML tags), with a PEM certificate for every TLS endpoint.
+#[test]
+fn connection_profiles_in_yaml_say_what_the_json_says() {
+    for sample in support::samples() {
+        let (tmp, _) = support::compile_sample(&sample);
+        let dir = tmp.path().join("out/connection-profiles");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let json_path = entry.unwrap().path();
+            if json_path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let yaml_path = json_path.with_extension("yaml");
+            let json: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+            let yaml_text = std::fs::read_to_string(&yaml_path).unwrap();
+            assert!(
+                !yaml_text.contains(": !"),
+                "{} has a YAML tag",
+                yaml_path.display()
+            );
+            let yaml: serde_json::Value = serde_yaml::from_str(&yaml_text).unwrap();
+            assert_eq!(json, yaml, "{} differs from its JSON", yaml_path.display());
+            for section in ["peers", "orderers"] {
+                let nodes = json[section].as_object().unwrap();
+                assert!(!nodes.is_empty(), "{}: no {section}", json_path.display());
+                for (name, node) in nodes {
+                    let pem = node["tlsCACerts"]["pem"].as_str().unwrap_or_else(|| {
+                        panic!("{}: {name} has no tlsCACerts.pem", json_path.display())
+                    });
+                    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"), "{name}");
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 0, "{}: no profiles", dir.display());
+    }
+}

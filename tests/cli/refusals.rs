@@ -21,7 +21,7 @@ pub(crate) fn refused_compile(edits: &[(&str, &str, &str)]) -> String {
 }
 
 #[test]
-pub(crate) fn fabric_version_is_an_exact_release() {
+fn fabric_version_is_an_exact_release() {
     insta::assert_snapshot!(refused_compile(&[(
         "network.yaml",
         "tlsEnabled: true",
@@ -30,7 +30,7 @@ pub(crate) fn fabric_version_is_an_exact_release() {
 }
 
 #[test]
-pub(crate) fn fabric_version_lines_compare_as_numbers() {
+fn fabric_version_lines_compare_as_numbers() {
     insta::assert_snapshot!(refused_compile(&[(
         "network.yaml",
         "tlsEnabled: true",
@@ -41,7 +41,7 @@ pub(crate) fn fabric_version_lines_compare_as_numbers() {
 /// The chaincode policies network.yaml gives are parsed at compile, as the
 /// flows parse them, and faults point at the character.
 #[test]
-pub(crate) fn chaincode_policy_with_an_unclosed_gate_is_refused() {
+fn chaincode_policy_with_an_unclosed_gate_is_refused() {
     insta::assert_snapshot!(refused_compile(&[(
         "network.yaml",
         "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
@@ -50,7 +50,7 @@ pub(crate) fn chaincode_policy_with_an_unclosed_gate_is_refused() {
 }
 
 #[test]
-pub(crate) fn chaincode_policy_with_a_dangling_comma_is_refused() {
+fn chaincode_policy_with_a_dangling_comma_is_refused() {
     insta::assert_snapshot!(refused_compile(&[(
         "network.yaml",
         "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
@@ -59,7 +59,7 @@ pub(crate) fn chaincode_policy_with_a_dangling_comma_is_refused() {
 }
 
 #[test]
-pub(crate) fn chaincode_policy_naming_an_unknown_msp_is_refused() {
+fn chaincode_policy_naming_an_unknown_msp_is_refused() {
     insta::assert_snapshot!(refused_compile(&[(
         "network.yaml",
         "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
@@ -68,7 +68,7 @@ pub(crate) fn chaincode_policy_naming_an_unknown_msp_is_refused() {
 }
 
 #[test]
-pub(crate) fn implicit_meta_rule_must_be_any_all_or_majority() {
+fn implicit_meta_rule_must_be_any_all_or_majority() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "Admins: {Type: ImplicitMeta, Rule: \"MAJORITY Admins\"}\n    LifecycleEndorsement",
@@ -77,7 +77,7 @@ pub(crate) fn implicit_meta_rule_must_be_any_all_or_majority() {
 }
 
 #[test]
-pub(crate) fn policy_type_must_be_signature_or_implicit_meta() {
+fn policy_type_must_be_signature_or_implicit_meta() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "Admins: {Type: Signature, Rule: \"OR('QuarryMSP.admin')\"}",
@@ -86,7 +86,7 @@ pub(crate) fn policy_type_must_be_signature_or_implicit_meta() {
 }
 
 #[test]
-pub(crate) fn principal_roles_are_fabrics() {
+fn principal_roles_are_fabrics() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "Admins: {Type: Signature, Rule: \"OR('QuarryMSP.admin')\"}",
@@ -95,7 +95,7 @@ pub(crate) fn principal_roles_are_fabrics() {
 }
 
 #[test]
-pub(crate) fn org_policy_naming_an_unknown_msp_is_refused() {
+fn org_policy_naming_an_unknown_msp_is_refused() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "Admins: {Type: Signature, Rule: \"OR('QuarryMSP.admin')\"}",
@@ -104,7 +104,7 @@ pub(crate) fn org_policy_naming_an_unknown_msp_is_refused() {
 }
 
 #[test]
-pub(crate) fn policies_need_admins_readers_and_writers() {
+fn policies_need_admins_readers_and_writers() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "      Readers: {Type: Signature, Rule: \"OR('QuarryMSP.admin', 'QuarryMSP.peer', 'QuarryMSP.client')\"}\n",
@@ -113,7 +113,7 @@ pub(crate) fn policies_need_admins_readers_and_writers() {
 }
 
 #[test]
-pub(crate) fn batch_timeout_is_a_go_duration() {
+fn batch_timeout_is_a_go_duration() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "BatchTimeout: 2s",
@@ -122,7 +122,7 @@ pub(crate) fn batch_timeout_is_a_go_duration() {
 }
 
 #[test]
-pub(crate) fn batch_sizes_are_configtxgen_sizes() {
+fn batch_sizes_are_configtxgen_sizes() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "AbsoluteMaxBytes: 99 MB",
@@ -131,7 +131,7 @@ pub(crate) fn batch_sizes_are_configtxgen_sizes() {
 }
 
 #[test]
-pub(crate) fn max_message_count_zero_is_refused() {
+fn max_message_count_zero_is_refused() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "MaxMessageCount: 10",
@@ -140,7 +140,7 @@ pub(crate) fn max_message_count_zero_is_refused() {
 }
 
 #[test]
-pub(crate) fn preferred_max_bytes_above_absolute_is_refused() {
+fn preferred_max_bytes_above_absolute_is_refused() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "PreferredMaxBytes: 512 KB",
@@ -151,7 +151,7 @@ pub(crate) fn preferred_max_bytes_above_absolute_is_refused() {
 /// Two profiles merge OrdererDefaults: its fault is reported once, where it
 /// is written.
 #[test]
-pub(crate) fn unknown_orderer_type_is_refused_once_where_written() {
+fn unknown_orderer_type_is_refused_once_where_written() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "OrdererType: etcdraft",
@@ -160,7 +160,7 @@ pub(crate) fn unknown_orderer_type_is_refused_once_where_written() {
 }
 
 #[test]
-pub(crate) fn raft_options_are_checked_all_at_once() {
+fn raft_options_are_checked_all_at_once() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "  OrdererType: etcdraft\n",
@@ -169,7 +169,7 @@ pub(crate) fn raft_options_are_checked_all_at_once() {
 }
 
 #[test]
-pub(crate) fn unknown_raft_options_are_refused() {
+fn unknown_raft_options_are_refused() {
     insta::assert_snapshot!(refused_compile(&[(
         "configtx.yaml",
         "  OrdererType: etcdraft\n",
@@ -180,7 +180,7 @@ pub(crate) fn unknown_raft_options_are_refused() {
 /// An org refused for its counts is reported once: the channels, profiles and
 /// chaincodes that name it say nothing more.
 #[test]
-pub(crate) fn template_count_is_bounded_without_consequential_errors() {
+fn template_count_is_bounded_without_consequential_errors() {
     insta::assert_snapshot!(refused_compile(&[(
         "crypto-config.yaml",
         "Count: 1\n    Users",
@@ -189,7 +189,7 @@ pub(crate) fn template_count_is_bounded_without_consequential_errors() {
 }
 
 #[test]
-pub(crate) fn template_start_plus_count_cannot_wrap() {
+fn template_start_plus_count_cannot_wrap() {
     insta::assert_snapshot!(refused_compile(&[(
         "crypto-config.yaml",
         "Count: 1\n    Users",
@@ -198,7 +198,7 @@ pub(crate) fn template_start_plus_count_cannot_wrap() {
 }
 
 #[test]
-pub(crate) fn users_count_is_bounded() {
+fn users_count_is_bounded() {
     insta::assert_snapshot!(refused_compile(&[(
         "crypto-config.yaml",
         "Users:\n      Count: 1",
@@ -210,7 +210,7 @@ pub(crate) fn users_count_is_bounded() {
 /// declares what the others refer to), then configtx.yaml's, then
 /// network.yaml's.
 #[test]
-pub(crate) fn faults_of_every_file_are_reported_root_causes_first() {
+fn faults_of_every_file_are_reported_root_causes_first() {
     insta::assert_snapshot!(refused_compile(&[
         (
             "network.yaml",
@@ -229,7 +229,7 @@ pub(crate) fn faults_of_every_file_are_reported_root_causes_first() {
 /// serde stops at a file's first fault; compile reports all of them, and a
 /// key missing because it was misspelt is one fault, not two.
 #[test]
-pub(crate) fn every_shape_error_of_a_file_is_reported_at_once() {
+fn every_shape_error_of_a_file_is_reported_at_once() {
     insta::assert_snapshot!(refused_compile(&[
         ("network.yaml", "tlsEnabled: true", "tlsEnabled: maybe"),
         (
@@ -253,7 +253,7 @@ pub(crate) fn every_shape_error_of_a_file_is_reported_at_once() {
 /// A fault in a section that profiles merge is reported once, where it is
 /// written, with the path it is written at.
 #[test]
-pub(crate) fn a_shape_error_in_a_merged_section_is_reported_once() {
+fn a_shape_error_in_a_merged_section_is_reported_once() {
     insta::assert_snapshot!(refused_compile(&[
         ("configtx.yaml", "BatchTimeout: 2s", "BatchTimeout: 2"),
         (
@@ -267,7 +267,7 @@ pub(crate) fn a_shape_error_in_a_merged_section_is_reported_once() {
 /// Faults in a flow's values file are reported at their line and column, all
 /// of them at once, with the settings checked as the orderer reads them.
 #[test]
-pub(crate) fn flow_values_file_faults_have_positions() {
+fn flow_values_file_faults_have_positions() {
     let tmp = project_with(|_| {});
     std::fs::write(
         tmp.path().join("values.yaml"),
@@ -291,7 +291,7 @@ pub(crate) fn flow_values_file_faults_have_positions() {
 }
 
 #[test]
-pub(crate) fn flow_values_file_option_of_another_flow_has_a_position() {
+fn flow_values_file_option_of_another_flow_has_a_position() {
     let tmp = project_with(|_| {});
     std::fs::write(tmp.path().join("values.yaml"), "backup:\n  key: nightly\n").unwrap();
     let output = run(

@@ -48,6 +48,19 @@ from kube import (
 )
 
 
+def terminate(procs: list[subprocess.Popen]) -> None:
+    """As the kubelet stops containers: SIGTERM, then SIGKILL after the grace period."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @dataclass
 class Container:
     """A container of a pod, started: its Launch, the image it stands for, its process."""
@@ -327,16 +340,7 @@ class Network:
 
     def stop_pod(self, pod: Pod) -> None:
         """As the kubelet deletes a pod: SIGTERM, then SIGKILL after the grace period."""
-        procs = [c.proc for c in pod.containers if c.proc]
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        terminate([c.proc for c in pod.containers if c.proc])
         pod.containers = []
         pod.running = False
         print(f"stopped {pod.name}")
@@ -523,16 +527,7 @@ class Network:
             self.wait_ready()
 
     def stop(self) -> None:
-        procs = [c.proc for pod in self.pods for c in pod.containers if c.proc]
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        terminate([c.proc for pod in self.pods for c in pod.containers if c.proc])
         for pod in self.pods:
             subprocess.run(["umount", self.netns(pod)], capture_output=True)
 

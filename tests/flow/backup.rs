@@ -9,7 +9,7 @@ use super::*;
 /// render every sample's chart with persistence on through a real Helm
 /// engine and compare `<claim template>-<StatefulSet>-0` with the workflow.
 #[test]
-pub(crate) fn flows_copy_the_claims_the_chart_makes() {
+fn flows_copy_the_claims_the_chart_makes() {
     const RENDER: &str = r#"
 import json, sys, yaml, helm_python
 values = {k: {"persistence": {"enabled": True}} for k in ("peer", "orderer", "couchdb")}
@@ -184,7 +184,7 @@ pub(crate) fn plan_for(fixture_name: &str, claim_phase: &str) -> (String, String
 }
 
 #[test]
-pub(crate) fn statefulsets_are_read_and_judged_before_they_are_stopped() {
+fn statefulsets_are_read_and_judged_before_they_are_stopped() {
     let plan = |f: &str, phase: &str| {
         let (state, replicas) = plan_for(f, phase);
         (state, replicas)
@@ -214,7 +214,7 @@ pub(crate) fn statefulsets_are_read_and_judged_before_they_are_stopped() {
 }
 
 #[test]
-pub(crate) fn backups_are_complete_only_with_their_manifest() {
+fn backups_are_complete_only_with_their_manifest() {
     let listing = |f: &str| std::fs::read(fixture(f)).unwrap();
     assert!(backup_lib("backup_complete", &listing("rclone-lsf-complete.txt"), &[]).0);
     assert!(
@@ -228,7 +228,7 @@ pub(crate) fn backups_are_complete_only_with_their_manifest() {
 }
 
 #[test]
-pub(crate) fn manifests_are_looked_up_exactly() {
+fn manifests_are_looked_up_exactly() {
     let manifest = std::fs::read(fixture("manifest.sha256")).unwrap();
     let (ok, sum) = backup_lib("manifest_sum harbor/peer0/couchdb.tar.gz", &manifest, &[]);
     assert!(ok);
@@ -280,7 +280,7 @@ pub(crate) fn volume_tree(dir: &Path, listing: &str) {
 }
 
 #[test]
-pub(crate) fn volumes_are_told_empty_fresh_or_holding_channel_data() {
+fn volumes_are_told_empty_fresh_or_holding_channel_data() {
     let tmp = tempfile::tempdir().unwrap();
     let content = |kind: &str, dir: &Path| {
         let (ok, out) = backup_decides(
@@ -339,7 +339,7 @@ pub(crate) fn volumes_are_told_empty_fresh_or_holding_channel_data() {
 }
 
 #[test]
-pub(crate) fn backup_selection_names_what_exists() {
+fn backup_selection_names_what_exists() {
     let sample = support::root().join("samples/scaled-raft-tls");
     let error = |sets: &[&str]| {
         let mut all = vec!["backup.target.secret=backup-s3"];
@@ -480,7 +480,7 @@ pub(crate) fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 /// channel data unless forced, and keep the old content when an archive is
 /// damaged.
 #[test]
-pub(crate) fn backup_and_restore_scripts_round_trip() {
+fn backup_and_restore_scripts_round_trip() {
     let tmp = tempfile::tempdir().unwrap();
     let path = copy_tools(tmp.path());
     let remote = tmp.path().join("remote");
@@ -640,7 +640,7 @@ pub(crate) fn backup_and_restore_scripts_round_trip() {
 /// through a pipe and where the failure comes after the data: nothing is
 /// read from a manifest or left beside an archive that way.
 #[test]
-pub(crate) fn copy_steps_stop_when_rclone_fails() {
+fn copy_steps_stop_when_rclone_fails() {
     let tmp = tempfile::tempdir().unwrap();
     let path = copy_tools(tmp.path());
     let remote = tmp.path().join("remote");

@@ -38,7 +38,7 @@ pub(crate) const ORG_TABLE: &str = r#"{
     "Groeifabriek": {"mspId": "GroeifabriekMSP", "secret": "hlf-admin--groeifabriek"}}"#;
 
 #[test]
-pub(crate) fn peer_org_adds_only_missing_orgs() {
+fn peer_org_adds_only_missing_orgs() {
     let missing = |want: &str| {
         let (ok, out) = update_lib(
             "channel_orgs_missing \"$WANT\" \"$ORGS\"",
@@ -71,7 +71,7 @@ pub(crate) fn peer_org_adds_only_missing_orgs() {
 }
 
 #[test]
-pub(crate) fn only_member_admins_sign() {
+fn only_member_admins_sign() {
     let candidates = r#"{"Application": ["Atlantis", "Cimmeria"],
         "Orderer": ["Groeifabriek", "Karga"]}"#;
     let (ok, signers) = update_lib(
@@ -106,7 +106,7 @@ pub(crate) fn desired_values_for(options: &FlowOptions) -> String {
 }
 
 #[test]
-pub(crate) fn channel_update_changes_only_values_that_differ() {
+fn channel_update_changes_only_values_that_differ() {
     let application_v2_5 = desired_values(&[
         "update.scope=application",
         "update.application.capabilities.version=V2_5",
@@ -183,7 +183,7 @@ pub(crate) fn channel_update_changes_only_values_that_differ() {
 }
 
 #[test]
-pub(crate) fn a_rejected_update_is_told_apart_by_cause() {
+fn a_rejected_update_is_told_apart_by_cause() {
     assert!(update_decides(
         "update_lacks_signatures",
         "channel-update-lacks-signatures.err",
@@ -217,7 +217,7 @@ pub(crate) fn a_rejected_update_is_told_apart_by_cause() {
 }
 
 #[test]
-pub(crate) fn update_files_are_checked_for_their_channel() {
+fn update_files_are_checked_for_their_channel() {
     let decoded = "config-update-trade.json";
     assert!(update_decides("is_config_update_for trade", decoded, &[]));
     assert!(!update_decides(
@@ -329,7 +329,7 @@ pub(crate) fn envelope_parts(envelope: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>
 /// signing after HarborMSP's wrote, under the update's own header; the sign
 /// step's output is the signature signconfigtx added.
 #[test]
-pub(crate) fn signatures_merge_as_signconfigtx_adds_them() {
+fn signatures_merge_as_signconfigtx_adds_them() {
     let tmp = tempfile::tempdir().unwrap();
     let merged = tmp.path().join("merged.pb");
     let merged_arg = merged.to_str().unwrap();
@@ -376,7 +376,7 @@ pub(crate) fn signatures_merge_as_signconfigtx_adds_them() {
 }
 
 #[test]
-pub(crate) fn config_update_outputs_are_read_only_where_they_exist() {
+fn config_update_outputs_are_read_only_where_they_exist() {
     // Argo leaves a reference to a skipped step's outputs unresolved; so every
     // step whose outputs another step reads must run whenever that one does:
     // it is in an earlier group of the same template and has no `when`.

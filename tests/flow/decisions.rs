@@ -78,7 +78,7 @@ pub(crate) fn decides(call: &str, stdin_file: &str) -> bool {
 }
 
 #[test]
-pub(crate) fn channel_listed_by_osnadmin() {
+fn channel_listed_by_osnadmin() {
     assert!(decides(
         "osn_channel_listed trade",
         "osnadmin-list-trade.txt"
@@ -96,7 +96,7 @@ pub(crate) fn channel_listed_by_osnadmin() {
 }
 
 #[test]
-pub(crate) fn peer_already_joined() {
+fn peer_already_joined() {
     assert!(decides(
         "peer_channel_joined trade",
         "peer-channel-list-joined.txt"
@@ -113,7 +113,7 @@ pub(crate) fn peer_already_joined() {
 }
 
 #[test]
-pub(crate) fn anchor_peers_already_set() {
+fn anchor_peers_already_set() {
     let want = r#"[{"host":"hlf-peer--atlantis--peer0","port":7051}]"#;
     let call = format!("anchor_peers_set AtlantisMSP '{want}'");
     assert!(decides(&call, "config-with-anchors.json"));
@@ -141,7 +141,7 @@ pub(crate) const HARBOR_PACKAGE: &str =
     "ledger-notes_harbor:e64acecd24902ab6889e2126c08fd9eed4a64b8cce736377a614761b9b46af7c";
 
 #[test]
-pub(crate) fn package_already_installed() {
+fn package_already_installed() {
     assert!(decides(
         &format!("package_installed {HARBOR_PACKAGE}"),
         "queryinstalled.json"
@@ -159,7 +159,7 @@ pub(crate) fn package_already_installed() {
 /// The chaincode step computes each package's ID from the package file the
 /// chart ships; it must be the ID the chart gives its chaincode servers.
 #[test]
-pub(crate) fn package_ids_computed_in_the_step_match_the_charts() {
+fn package_ids_computed_in_the_step_match_the_charts() {
     let (_tmp, chart) = support::compile_sample(&support::root().join("samples/simple"));
     let topology: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(chart.join("topology.json")).unwrap())
@@ -200,7 +200,7 @@ pub(crate) fn matches(file: &str, env: &[(&str, String)]) -> bool {
 }
 
 #[test]
-pub(crate) fn committed_definition_compared_with_the_desired_one() {
+fn committed_definition_compared_with_the_desired_one() {
     assert!(matches(
         "querycommitted.json",
         &desired("1.0", LEDGER_POLICY)
@@ -232,7 +232,7 @@ pub(crate) fn committed_definition_compared_with_the_desired_one() {
 /// whose definition was approved and committed with collections-ledger.json)
 /// against the desired ones fabchart makes from that collections file.
 #[test]
-pub(crate) fn collections_compared_field_by_field() {
+fn collections_compared_field_by_field() {
     let file = std::fs::read_to_string(fixture("collections-ledger.json")).unwrap();
     let with = |collections: &str| {
         let mut env = desired("1.0", LEDGER_POLICY);
@@ -271,7 +271,7 @@ pub(crate) fn collections_compared_field_by_field() {
 }
 
 #[test]
-pub(crate) fn org_approval_compared_with_the_desired_one() {
+fn org_approval_compared_with_the_desired_one() {
     let mut env = desired("1.0", LEDGER_POLICY);
     env.push(("CC_PACKAGE_ID", HARBOR_PACKAGE.to_string()));
     assert!(matches("queryapproved.json", &env));
@@ -280,7 +280,7 @@ pub(crate) fn org_approval_compared_with_the_desired_one() {
 }
 
 #[test]
-pub(crate) fn absent_definitions_are_told_from_unreachable_peers() {
+fn absent_definitions_are_told_from_unreachable_peers() {
     assert!(decides("definition_absent", "querycommitted-absent.err"));
     assert!(decides("definition_absent", "queryapproved-absent.err"));
     assert!(!decides(
@@ -290,13 +290,13 @@ pub(crate) fn absent_definitions_are_told_from_unreachable_peers() {
 }
 
 #[test]
-pub(crate) fn init_is_done_once_per_version() {
+fn init_is_done_once_per_version() {
     assert!(decides("already_initialized", "init-already.err"));
     assert!(!decides("already_initialized", "init-unreachable.err"));
 }
 
 #[test]
-pub(crate) fn endorsers_and_approvers_come_from_the_org_table() {
+fn endorsers_and_approvers_come_from_the_org_table() {
     let orgs = r#"{"Harbor": {"mspId": "HarborMSP", "mspDir": "msp/harbor", "peers": ["p0.harbor:7051", "p1.harbor:7051"]},
                    "Quarry": {"mspId": "QuarryMSP", "mspDir": "msp/quarry", "peers": ["p0.quarry:7051"]}}"#;
     let env = |tls: &str| {
@@ -321,7 +321,7 @@ pub(crate) fn endorsers_and_approvers_come_from_the_org_table() {
 }
 
 #[test]
-pub(crate) fn commit_waits_for_the_approvals_of_the_chaincodes_orgs() {
+fn commit_waits_for_the_approvals_of_the_chaincodes_orgs() {
     let missing = |approvers: &str, file: &str| {
         let (ok, out) = lib(
             "approvals_missing \"$APPROVERS\"",
@@ -378,7 +378,7 @@ pub(crate) fn commit_waits_for_the_approvals_of_the_chaincodes_orgs() {
 // ---- legacy lifecycle ----
 
 #[test]
-pub(crate) fn legacy_install_only_when_the_version_is_missing() {
+fn legacy_install_only_when_the_version_is_missing() {
     let installed = "peer-chaincode-list-installed.txt";
     assert!(decides("legacy_installed price-board 1.0", installed));
     // price-board-archive 2.0 is installed: a name that starts with this
@@ -396,7 +396,7 @@ pub(crate) fn legacy_install_only_when_the_version_is_missing() {
 }
 
 #[test]
-pub(crate) fn legacy_instantiate_or_upgrade_once_per_version() {
+fn legacy_instantiate_or_upgrade_once_per_version() {
     let action = |name: &str, version: &str, file: &str| {
         let (ok, out) = lib(&format!("legacy_deploy_action {name} {version}"), file, &[]);
         assert!(ok);
@@ -462,7 +462,7 @@ pub(crate) fn source_package(path: &Path, language: &str, files: &[(&str, &str)]
 }
 
 #[test]
-pub(crate) fn legacy_install_takes_the_source_from_the_lifecycle_package() {
+fn legacy_install_takes_the_source_from_the_lifecycle_package() {
     let tmp = tempfile::tempdir().unwrap();
     let count = std::cell::Cell::new(0);
     let unpack = |language: &str, files: &[(&str, &str)]| {
@@ -539,7 +539,7 @@ pub(crate) fn legacy_install_takes_the_source_from_the_lifecycle_package() {
 }
 
 #[test]
-pub(crate) fn legacy_definition_flags() {
+fn legacy_definition_flags() {
     let args = |kind: &str, text: &str| {
         lib_call(
             r#"legacy_definition_args; printf '%s\n' "${LEGACY_ARGS[@]}""#,
@@ -587,7 +587,7 @@ pub(crate) fn ccaas_on_archive(text: String) -> String {
 }
 
 #[test]
-pub(crate) fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
+fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
     let project = edited_legacy_project(&[("network.yaml", &ccaas_on_archive)]);
     let e = format!(
         "{:#}",
@@ -609,7 +609,7 @@ pub(crate) fn ccaas_on_a_legacy_channel_is_refused_with_its_position() {
 }
 
 #[test]
-pub(crate) fn channel_config_policy_on_a_legacy_channel_is_refused() {
+fn channel_config_policy_on_a_legacy_channel_is_refused() {
     let project = edited_legacy_project(&[("network.yaml", &|t: String| {
         t.replace(
             "policy: AND('HarborMSP.peer','QuarryMSP.peer')",
@@ -627,7 +627,7 @@ pub(crate) fn channel_config_policy_on_a_legacy_channel_is_refused() {
 }
 
 #[test]
-pub(crate) fn a_refused_capability_does_not_make_a_channel_legacy() {
+fn a_refused_capability_does_not_make_a_channel_legacy() {
     // The unknown capability is reported and left out of the list; the
     // channel is then not judged, so no legacy-lifecycle error follows.
     let project = edited_legacy_project(&[
@@ -645,7 +645,7 @@ pub(crate) fn a_refused_capability_does_not_make_a_channel_legacy() {
 }
 
 #[test]
-pub(crate) fn legacy_steps_only_where_a_channel_needs_them() {
+fn legacy_steps_only_where_a_channel_needs_them() {
     let legacy = render(
         &support::root().join("tests/fixtures/projects/legacy-lifecycle"),
         &options(Flow::Chaincode, &[]),

@@ -8,7 +8,7 @@ use super::*;
 /// A decision on output it cannot read is an error that stops the step, not
 /// a "no" that reads as "not joined", "not installed" or "different".
 #[test]
-pub(crate) fn decisions_on_unreadable_output_are_errors() {
+fn decisions_on_unreadable_output_are_errors() {
     let not_json = "querycommitted-unreachable.err";
     for call in [
         "osn_channel_listed trade",
@@ -45,7 +45,7 @@ pub(crate) fn decisions_on_unreadable_output_are_errors() {
 /// over `< <(...)` or declares `local x=$(...)`: no option reports a failure
 /// there.
 #[test]
-pub(crate) fn steps_stop_on_every_error() {
+fn steps_stop_on_every_error() {
     let dir = support::root().join("workflow-templates/scripts");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
@@ -336,7 +336,7 @@ pub(crate) fn ledger_definitions() -> String {
 /// changed definition, 1 when none is committed; a tool that fails stops it
 /// (a policy that did not decode is no changed definition).
 #[test]
-pub(crate) fn sequence_plans_stop_when_a_tool_fails() {
+fn sequence_plans_stop_when_a_tool_fails() {
     let pod = Pod::new();
     let definitions = ledger_definitions();
     let plan = |vars: &[(&'static str, &str)]| {
@@ -381,7 +381,7 @@ pub(crate) fn sequence_plans_stop_when_a_tool_fails() {
 /// The chaincode steps stop when the peer or configtxlator fails or answers
 /// what they cannot read, instead of installing, approving or committing.
 #[test]
-pub(crate) fn chaincode_steps_stop_when_a_tool_fails() {
+fn chaincode_steps_stop_when_a_tool_fails() {
     let pod = Pod::new();
     let definitions = ledger_definitions();
     let commit = pod_env(&[
@@ -469,7 +469,7 @@ pub(crate) fn chaincode_steps_stop_when_a_tool_fails() {
 /// The channel steps stop when osnadmin, the peer or configtxlator fails or
 /// answers what they cannot read, instead of joining or updating.
 #[test]
-pub(crate) fn channel_steps_stop_when_a_tool_fails() {
+fn channel_steps_stop_when_a_tool_fails() {
     let pod = Pod::new();
     let orderers = pod_env(&[
         ("PROFILE", "trade"),
@@ -534,7 +534,7 @@ pub(crate) fn channel_steps_stop_when_a_tool_fails() {
 /// that failed, and stop on a config that does not decode or signatures
 /// they cannot read.
 #[test]
-pub(crate) fn config_update_steps_stop_when_a_tool_fails() {
+fn config_update_steps_stop_when_a_tool_fails() {
     let pod = Pod::new();
     let peer_org = pod_env(&[
         ("DESIRED", r#"["Atlantis"]"#),

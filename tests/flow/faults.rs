@@ -221,7 +221,7 @@ impl Drill {
 /// no manifest: restore refuses it, and a backup under the same key later
 /// replaces its archives.
 #[test]
-pub(crate) fn a_backup_killed_half_way_is_refused_by_restore() {
+fn a_backup_killed_half_way_is_refused_by_restore() {
     let drill = Drill::new();
     assert_eq!(
         drill.step("backup-preflight", None, "source", &[]).0,
@@ -271,7 +271,7 @@ pub(crate) fn a_backup_killed_half_way_is_refused_by_restore() {
 /// off) has touched no node's data: the next run's settle drops the staging,
 /// and every volume keeps its old content.
 #[test]
-pub(crate) fn a_restore_killed_while_staging_leaves_the_old_data() {
+fn a_restore_killed_while_staging_leaves_the_old_data() {
     let drill = Drill::new();
     drill.backup();
     assert_eq!(
@@ -320,7 +320,7 @@ pub(crate) fn a_restore_killed_while_staging_leaves_the_old_data() {
 /// volume: every volume was staged, so the settle of the next run (or of the
 /// workflow's exit handler) finishes the swap everywhere. Never a mix.
 #[test]
-pub(crate) fn a_restore_killed_while_swapping_is_finished_by_the_next_settle() {
+fn a_restore_killed_while_swapping_is_finished_by_the_next_settle() {
     // The harbor volume's swap: lost+found stays, then 4 old entries out
     // (ledgersData, lifecycle, transientstore, which) and 4 staged ones in.
     for kill_at in 1..=9 {
@@ -380,7 +380,7 @@ pub(crate) fn a_restore_killed_while_swapping_is_finished_by_the_next_settle() {
 /// volume is copied and put back like a node's, and one with a database is
 /// replaced only with restore.force (a fresh one cannot be told apart).
 #[test]
-pub(crate) fn ca_volumes_are_backed_up_and_restored_with_their_org() {
+fn ca_volumes_are_backed_up_and_restored_with_their_org() {
     let tmp = tempfile::tempdir().unwrap();
     let path = copy_tools(tmp.path());
     std::fs::create_dir_all(tmp.path().join("remote/hlf-backup")).unwrap();
@@ -461,7 +461,7 @@ pub(crate) fn ca_volumes_are_backed_up_and_restored_with_their_org() {
 /// The settle's decisions on the states of a run's volumes, including a run
 /// it cannot judge because the pending restore covers volumes not selected.
 #[test]
-pub(crate) fn restores_stopped_half_way_are_judged_by_all_their_volumes() {
+fn restores_stopped_half_way_are_judged_by_all_their_volumes() {
     let decide = |me: &str, lines: &str| {
         let (ok, out) = backup_lib(&format!("settle_decision {me}"), lines.as_bytes(), &[]);
         (ok, out.trim().to_string())
@@ -531,7 +531,7 @@ pub(crate) fn restores_stopped_half_way_are_judged_by_all_their_volumes() {
 /// which runs before the restore stops any node, and by the stage, which
 /// leaves the volume as it was.
 #[test]
-pub(crate) fn a_corrupted_archive_is_refused_before_anything_is_overwritten() {
+fn a_corrupted_archive_is_refused_before_anything_is_overwritten() {
     let drill = Drill::new();
     drill.backup();
     let stored = drill

@@ -98,7 +98,7 @@ pub(crate) fn critical_path(workflow: &serde_yaml::Value) -> usize {
 }
 
 #[test]
-pub(crate) fn workflows_stay_small_as_the_network_grows() {
+fn workflows_stay_small_as_the_network_grows() {
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("big");
     synthetic_project(&project, 20, 5, 3, 3, 30, 10);

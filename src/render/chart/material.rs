@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::material_file;
-use super::profiles::{self, Inline, Reach};
+use super::profiles::{self, Reach};
 use crate::credentials::Credentials;
 use crate::encoding::base64;
 use crate::model::layout::CRYPTO_DIR;
@@ -102,7 +102,7 @@ pub fn render<T: Serialize>(material: &Material<'_>, topology: &T) -> anyhow::Re
     }
     define(&mut out, define::PACKAGES, &packages);
 
-    let profiles = profiles::profiles(network, Reach::Cluster, material.tree, Inline::Pem)?;
+    let profiles = profiles::profiles(network, Reach::Cluster, material.tree)?;
     for (name, profile) in &profiles {
         let org = network
             .org(name)

@@ -3,11 +3,10 @@
 //! read): the org's MSP, its peers and CA, and the network's orderers, each
 //! endpoint with its TLS CA certificate.
 //!
-//! One profile shape, made here from the model, printed two ways: as files
-//! for a developer (the certificates inline, `out/connection-profiles/`), and
-//! in topology.json with each certificate as a chart file path, which the
-//! chart's `connection-profiles.yaml` template resolves into a ConfigMap per
-//! org for applications in the cluster.
+//! One profile shape, made here from the model, with the certificates inline,
+//! printed two ways: as JSON and YAML files for a developer
+//! (`out/connection-profiles/`), and as the `connection.json` of a ConfigMap
+//! per org for applications in the cluster (the material subchart).
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -84,36 +83,23 @@ pub struct CertificateAuthority {
     pub tls_ca_certs: Certificates,
 }
 
-/// A certificate in PEM, or (in topology.json) the chart file holding it,
-/// which the chart's template reads.
+/// Certificates in PEM, as the common connection profile gives them:
+/// `tlsCACerts: {pem: ...}`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub enum Certificates {
-    #[serde(rename = "pem")]
-    Pem(String),
-    #[serde(rename = "path")]
-    Path(String),
-}
-
-/// How a profile gives a certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Inline {
-    /// Its PEM.
-    Pem,
-    /// The chart file holding it.
-    Path,
+pub struct Certificates {
+    pub pem: String,
 }
 
 /// The profile of every local peer org, by org name, for `reach`, with the
-/// certificates of `material` (the `crypto-config/` tree) given as `inline`.
+/// certificates of `material` (the `crypto-config/` tree) inline.
 pub fn profiles(
     network: &Network,
     reach: Reach,
     material: &Tree,
-    inline: Inline,
 ) -> anyhow::Result<IndexMap<String, Profile>> {
     let tls = network.settings.tls_enabled;
     let mut out = IndexMap::new();
-    let orderers = orderer_nodes(network, reach, material, inline)?;
+    let orderers = orderer_nodes(network, reach, material)?;
     for org in network.local_orgs(OrgKind::Peer) {
         let mut peers = IndexMap::new();
         for node in &org.nodes {
@@ -125,7 +111,7 @@ pub fn profiles(
                     &node.host,
                     &node.fqdn,
                     node.port,
-                    tls_ca(org, material, inline)?,
+                    tls_ca(org, material)?,
                 ),
             );
         }
@@ -135,7 +121,6 @@ pub fn profiles(
             tls_ca_certs: certificates(
                 &format!("{CRYPTO_DIR}/{}", org.crypto.ca_cert()),
                 material,
-                inline,
             )?,
         };
         let mut certificate_authorities = IndexMap::new();
@@ -176,12 +161,11 @@ fn orderer_nodes(
     network: &Network,
     reach: Reach,
     material: &Tree,
-    inline: Inline,
 ) -> anyhow::Result<IndexMap<String, Node>> {
     let tls = network.settings.tls_enabled;
     let mut out = IndexMap::new();
     for org in network.orgs.iter().filter(|o| o.kind == OrgKind::Orderer) {
-        let Ok(ca) = tls_ca(org, material, inline) else {
+        let Ok(ca) = tls_ca(org, material) else {
             // Another cluster's org whose public MSP is not here yet.
             continue;
         };
@@ -221,22 +205,21 @@ fn endpoint(
 const INGRESS_PORT: u16 = 443;
 
 /// The org's TLS CA certificate: the file of its public MSP's `tlscacerts/`.
-fn tls_ca(org: &Org, material: &Tree, inline: Inline) -> anyhow::Result<Certificates> {
+fn tls_ca(org: &Org, material: &Tree) -> anyhow::Result<Certificates> {
     let dir = format!("{}/tlscacerts", org.crypto.msp_dir());
     let file = material
         .files_in(&dir)
         .first()
         .map(|f| format!("{dir}/{f}"))
         .ok_or_else(|| anyhow::anyhow!("org {} has no TLS CA certificate yet", org.name))?;
-    certificates(&format!("{CRYPTO_DIR}/{file}"), material, inline)
+    certificates(&format!("{CRYPTO_DIR}/{file}"), material)
 }
 
-/// The certificate in chart file `path`, as `inline` says.
-fn certificates(path: &str, material: &Tree, inline: Inline) -> anyhow::Result<Certificates> {
+/// The certificate in chart file `path`.
+fn certificates(path: &str, material: &Tree) -> anyhow::Result<Certificates> {
     let bytes = crate::render::chart::material_file(material, path)?;
-    Ok(match inline {
-        Inline::Pem => Certificates::Pem(String::from_utf8_lossy(bytes).into_owned()),
-        Inline::Path => Certificates::Path(path.to_string()),
+    Ok(Certificates {
+        pem: String::from_utf8_lossy(bytes).into_owned(),
     })
 }
 
@@ -250,7 +233,7 @@ pub fn files(network: &Network, material: &Tree) -> anyhow::Result<Tree> {
     }
     let mut named = Vec::new();
     for (reach, suffix) in reaches {
-        for (name, profile) in profiles(network, reach, material, Inline::Pem)? {
+        for (name, profile) in profiles(network, reach, material)? {
             let key = network
                 .org(&name)
                 .map(|o| o.key.clone())
