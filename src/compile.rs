@@ -383,32 +383,29 @@ fn make<A: Send>(
         secrets_outside: keys_outside,
         credentials: &credentials,
     };
-    // Compressing the chart's Helm release to estimate it is the longest
-    // single task: it starts as soon as the files it reads are made (first,
-    // with all the threads), on a thread of its own, and is awaited when the
-    // chart is to be swapped in. Then `ahead` starts with the chart's files
-    // so far, on a thread of its own too (it waits for the disk), and the
-    // rest of the chart and the developers' connection profiles are made.
+    // Writing the chart's files so far (material, packages) waits for the
+    // disk: `ahead` starts at once, on a thread of its own. Compressing the
+    // chart's Helm release to estimate it is the longest task on the CPU: it
+    // starts as soon as the files it reads are rendered (first, with all the
+    // threads), on a thread of its own too, and is awaited when the chart is
+    // to be swapped in. Meanwhile the rest of the chart and the developers'
+    // connection profiles are made.
     let objects = release::objects_cost(&network);
     let mut release = None;
-    let (rendered, profiles) = std::thread::scope(|scope| {
-        let mut ahead_done = None;
+    let (rendered, ahead, profiles) = std::thread::scope(|scope| {
+        let ahead_done = scope.spawn(|| ahead(&chart_tree));
         let rendered = chart::render(&network, &inputs, |files: &Tree| {
             let files = files.clone();
             release = Some(std::thread::spawn(move || {
                 release::estimate(objects, &files)
             }));
-            ahead_done = Some(scope.spawn(|| ahead(&chart_tree)));
         });
         let profiles = chart::profiles::files(&network, &generated.tree);
-        let ahead = ahead_done.map(|ahead| {
-            ahead
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
-        ((rendered, ahead), profiles)
+        let ahead = ahead_done
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rendered, ahead, profiles)
     });
-    let (rendered, ahead) = rendered;
     for (path, file) in rendered?.files() {
         chart_tree.insert_file(path, file.clone());
     }
@@ -427,7 +424,7 @@ fn make<A: Send>(
     };
     let record = record.updated(&network, &generated.fingerprints, forget);
     let profiles = profiles?;
-    let ahead = ahead.expect("started with the chart's files")?;
+    let ahead = ahead?;
     let release = release.expect("started with the chart's files");
     let outputs = Outputs {
         network,

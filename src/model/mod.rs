@@ -429,14 +429,20 @@ impl Network {
         if crate::tree::is_private_key(path) {
             return false;
         }
-        // Below some org's `msp_dir()`, matched without making each one.
-        let in_msp = self.orgs.iter().any(|o| {
-            path.strip_prefix(o.crypto.dir.as_str())
-                .and_then(|rest| rest.strip_prefix("/msp/"))
-                .is_some()
-        });
-        in_msp
-            || self
+        // Below some org's `msp_dir()` (`<kind>/<domain>/msp/`), matched
+        // without making each one; called for every file of the material.
+        let mut parts = path.splitn(4, '/');
+        let (_, _, third) = (parts.next(), parts.next(), parts.next());
+        if third == Some("msp") {
+            return self.orgs.iter().any(|o| {
+                path.strip_prefix(o.crypto.dir.as_str())
+                    .and_then(|rest| rest.strip_prefix("/msp/"))
+                    .is_some()
+            });
+        }
+        // A consenter's TLS certificate, which configtxgen reads.
+        path.ends_with(".crt")
+            && self
                 .channels
                 .iter()
                 .flat_map(|c| &c.profile.orderer.consenters)

@@ -100,10 +100,21 @@ fn base64_len(bytes: u64) -> u64 {
     bytes.div_ceil(3) * 4
 }
 
+/// The length of `bytes` gzip'd, a little above what Go's best level gives:
+/// compressed at the default level (on certificates and keys a fraction of
+/// a percent larger than the best, in half the time), in pieces of 1 MiB side
+/// by side (each piece starts without the 32 KiB of history deflate looks
+/// back on).
 fn gzip_len(bytes: &[u8]) -> u64 {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(bytes).expect("writing to memory");
-    encoder.finish().expect("writing to memory").len() as u64
+    use rayon::prelude::*;
+    bytes
+        .par_chunks(1 << 20)
+        .map(|piece| {
+            let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+            encoder.write_all(piece).expect("writing to memory");
+            encoder.finish().expect("writing to memory").len() as u64
+        })
+        .sum()
 }
 
 /// The material library chart's data as the manifest carries it (the
