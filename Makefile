@@ -41,8 +41,11 @@ fmt:
 fmt-check:
 	$(CARGO) fmt --all --check
 
+# With a cryptogen (CRYPTOGEN=<its path>, FABRIC_BIN=<Fabric release>/bin, or
+# on PATH) it also times fabchart against `cryptogen generate`, in turn; it
+# says so when it finds none.
 bench:
-	$(CARGO) bench --locked
+	CRYPTOGEN="$(CRYPTOGEN)" FABRIC_BIN="$(FABRIC_BIN)" $(CARGO) bench --locked
 
 # README.md's option lists, from the flows' option structs (a unit test
 # fails while they differ).

@@ -1,12 +1,14 @@
 //! The compile pipeline as a library function: load -> model -> generate ->
-//! render, all in memory, then write (or, with `check`, compare). Nothing is
-//! written until everything has been made and checked, and then each output
-//! folder is replaced in one step (see [`crate::write`]).
+//! render, all in memory, then write (or, with `check`, compare). No output
+//! folder changes until everything has been made and checked, and then each
+//! is replaced in one step (see [`crate::write`]); the chart's material may
+//! be written into the private work folder while the rest is made.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use indexmap::IndexMap;
+use rayon::prelude::*;
 
 use crate::credentials::{Credentials, CREDENTIALS_FILE};
 use crate::generate::crypto::{self, Existing, Generated, Problem};
@@ -17,7 +19,7 @@ use crate::model::{self, Channel, Network};
 use crate::render::chart::secrets::{self, SECRETS_FILE, SECRETS_HEADER};
 use crate::render::chart::{self, release, CHART_NAME, TOPOLOGY_FILE};
 use crate::tree::{Tree, TreeDiff};
-use crate::write::{Legacy, Workspace, MANIFEST};
+use crate::write::{Legacy, OnDisk, Stage, Workspace, MANIFEST};
 use crate::{console, load};
 
 /// What the user asked for.
@@ -114,9 +116,22 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         );
     }
     let source = material_source(options, &chart_dir, previous_outside)?;
-    let existing_tree = match &source {
-        Some(dir) => Some(Tree::read(dir)?),
+    // What is there now, read once: for the material found, the check of
+    // what would be replaced and the comparison with what would be written.
+    let chart_now = out_ws.read(CHART_NAME)?;
+    let profiles_now = out_ws.read(PROFILES_DIR)?;
+    let keys_now = match &keys_ws {
+        Some(ws) => Some(ws.read(CRYPTO_DIR)?),
         None => None,
+    };
+    let keys_crypto = options.keys_dir.as_ref().map(|dir| dir.join(CRYPTO_DIR));
+    let existing_tree = match (&source, &keys_now) {
+        (Some(dir), _) if *dir == chart_dir.join(CRYPTO_DIR) => {
+            Some(chart_now.tree.subtree(CRYPTO_DIR))
+        }
+        (Some(dir), Some(keys)) if Some(dir) == keys_crypto.as_ref() => Some(keys.tree.clone()),
+        (Some(dir), _) => Some(Tree::read(dir)?),
+        (None, _) => None,
     };
     let root_label = source
         .as_ref()
@@ -127,7 +142,31 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         root: &root_label,
     });
 
-    let outputs = make(
+    // The chart's files made first (its material and packages) are written
+    // into the work folder while the rest is made, when the chart is to
+    // change for them and nothing in the output folder could refuse the
+    // write (then only a failure to make the rest undoes it).
+    let write_ahead = |part: &Tree| -> anyhow::Result<Option<Stage<'_>>> {
+        let own = |name: &str, now: &OnDisk| {
+            out_ws
+                .check_owned(name, &now.tree, &Tree::new(), Legacy::None)
+                .is_ok()
+        };
+        if options.check
+            || options.keys_dir.is_some()
+            || chart_now.has(part)
+            || !own(CHART_NAME, &chart_now)
+            || !own(PROFILES_DIR, &profiles_now)
+        {
+            return Ok(None);
+        }
+        out_ws.create()?;
+        let mut stage = out_ws.stage(CHART_NAME)?;
+        stage.write_part(part)?;
+        stage.start_sync()?;
+        Ok(Some(stage))
+    };
+    let (outputs, ahead, release) = make(
         network,
         &record,
         &replace,
@@ -135,25 +174,27 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         existing.as_ref(),
         options,
         source.as_deref(),
+        write_ahead,
     )?;
     for warning in missing_external_material(&outputs.network, &outputs.generated) {
         console::warn(format_args!("{warning}"));
     }
 
+    let keys_outside = options.keys_dir.is_some();
     let record_path = options.project.join(RECORD_FILE);
     if options.check {
+        release_fits(release, &outputs.chart, keys_outside)?;
         // The manifests follow the files; only the files are compared.
-        let mut old = prefixed(&chart_dir, without_manifest(Tree::read(&chart_dir)?));
+        let mut old = prefixed(&chart_dir, without_manifest(chart_now.tree));
         let mut new = prefixed(&chart_dir, outputs.chart.clone());
         let profiles_dir = out.join(PROFILES_DIR);
-        old.merge(prefixed(
-            &profiles_dir,
-            without_manifest(Tree::read(&profiles_dir)?),
-        ));
+        old.merge(prefixed(&profiles_dir, without_manifest(profiles_now.tree)));
         new.merge(prefixed(&profiles_dir, outputs.profiles.clone()));
-        if let (Some(dir), Some(keys)) = (&options.keys_dir, &outputs.keys) {
+        if let (Some(dir), Some(keys), Some(keys_now)) =
+            (&options.keys_dir, &outputs.keys, keys_now)
+        {
             let crypto = dir.join(CRYPTO_DIR);
-            old.merge(prefixed(&crypto, without_manifest(Tree::read(&crypto)?)));
+            old.merge(prefixed(&crypto, without_manifest(keys_now.tree)));
             new.merge(prefixed(&crypto, keys.tree.clone()));
             for (file, bytes) in [
                 (SECRETS_FILE, keys.manifest.as_bytes()),
@@ -189,9 +230,16 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         Ok(bytes) if bytes.starts_with(GENERATED_MARK) => Legacy::Fabchart(legacy_chart_file),
         _ => Legacy::None,
     };
-    out_ws.check_owned(CHART_NAME, &outputs.chart, legacy_chart)?;
-    out_ws.check_owned(PROFILES_DIR, &outputs.profiles, Legacy::None)?;
-    if let (Some(ws), Some(KeysOutput { tree: keys, .. })) = (&keys_ws, &outputs.keys) {
+    out_ws.check_owned(CHART_NAME, &chart_now.tree, &outputs.chart, legacy_chart)?;
+    out_ws.check_owned(
+        PROFILES_DIR,
+        &profiles_now.tree,
+        &outputs.profiles,
+        Legacy::None,
+    )?;
+    if let (Some(ws), Some(KeysOutput { tree: keys, .. }), Some(keys_now)) =
+        (&keys_ws, &outputs.keys, &keys_now)
+    {
         let secrets = ws.path().join(SECRETS_FILE);
         let legacy_keys = match std::fs::read(&secrets) {
             Ok(bytes) if bytes.starts_with(SECRETS_HEADER.as_bytes()) => {
@@ -199,25 +247,47 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
             }
             _ => Legacy::None,
         };
-        ws.check_owned(CRYPTO_DIR, keys, legacy_keys)?;
+        ws.check_owned(CRYPTO_DIR, &keys_now.tree, keys, legacy_keys)?;
         check_secrets_file(&secrets)?;
     }
 
     // Keys first, then the chart that uses them, then the record of their CAs:
-    // a kill between two steps leaves material that a rerun reuses.
+    // a kill between two steps leaves material that a rerun reuses. Keys go
+    // only into a chart that fits its release: checked before them (with the
+    // keys in the chart, just before it is swapped in).
+    let release = match keys_outside {
+        true => {
+            release_fits(release, &outputs.chart, true)?;
+            None
+        }
+        false => Some(release),
+    };
     if let Some(keys) = &outputs.keys {
         let dir = options
             .keys_dir
             .as_ref()
             .expect("keys only with --keys-dir");
         let ws = ensure_private(keys_ws.expect("opened above"), dir)?;
-        ws.replace_dir(CRYPTO_DIR, &keys.tree)?;
-        ws.replace_file(SECRETS_FILE, keys.manifest.as_bytes(), 0o600)?;
-        ws.replace_file(CREDENTIALS_FILE, &keys.credentials.bytes, 0o600)?;
+        // What is already as it would be written is left as it is.
+        ws.update_dir(
+            CRYPTO_DIR,
+            &keys.tree,
+            keys_now.as_ref().expect("read above"),
+            None,
+            || Ok(()),
+        )?;
+        ws.update_file(SECRETS_FILE, keys.manifest.as_bytes(), 0o600)?;
+        ws.update_file(CREDENTIALS_FILE, &keys.credentials.bytes, 0o600)?;
     }
-    let out_ws = ensure_open(out_ws, &out)?;
-    out_ws.replace_dir(CHART_NAME, &outputs.chart)?;
-    out_ws.replace_dir(PROFILES_DIR, &outputs.profiles)?;
+    out_ws.create()?;
+    out_ws.update_dir(CHART_NAME, &outputs.chart, &chart_now, ahead, || {
+        release.map_or(Ok(()), |release| {
+            release_fits(release, &outputs.chart, false)
+        })
+    })?;
+    out_ws.update_dir(PROFILES_DIR, &outputs.profiles, &profiles_now, None, || {
+        Ok(())
+    })?;
     drop(out_ws);
     let record_changed = outputs.record.text != record.text;
     if record_changed {
@@ -241,8 +311,11 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
     })
 }
 
-/// Generates, packages and renders everything for `network`.
-fn make(
+/// Generates, packages and renders everything for `network`; `ahead` is
+/// done with the chart's first files (material, packages) while the rest is
+/// made.
+#[allow(clippy::too_many_arguments)]
+fn make<A: Send>(
     network: Network,
     record: &Record,
     replace: &[String],
@@ -250,14 +323,34 @@ fn make(
     existing: Option<&Existing<'_>>,
     options: &Options,
     source: Option<&Path>,
-) -> anyhow::Result<Outputs> {
+    ahead: impl FnOnce(&Tree) -> anyhow::Result<A> + Send,
+) -> anyhow::Result<(Outputs, A, Pending)> {
     let specs: Vec<_> = network.orgs.iter().map(|o| o.crypto.clone()).collect();
     let rules = record.rules(&network, replace);
     let now = match options.now {
         Some(now) => now,
         None => certificate_time()?,
     };
-    let generated = crypto::generate(&specs, &rules, existing, now)?;
+    // Crypto and the chaincode packages do not depend on each other: they are
+    // made side by side, each in parallel, the packages kept in order.
+    let to_package: Vec<_> = network
+        .chaincodes
+        .iter()
+        .flat_map(|chaincode| chaincode.packages.iter().map(move |pkg| (chaincode, pkg)))
+        .collect();
+    let (generated, built) = rayon::join(
+        || crypto::generate(&specs, &rules, existing, now),
+        || {
+            to_package
+                .par_iter()
+                .map(|(chaincode, pkg)| {
+                    package::build(chaincode, pkg)
+                        .with_context(|| format!("cannot package chaincode {}", chaincode.name))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        },
+    );
+    let generated = generated?;
     if !generated.problems.is_empty() {
         bail!(refusal(
             &network,
@@ -271,36 +364,58 @@ fn make(
     let mut chart_tree = Tree::new();
     let mut packages = IndexMap::new();
     let mut package_ids = IndexMap::new();
-    for chaincode in &network.chaincodes {
-        for pkg in &chaincode.packages {
-            let built = package::build(chaincode, pkg)
-                .with_context(|| format!("cannot package chaincode {}", chaincode.name))?;
-            chart_tree.insert(pkg.file.clone(), built.bytes.clone());
-            packages.insert(pkg.file.clone(), built.bytes);
-            package_ids.insert(pkg.file.clone(), built.id);
-        }
+    for ((_, pkg), built) in to_package.iter().zip(built?) {
+        chart_tree.insert(pkg.file.clone(), built.bytes.clone());
+        packages.insert(pkg.file.clone(), built.bytes);
+        package_ids.insert(pkg.file.clone(), built.id);
     }
     let keys_outside = options.keys_dir.is_some();
     let credentials = Credentials::load_or_make(&credential_dirs(options))?;
-    let rendered = chart::render(
-        &network,
-        &chart::Inputs {
-            packages: &packages,
-            package_ids: &package_ids,
-            material: &generated.tree,
-            secrets_outside: keys_outside,
-            credentials: &credentials,
-        },
-    )?;
-    for (path, file) in rendered.files() {
-        chart_tree.insert_file(path, file.clone());
-    }
     let credentials_file = crate::tree::File {
         bytes: credentials.to_text()?.into_bytes(),
         private: true,
     };
-    let keys = if keys_outside {
+    if !keys_outside {
+        chart_tree.extend_below(CRYPTO_DIR, generated.tree.clone());
+        chart_tree.insert_file(CREDENTIALS_FILE, credentials_file.clone());
+    }
+    let inputs = chart::Inputs {
+        packages: &packages,
+        package_ids: &package_ids,
+        material: &generated.tree,
+        secrets_outside: keys_outside,
+        credentials: &credentials,
+    };
+    // Writing the chart's files so far (material, packages) waits for the
+    // disk: `ahead` starts at once, on a thread of its own. Compressing the
+    // chart's Helm release to estimate it is the longest task on the CPU: it
+    // starts as soon as the files it reads are rendered (first, with all the
+    // threads), on a thread of its own too, and is awaited when the chart is
+    // to be swapped in. Meanwhile the rest of the chart and the developers'
+    // connection profiles are made.
+    let objects = release::objects_cost(&network);
+    let mut release = None;
+    let (rendered, ahead, profiles) = std::thread::scope(|scope| {
+        let ahead_done = scope.spawn(|| ahead(&chart_tree));
+        let rendered = chart::render(&network, &inputs, |files: &Tree| {
+            let files = files.clone();
+            release = Some(std::thread::spawn(move || {
+                release::estimate(objects, &files)
+            }));
+        });
+        let profiles = chart::profiles::files(&network, &generated.tree);
+        let ahead = ahead_done
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rendered, ahead, profiles)
+    });
+    for (path, file) in rendered?.files() {
+        chart_tree.insert_file(path, file.clone());
+    }
+    if keys_outside {
         chart_tree.extend_below(CRYPTO_DIR, public_material(&network, &generated.tree));
+    }
+    let keys = if keys_outside {
         let manifest = secrets::manifest(&network, &generated.tree, &credentials)?;
         Some(KeysOutput {
             tree: generated.tree.clone(),
@@ -308,11 +423,32 @@ fn make(
             credentials: credentials_file,
         })
     } else {
-        chart_tree.extend_below(CRYPTO_DIR, generated.tree.clone());
-        chart_tree.insert_file(CREDENTIALS_FILE, credentials_file);
         None
     };
-    let release = release::estimate(&network, &chart_tree)?;
+    let record = record.updated(&network, &generated.fingerprints, forget);
+    let profiles = profiles?;
+    let ahead = ahead?;
+    let release = release.expect("started with the chart's files");
+    let outputs = Outputs {
+        network,
+        chart: chart_tree,
+        keys,
+        profiles,
+        record,
+        generated,
+    };
+    Ok((outputs, ahead, release))
+}
+
+/// The estimate of the chart's Helm release, being made.
+type Pending = std::thread::JoinHandle<anyhow::Result<release::Estimate>>;
+
+/// Refuses `chart` when its Helm release (`pending`) would not fit the
+/// Secret Helm keeps it in, after saying how much of it the release takes.
+fn release_fits(pending: Pending, chart: &Tree, keys_outside: bool) -> anyhow::Result<()> {
+    let release = pending
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     console::note(format_args!(
         "Helm release: about {} of the 1 MiB Secret Helm keeps it in ({:.0}%)",
         release::human(release.stored),
@@ -331,21 +467,12 @@ fn make(
                 format!(
                     "Compile with --keys-dir DIR: the identity Secrets (about {}) are then applied \
                      from DIR/hlf-kube-secrets.yaml and leave the release",
-                    release::human(release.secrets)
+                    release::human(release::secrets_share(chart))
                 )
             }
         );
     }
-    let record = record.updated(&network, &generated.fingerprints, forget);
-    let profiles = chart::profiles::files(&network, &generated.tree)?;
-    Ok(Outputs {
-        network,
-        chart: chart_tree,
-        keys,
-        profiles,
-        record,
-        generated,
-    })
+    Ok(())
 }
 
 /// What the BFT channels tolerate, one line per consenter count: `BFT: 4
@@ -365,13 +492,22 @@ fn bft_tolerance(network: &Network) -> Vec<String> {
         .into_iter()
         .map(|(n, channels)| {
             let f = model::OrdererType::Bft.fault_tolerance(n);
-            let shown = channels.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+            let shown = channels
+                .iter()
+                .take(5)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
             let more = channels.len().saturating_sub(5);
             format!(
                 "BFT: {n} consenters tolerate {f} faulty orderer{} (channel{} {shown}{})",
                 if f == 1 { "" } else { "s" },
                 if channels.len() == 1 { "" } else { "s" },
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             )
         })
         .collect()
@@ -721,16 +857,6 @@ fn prefixed(root: &Path, tree: Tree) -> Tree {
     let mut out = Tree::new();
     out.extend_below(&root.display().to_string(), tree);
     out
-}
-
-/// The output folder's workspace, opened again now that it may have to be created.
-fn ensure_open(ws: Workspace, dir: &Path) -> anyhow::Result<Workspace> {
-    if dir.is_dir() {
-        return Ok(ws);
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    drop(ws);
-    Workspace::open(dir, false)
 }
 
 /// The keys folder, created private (0700) when new.

@@ -154,9 +154,24 @@ impl Tree {
     /// Reads every file below `root` from disk (an absent root is an empty tree).
     /// Private keys keep their names' mode rule, not the mode on disk.
     pub fn read(root: &Path) -> anyhow::Result<Tree> {
+        Ok(Tree::read_with(root, None)?.0)
+    }
+
+    /// [`Tree::read`], and whether the folder holds only files and folders
+    /// with the modes a writer gives them: files [`File::mode`], folders
+    /// `dir_mode` (the root's own mode is not looked at). A file with mode
+    /// 0600 is read as private.
+    pub fn read_with_modes(root: &Path, dir_mode: u32) -> anyhow::Result<(Tree, bool)> {
+        Tree::read_with(root, Some(dir_mode))
+    }
+
+    fn read_with(root: &Path, dir_mode: Option<u32>) -> anyhow::Result<(Tree, bool)> {
+        use std::io::Read as _;
+        use std::os::unix::fs::PermissionsExt as _;
         let mut tree = Tree::new();
+        let mut as_written = true;
         if !root.exists() {
-            return Ok(tree);
+            return Ok((tree, as_written));
         }
         for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
             let entry = entry.with_context(|| format!("cannot list {}", root.display()))?;
@@ -168,12 +183,33 @@ impl Tree {
                 .replace('\\', "/");
             if entry.file_type().is_dir() {
                 if entry.depth() > 0 {
+                    if let Some(mode) = dir_mode {
+                        let meta = entry
+                            .metadata()
+                            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+                        as_written &= meta.permissions().mode() & 0o7777 == mode;
+                    }
                     tree.dirs.insert(rel);
                 }
             } else if entry.file_type().is_file() {
-                let bytes = std::fs::read(entry.path())
-                    .with_context(|| format!("cannot read {}", entry.path().display()))?;
-                tree.insert(rel, bytes);
+                // One open, one stat and the reads, as std::fs::read, but the
+                // stat's mode is kept.
+                let read = || -> std::io::Result<(Vec<u8>, u32)> {
+                    let mut file = std::fs::File::open(entry.path())?;
+                    let meta = file.metadata()?;
+                    let mut bytes = Vec::with_capacity(meta.len() as usize);
+                    file.read_to_end(&mut bytes)?;
+                    Ok((bytes, meta.permissions().mode() & 0o7777))
+                };
+                let (bytes, mode) =
+                    read().with_context(|| format!("cannot read {}", entry.path().display()))?;
+                // Reading for modes, a file kept private (0600) is private
+                // whatever its name (e.g. generated credentials).
+                let private = is_private_key(&rel) || (dir_mode.is_some() && mode == 0o600);
+                as_written &= mode == if private { 0o600 } else { 0o644 };
+                tree.insert_file(rel, File { bytes, private });
+            } else {
+                as_written = false;
             }
         }
         // A folder is only worth keeping when nothing else creates it.
@@ -185,12 +221,16 @@ impl Tree {
                 .range(prefix.clone()..)
                 .next()
                 .is_some_and(|(p, _)| p.starts_with(&prefix))
-                || tree.dirs.iter().any(|d| d.starts_with(&prefix));
+                || tree
+                    .dirs
+                    .range(prefix.clone()..)
+                    .next()
+                    .is_some_and(|d| d.starts_with(&prefix));
             if non_empty {
                 tree.dirs.remove(&dir);
             }
         }
-        Ok(tree)
+        Ok((tree, as_written))
     }
 
     /// The folders a writer must create: every parent of a file and every kept folder.

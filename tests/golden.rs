@@ -7,6 +7,7 @@ use std::path::Path;
 
 use fabchart::generate::crypto::describe::describe_file;
 use fabchart::tree::Tree;
+use support::goldens::{self, Output};
 
 /// One text document describing every file of the chart: text verbatim,
 /// crypto described (keys and signatures are random), packages listed.
@@ -134,42 +135,41 @@ fn redact_checksums(json: &str) -> String {
 
 #[test]
 fn samples_match_their_golden_charts() {
-    for sample in support::samples() {
-        let name = sample.file_name().unwrap().to_string_lossy().to_string();
-        let (_tmp, chart) = support::compile_sample(&sample);
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(support::root().join("golden"));
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_omit_expression(true);
-        settings.bind(|| insta::assert_snapshot!(format!("chart-{name}"), describe_chart(&chart)));
-    }
+    let outputs: Vec<Output> = support::samples()
+        .iter()
+        .map(|sample| {
+            let project = support::project_name(sample);
+            let (_tmp, chart) = support::compile_sample(sample);
+            Output {
+                snapshot: format!("chart-{project}"),
+                text: describe_chart(&chart),
+                project,
+            }
+        })
+        .collect();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(support::root().join("golden"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    goldens::check(&outputs, &settings);
 }
 
+/// Every snapshot in golden/ but the workflows' (tests/flow.rs checks those)
+/// is the chart of a sample that stores its own.
 #[test]
-fn every_golden_snapshot_belongs_to_a_sample() {
-    let samples: Vec<String> = support::samples()
+fn every_chart_snapshot_is_read() {
+    let read: Vec<String> = support::samples()
         .iter()
-        .chain(&support::fixture_projects())
-        .map(|s| s.file_name().unwrap().to_string_lossy().to_string())
+        .map(|sample| support::project_name(sample))
+        .filter(|project| goldens::same_as(project).is_none())
+        .map(|project| format!("chart-{project}"))
         .collect();
-    let mut orphans = Vec::new();
-    for entry in std::fs::read_dir(support::root().join("golden"))
-        .unwrap()
-        .flatten()
-    {
-        let file = entry.file_name().to_string_lossy().to_string();
-        let Some(stem) = file.strip_suffix(".snap") else {
-            continue;
-        };
-        let known = samples
-            .iter()
-            .any(|s| stem == format!("chart-{s}") || stem.starts_with(&format!("flow-{s}-")));
-        if !known {
-            orphans.push(file);
-        }
-    }
+    let unread: Vec<String> = goldens::unread("", &read)
+        .into_iter()
+        .filter(|file| !file.starts_with("flow-"))
+        .collect();
     assert!(
-        orphans.is_empty(),
-        "snapshots without a sample: {orphans:?}"
+        unread.is_empty(),
+        "snapshots no test reads (of a sample removed, or of one in SAME_OUTPUT): {unread:?}"
     );
 }

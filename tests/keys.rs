@@ -328,8 +328,14 @@ fn an_interrupted_compiles_work_folder_is_private_and_cleaned_up() {
 #[test]
 fn the_work_folder_is_private_and_ignored_by_git_while_it_exists() {
     // Stop a compile right after it made its work folder (the first rename
-    // into place is the commit; a kill there leaves the staged chart).
+    // into place is the commit; a kill there leaves the staged chart). The
+    // chart changes, or an unchanged one would not be written at all.
     let tmp = compiled(&[]);
+    support::replace_in(
+        &tmp.path().join("project/network.yaml"),
+        "version: \"1.0\"",
+        "version: \"1.1\"",
+    );
     if !support::have("strace") {
         panic!("strace is needed (Debian package strace; .ci/run installs it)");
     }

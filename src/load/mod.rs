@@ -35,10 +35,18 @@ pub struct Project {
 }
 
 pub fn load(dir: &Path) -> Result<Project, Diagnostics> {
-    let mut diagnostics = Diagnostics::default();
-    let network = read_input(dir, NETWORK_FILE, false, &mut diagnostics);
-    let crypto_config = read_input(dir, CRYPTO_CONFIG_FILE, false, &mut diagnostics);
-    let configtx = read_input(dir, CONFIGTX_FILE, true, &mut diagnostics);
+    // Read and parsed side by side; the diagnostics in file order.
+    let ((network, mut diagnostics), ((crypto_config, more), (configtx, last))) = rayon::join(
+        || read_input(dir, NETWORK_FILE, false),
+        || {
+            rayon::join(
+                || read_input(dir, CRYPTO_CONFIG_FILE, false),
+                || read_input(dir, CONFIGTX_FILE, true),
+            )
+        },
+    );
+    diagnostics.0.extend(more.0);
+    diagnostics.0.extend(last.0);
     match (network, crypto_config, configtx) {
         (Some(network), Some(crypto_config), Some(configtx)) if diagnostics.is_empty() => {
             Ok(Project {
@@ -59,7 +67,18 @@ pub fn display_name(dir: &Path, file: &str) -> String {
     dir.join(file).display().to_string()
 }
 
+/// Input `file` of `dir`, or none, and what is wrong with it.
 fn read_input<T: DeserializeOwned>(
+    dir: &Path,
+    file: &str,
+    merge_keys: bool,
+) -> (Option<Input<T>>, Diagnostics) {
+    let mut diagnostics = Diagnostics::default();
+    let input = read_located(dir, file, merge_keys, &mut diagnostics);
+    (input, diagnostics)
+}
+
+fn read_located<T: DeserializeOwned>(
     dir: &Path,
     file: &str,
     merge_keys: bool,

@@ -21,7 +21,8 @@ pub struct SourceFile {
     pub display: String,
     pub path: PathBuf,
     pub text: String,
-    index: Index,
+    /// Made when first asked: most runs locate nothing.
+    index: std::sync::OnceLock<Index>,
 }
 
 /// Where each node of the document starts, by JSON-pointer path as written
@@ -41,13 +42,16 @@ impl SourceFile {
     }
 
     pub fn from_text(path: PathBuf, display: String, text: String) -> SourceFile {
-        let index = index_locations(&text);
         SourceFile {
             display,
             path,
             text,
-            index,
+            index: std::sync::OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| index_locations(&self.text))
     }
 
     /// Where the node at `path` starts, e.g. `/network/channels/0/orgs/1`.
@@ -71,7 +75,7 @@ impl SourceFile {
     /// Where the key (not the value) of the mapping entry at `path` starts.
     pub fn locate_key(&self, path: &str) -> Location {
         self.written_path(path)
-            .and_then(|written| self.index.locations.get(&format!("{written}#key")))
+            .and_then(|written| self.index().locations.get(&format!("{written}#key")))
             .copied()
             .unwrap_or_else(|| self.locate(path))
     }
@@ -117,7 +121,7 @@ impl SourceFile {
     /// The position of the node at `path` itself, if the index has it.
     fn exact(&self, path: &str) -> Option<Location> {
         self.written_path(path)
-            .and_then(|written| self.index.locations.get(&written))
+            .and_then(|written| self.index().locations.get(&written))
             .copied()
     }
 
@@ -127,7 +131,7 @@ impl SourceFile {
     /// mappings in order), as serde_yaml's `apply_merge` resolves them.
     pub fn written_path(&self, path: &str) -> Option<String> {
         let mut current = String::new();
-        if !self.index.locations.contains_key(&current) {
+        if !self.index().locations.contains_key(&current) {
             return None;
         }
         for segment in path.split('/').skip(1) {
@@ -142,18 +146,18 @@ impl SourceFile {
             return None;
         }
         let direct = format!("{parent}/{segment}");
-        if self.index.locations.contains_key(&direct) {
+        if self.index().locations.contains_key(&direct) {
             return Some(self.dereference(direct));
         }
         let merge = format!("{parent}/<<");
-        if !self.index.locations.contains_key(&merge) {
+        if !self.index().locations.contains_key(&merge) {
             return None;
         }
         let merge = self.dereference(merge);
         let mut sources = Vec::new();
         for i in 0.. {
             let item = format!("{merge}/{i}");
-            if !self.index.locations.contains_key(&item) {
+            if !self.index().locations.contains_key(&item) {
                 break;
             }
             sources.push(self.dereference(item));
@@ -166,7 +170,7 @@ impl SourceFile {
 
     fn dereference(&self, mut path: String) -> String {
         for _ in 0..32 {
-            match self.index.aliases.get(&path) {
+            match self.index().aliases.get(&path) {
                 Some(target) => path = target.clone(),
                 None => break,
             }

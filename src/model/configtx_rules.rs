@@ -205,7 +205,8 @@ fn check_orderer(faults: &mut Faults, orderer: &cx::Orderer, pointer: &str, msp_
             faults.configtx(
                 &format!("{at}/ID"),
                 "consenter ID 0 is no ID".into(),
-                "number the consenters from 1; an ID never changes while the node is a consenter".into(),
+                "number the consenters from 1; an ID never changes while the node is a consenter"
+                    .into(),
             );
         } else if !ids.insert(consenter.id) {
             faults.configtx(
@@ -371,13 +372,37 @@ fn check_batch_size(faults: &mut Faults, size: &cx::BatchSize, pointer: &str) {
 
 fn check_smart_bft_options(faults: &mut Faults, options: &cx::SmartBftOptions, pointer: &str) {
     for (name, value, example) in [
-        ("RequestBatchMaxInterval", &options.request_batch_max_interval, "200ms"),
-        ("RequestForwardTimeout", &options.request_forward_timeout, "5s"),
-        ("RequestComplainTimeout", &options.request_complain_timeout, "20s"),
-        ("RequestAutoRemoveTimeout", &options.request_auto_remove_timeout, "3m0s"),
-        ("ViewChangeResendInterval", &options.view_change_resend_interval, "5s"),
+        (
+            "RequestBatchMaxInterval",
+            &options.request_batch_max_interval,
+            "200ms",
+        ),
+        (
+            "RequestForwardTimeout",
+            &options.request_forward_timeout,
+            "5s",
+        ),
+        (
+            "RequestComplainTimeout",
+            &options.request_complain_timeout,
+            "20s",
+        ),
+        (
+            "RequestAutoRemoveTimeout",
+            &options.request_auto_remove_timeout,
+            "3m0s",
+        ),
+        (
+            "ViewChangeResendInterval",
+            &options.view_change_resend_interval,
+            "5s",
+        ),
         ("ViewChangeTimeout", &options.view_change_timeout, "20s"),
-        ("LeaderHeartbeatTimeout", &options.leader_heartbeat_timeout, "1m0s"),
+        (
+            "LeaderHeartbeatTimeout",
+            &options.leader_heartbeat_timeout,
+            "1m0s",
+        ),
         ("CollectTimeout", &options.collect_timeout, "1s"),
     ] {
         if let Some(value) = value {
@@ -387,7 +412,10 @@ fn check_smart_bft_options(faults: &mut Faults, options: &cx::SmartBftOptions, p
     for (name, value) in [
         ("RequestBatchMaxCount", options.request_batch_max_count),
         ("RequestBatchMaxBytes", options.request_batch_max_bytes),
-        ("IncomingMessageBufferSize", options.incoming_message_buffer_size),
+        (
+            "IncomingMessageBufferSize",
+            options.incoming_message_buffer_size,
+        ),
         ("RequestPoolSize", options.request_pool_size),
         ("LeaderHeartbeatCount", options.leader_heartbeat_count),
     ] {

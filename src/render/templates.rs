@@ -7,7 +7,6 @@ use handlebars::{
     Context as HbContext, Handlebars, Helper, HelperResult, Output, RenderContext,
     RenderErrorReason,
 };
-use serde::Serialize;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_templates.rs"));
 
@@ -46,8 +45,10 @@ fn json_helper(
     Ok(())
 }
 
-pub fn render<T: Serialize>(hb: &Handlebars, name: &str, data: &T) -> anyhow::Result<String> {
-    hb.render(name, data)
+/// Template `name` rendered with `context` (made once for several templates:
+/// handlebars' `render` converts its data to a new context each time).
+pub fn render(hb: &Handlebars, name: &str, context: &HbContext) -> anyhow::Result<String> {
+    hb.render_with_context(name, context)
         .with_context(|| format!("cannot render template {name}"))
 }
 

@@ -126,6 +126,69 @@ fn recompiling_is_byte_identical_and_check_passes() {
 }
 
 #[test]
+fn an_unchanged_recompile_writes_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = project_with(|_| {});
+    let inode = |path: &str| std::fs::metadata(tmp.path().join(path)).unwrap().ino();
+    for extra in [&[][..], &["--keys-dir", "keys"][..]] {
+        let compile = [&["compile", "project"][..], extra].concat();
+        assert!(run(tmp.path(), &compile).status.success());
+        let folders = [
+            "project/out/hlf-kube",
+            "project/out/connection-profiles",
+            "project/fabchart.lock",
+        ];
+        let before: Vec<u64> = folders.iter().map(|f| inode(f)).collect();
+        let keys = (!extra.is_empty()).then(|| {
+            (
+                inode("keys/crypto-config"),
+                inode("keys/hlf-kube-secrets.yaml"),
+            )
+        });
+        let output = run(tmp.path(), &compile);
+        assert!(output.status.success(), "{}", transcript(&output));
+        let after: Vec<u64> = folders.iter().map(|f| inode(f)).collect();
+        assert_eq!(before, after, "{extra:?}: the output was written again");
+        let keys_after = (!extra.is_empty()).then(|| {
+            (
+                inode("keys/crypto-config"),
+                inode("keys/hlf-kube-secrets.yaml"),
+            )
+        });
+        assert_eq!(keys, keys_after, "the keys were written again");
+    }
+}
+
+#[test]
+fn a_chart_too_big_for_its_release_is_refused_and_nothing_is_written() {
+    use fabchart::synthetic::{self, Shape};
+    // The material is written while the release is estimated; it must not
+    // reach the output.
+    let tmp = tempfile::tempdir().unwrap();
+    let shape = Shape {
+        peer_orgs: 120,
+        peers: 4,
+        channels: 10,
+        ..Shape::REFERENCE
+    };
+    synthetic::write(&tmp.path().join("project"), shape).unwrap();
+    let output = run(tmp.path(), &["compile", "project"]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`helm install` would fail"), "{stderr}");
+    assert!(
+        stderr.contains("Compile with --keys-dir DIR: the identity Secrets (about"),
+        "{stderr}"
+    );
+    let out = tmp.path().join("project/out");
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(!tmp.path().join("project/fabchart.lock").exists());
+}
+
+#[test]
 fn check_reports_stale_output() {
     let tmp = project_with(|_| {});
     assert!(run(tmp.path(), &["compile", "project"]).status.success());

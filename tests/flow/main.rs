@@ -24,6 +24,7 @@ use std::process::Command;
 
 use fabchart::cmd::flow::render;
 use fabchart::render::workflow::{self as flow, Flow, FlowOptions};
+use support::goldens::{self, Output};
 
 /// The items a step loops over: its `withItems`, or the workflow parameter
 /// its `withParam` names (JSON).
@@ -211,23 +212,53 @@ fn pinned() -> Vec<(PathBuf, &'static Variant)> {
     samples.chain(fixtures).collect()
 }
 
+/// The snapshot of a project's variant: `flow-<project>-<flow>[-<variant>]`.
+fn snapshot_name(project: &str, (variant, kind, _): &Variant) -> String {
+    match *variant {
+        "" => format!("flow-{project}-{}", kind.name()),
+        v => format!("flow-{project}-{}-{v}", kind.name()),
+    }
+}
+
 #[test]
 fn golden_workflows() {
-    for (project, (variant, kind, sets)) in pinned() {
-        let name = project.file_name().unwrap().to_string_lossy().to_string();
-        let text = render(&project, &options(*kind, sets)).unwrap();
-        let snapshot = match *variant {
-            "" => format!("flow-{name}-{}", kind.name()),
-            v => format!("flow-{name}-{}-{v}", kind.name()),
-        };
-        golden_settings().bind(|| insta::assert_snapshot!(snapshot, text));
-    }
+    let outputs: Vec<Output> = pinned()
+        .into_iter()
+        .map(|(project, variant)| {
+            let (_, kind, sets) = variant;
+            let name = support::project_name(&project);
+            Output {
+                snapshot: snapshot_name(&name, variant),
+                text: render(&project, &options(*kind, sets)).unwrap(),
+                project: name,
+            }
+        })
+        .collect();
+    goldens::check(&outputs, &golden_settings());
+}
+
+/// Every workflow snapshot in golden/ is a pinned variant of a project that
+/// stores its own.
+#[test]
+fn every_flow_snapshot_is_read() {
+    let read: Vec<String> = pinned()
+        .into_iter()
+        .map(|(project, variant)| (support::project_name(&project), variant))
+        .filter(|(project, _)| goldens::same_as(project).is_none())
+        .map(|(project, variant)| snapshot_name(&project, variant))
+        .collect();
+    let unread = goldens::unread("flow-", &read);
+    assert!(
+        unread.is_empty(),
+        "workflow snapshots no test reads (of a project or variant removed, or of a project \
+         in SAME_OUTPUT): {unread:?}"
+    );
 }
 
 fn write_workflows(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for (i, (project, (_, kind, sets))) in pinned().into_iter().enumerate() {
-        let name = project.file_name().unwrap().to_string_lossy().to_string();
+        let name = support::project_name(&project);
         let file = dir.join(format!("{name}-{}-{i}.yaml", kind.name()));
         std::fs::write(&file, render(&project, &options(*kind, sets)).unwrap()).unwrap();
         files.push(file);

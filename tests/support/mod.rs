@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod goldens;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,6 +20,11 @@ pub fn samples() -> Vec<PathBuf> {
 /// samples do not show, sorted.
 pub fn fixture_projects() -> Vec<PathBuf> {
     projects_in(&root().join("tests/fixtures/projects"))
+}
+
+/// A project's name: its folder's.
+pub fn project_name(project: &Path) -> String {
+    project.file_name().unwrap().to_string_lossy().to_string()
 }
 
 /// The samples, then the test projects: every project a chart is made of.

@@ -6,7 +6,7 @@ use rcgen::{KeyPair, PublicKeyData};
 use time::OffsetDateTime;
 use x509_parser::extensions::ParsedExtension;
 
-use super::cert::{self, LeafProfile, Subject};
+use super::cert::{self, Issuing, LeafKey, LeafProfile, Subject};
 use crate::model::layout;
 use crate::model::material::{CaSubject, OrgCrypto};
 use crate::tree::Tree;
@@ -159,14 +159,28 @@ impl Ca {
         }))
     }
 
-    /// A new key and a certificate for it, issued by this CA.
+    /// This CA, ready to issue leaves (None without its private key: see
+    /// [`issue`]).
+    pub fn issuing(&self) -> Result<Option<Issuing<'_>>> {
+        self.key
+            .as_ref()
+            .map(|key| {
+                Issuing::new(&self.cert_der, key)
+                    .with_context(|| format!("loading the CA {}{}", self.root, self.cert_path))
+            })
+            .transpose()
+    }
+
+    /// A new key and a certificate for it, issued by this CA through
+    /// `issuing` (this CA's [`Ca::issuing`]).
     pub fn issue(
         &self,
+        issuing: Option<&Issuing<'_>>,
         subject: &Subject,
         profile: &LeafProfile<'_>,
         now: OffsetDateTime,
-    ) -> Result<(KeyPair, Vec<u8>)> {
-        let Some(ca_key) = &self.key else {
+    ) -> Result<(LeafKey, Vec<u8>)> {
+        let Some(issuing) = issuing else {
             bail!(
                 "{root}{} has no private key next to it (expected {root}{}/{}), but `{}` needs a new \
                  certificate from this CA: copy the CA's private key there, or provide the missing identity",
@@ -177,22 +191,14 @@ impl Ca {
                 root = self.root,
             );
         };
-        let key = cert::generate_key()?;
-        let der = cert::signed_leaf(
-            subject,
-            &key,
-            profile,
-            &self.cert_der,
-            self.ski.as_deref(),
-            ca_key,
-            now,
-        )
-        .with_context(|| {
-            format!(
-                "issuing {} with {}{}",
-                subject.common_name, self.root, self.cert_path
-            )
-        })?;
+        let key = LeafKey::generate()?;
+        let der = cert::signed_leaf(subject, &key, profile, issuing, self.ski.as_deref(), now)
+            .with_context(|| {
+                format!(
+                    "issuing {} with {}{}",
+                    subject.common_name, self.root, self.cert_path
+                )
+            })?;
         Ok((key, der))
     }
 

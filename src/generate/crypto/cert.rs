@@ -119,6 +119,71 @@ pub(crate) fn key_pem(key: &KeyPair) -> String {
     key.serialize_pem()
 }
 
+/// The new P-256 key of a leaf identity, which never signs here: its PKCS#8
+/// document and public key. (rcgen's `KeyPair` loads a generated key again to
+/// sign with it, deriving the public key a second time: a third of a leaf's
+/// cost, for a key that only goes into a file.)
+pub(crate) struct LeafKey {
+    pkcs8: Vec<u8>,
+    public: Vec<u8>,
+}
+
+impl PublicKeyData for LeafKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.public
+    }
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl LeafKey {
+    pub(crate) fn generate() -> Result<LeafKey> {
+        let rng = ring::rand::SystemRandom::new();
+        let doc = ring::signature::EcdsaKeyPair::generate_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &rng,
+        )
+        .map_err(|_| anyhow!("generating a P-256 key failed"))?;
+        let pkcs8 = doc.as_ref().to_vec();
+        let public = pkcs8_public_key(&pkcs8)
+            .ok_or_else(|| anyhow!("a new P-256 key has no public key in its PKCS#8 document"))?
+            .to_vec();
+        Ok(LeafKey { pkcs8, public })
+    }
+
+    /// PKCS#8 `PRIVATE KEY` PEM, as cryptogen's `priv_sk` (what
+    /// [`key_pem`] writes for the same key).
+    pub(crate) fn pem(&self) -> String {
+        der::pem_encode("PRIVATE KEY", &self.pkcs8)
+    }
+}
+
+/// The public key (uncompressed point) in a PKCS#8 EC private key document:
+/// PrivateKeyInfo { version, algorithm, OCTET STRING { ECPrivateKey {
+/// version, privateKey, [0] parameters?, [1] { BIT STRING publicKey } } } }.
+fn pkcs8_public_key(pkcs8: &[u8]) -> Option<&[u8]> {
+    let (_, info, _) = der::read_tlv(pkcs8)?;
+    let (_, _, rest) = der::read_tlv(info)?; // version
+    let (_, _, rest) = der::read_tlv(rest)?; // algorithm
+    let (tag, octets, _) = der::read_tlv(rest)?;
+    if tag != der::TAG_OCTET_STRING {
+        return None;
+    }
+    let (_, ec_key, _) = der::read_tlv(octets)?;
+    let mut rest = ec_key;
+    while !rest.is_empty() {
+        let (tag, content, next) = der::read_tlv(rest)?;
+        if tag == 0xa1 {
+            let (tag, bits, _) = der::read_tlv(content)?;
+            // No unused bits, then the point.
+            return (tag == der::TAG_BIT_STRING && bits.first() == Some(&0)).then(|| &bits[1..]);
+        }
+        rest = next;
+    }
+    None
+}
+
 /// `CERTIFICATE` PEM the way Go's `pem.Encode` writes it.
 pub(crate) fn cert_pem(der_bytes: &[u8]) -> String {
     der::pem_encode("CERTIFICATE", der_bytes)
@@ -292,16 +357,38 @@ pub(crate) fn self_signed_ca(
     Ok(cert.der().to_vec())
 }
 
-/// A leaf certificate like `ca.SignCertificate`, issued by `issuer_der` with `issuer_key`.
-/// `issuer_ski` is the issuer's Subject Key Identifier (no AKI is written without one,
-/// as Go does).
+/// A CA ready to issue leaves: rcgen's issuer (its name parsed from the CA
+/// certificate once, not once per leaf) and the CA's subject name as encoded
+/// in its certificate, which every leaf's issuer name must equal.
+pub(crate) struct Issuing<'a> {
+    issuer: rcgen::Issuer<'static, LowS<'a>>,
+    der: &'a [u8],
+    subject: Vec<u8>,
+}
+
+impl<'a> Issuing<'a> {
+    pub(crate) fn new(issuer_der: &'a [u8], issuer_key: &'a KeyPair) -> Result<Issuing<'a>> {
+        let issuer = rcgen::Issuer::from_ca_cert_der(&issuer_der.into(), LowS(issuer_key))
+            .context("re-encoding the issuer name of the CA certificate")?;
+        let (_, subject) =
+            names(issuer_der).ok_or_else(|| anyhow!("the CA certificate is not DER"))?;
+        Ok(Issuing {
+            issuer,
+            der: issuer_der,
+            subject: subject.to_vec(),
+        })
+    }
+}
+
+/// A leaf certificate like `ca.SignCertificate`, issued by `issuing`.
+/// `issuer_ski` is the issuer's Subject Key Identifier (no AKI is written
+/// without one, as Go does).
 pub(crate) fn signed_leaf(
     subject: &Subject,
     public_key: &impl PublicKeyData,
     profile: &LeafProfile<'_>,
-    issuer_der: &[u8],
+    issuing: &Issuing<'_>,
     issuer_ski: Option<&[u8]>,
-    issuer_key: &KeyPair,
     now: OffsetDateTime,
 ) -> Result<Vec<u8>> {
     let mut params = base_params(subject, now)?;
@@ -315,32 +402,43 @@ pub(crate) fn signed_leaf(
     }
     exts.extend(subject_alt_name_ext(profile.sans));
     params.custom_extensions = exts;
-    let signer = LowS(issuer_key);
-    let issuer = rcgen::Issuer::from_ca_cert_der(&issuer_der.into(), &signer)
-        .context("re-encoding the issuer name of the CA certificate")?;
     let cert = params
-        .signed_by(public_key, &issuer)
+        .signed_by(public_key, &issuing.issuer)
         .context("signing certificate")?;
     let der = cert.der().to_vec();
-    ensure_issuer_bytes(&der, issuer_der)?;
-    Ok(der)
-}
-
-/// rcgen re-encodes the issuer name from the parsed CA subject; chain building
-/// compares names byte for byte, so refuse anything that did not round-trip.
-fn ensure_issuer_bytes(leaf_der: &[u8], issuer_der: &[u8]) -> Result<()> {
-    let (_, leaf) =
-        x509_parser::parse_x509_certificate(leaf_der).context("parsing new certificate")?;
-    let (_, ca) =
-        x509_parser::parse_x509_certificate(issuer_der).context("parsing CA certificate")?;
-    if leaf.issuer().as_raw() != ca.subject().as_raw() {
+    // rcgen re-encodes the issuer name from the parsed CA subject; chain
+    // building compares names byte for byte, so refuse anything that did not
+    // round-trip.
+    if names(&der).map(|(issuer, _)| issuer) != Some(issuing.subject.as_slice()) {
+        let (_, ca) =
+            x509_parser::parse_x509_certificate(issuing.der).context("parsing CA certificate")?;
         return Err(anyhow!(
             "the CA subject `{}` cannot be reproduced exactly as an issuer name \
              (multi-valued or repeated name attributes are not supported)",
             ca.subject()
         ));
     }
-    Ok(())
+    Ok(der)
+}
+
+/// The issuer and subject names of a DER certificate, each as its whole
+/// encoding: Certificate { TBSCertificate { [0] version?, serialNumber,
+/// signature, issuer, validity, subject, ... }, ... }.
+fn names(cert_der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (_, cert, _) = der::read_tlv(cert_der)?;
+    let (_, tbs, _) = der::read_tlv(cert)?;
+    let mut fields = Vec::with_capacity(6);
+    let mut rest = tbs;
+    while fields.len() < 6 && !rest.is_empty() {
+        let (tag, _, next) = der::read_tlv(rest)?;
+        let whole = &rest[..rest.len() - next.len()];
+        if !(fields.is_empty() && tag == 0xa0) {
+            fields.push(whole);
+        }
+        rest = next;
+    }
+    // serialNumber, signature, issuer, validity, subject
+    (fields.len() >= 5).then(|| (fields[2], fields[4]))
 }
 
 /// Signs with the wrapped key and normalizes ECDSA signatures to low-S, as
@@ -449,6 +547,47 @@ mod tests {
         let shifted = at(base + 30, 0).to_offset(UtcOffset::from_hms(2, 0, 0).unwrap());
         assert_eq!(not_before(shifted), at(base + 60 - 300, 0));
         assert_eq!(not_before(shifted).offset(), UtcOffset::UTC);
+    }
+
+    #[test]
+    fn leaf_keys_are_written_and_read_like_rcgen_keys() {
+        let leaf = LeafKey::generate().unwrap();
+        let pem = leaf.pem();
+        let loaded = KeyPair::from_pem(&pem).unwrap();
+        assert_eq!(
+            loaded.serialize_pem(),
+            pem,
+            "the same PKCS#8 PEM as rcgen's"
+        );
+        assert_eq!(loaded.der_bytes(), leaf.der_bytes(), "the public key");
+        assert_eq!(leaf.der_bytes().len(), 65);
+    }
+
+    #[test]
+    fn names_are_found_in_the_der() {
+        let key = generate_key().unwrap();
+        let subject = Subject {
+            country: "US".into(),
+            organization: "org1.example.com".into(),
+            common_name: "ca.org1.example.com".into(),
+            ..Subject::default()
+        };
+        let now = OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap();
+        let ca = self_signed_ca(&subject, &key, now).unwrap();
+        let (_, parsed) = x509_parser::parse_x509_certificate(&ca).unwrap();
+        let (issuer, subject_raw) = names(&ca).unwrap();
+        assert_eq!(issuer, parsed.issuer().as_raw());
+        assert_eq!(subject_raw, parsed.subject().as_raw());
+        let issuing = Issuing::new(&ca, &key).unwrap();
+        let leaf_subject = Subject {
+            common_name: "peer0.org1.example.com".into(),
+            ..Subject::default()
+        };
+        let leaf = LeafKey::generate().unwrap();
+        let der = signed_leaf(&leaf_subject, &leaf, &SIGN_PROFILE, &issuing, None, now).unwrap();
+        let (_, parsed) = x509_parser::parse_x509_certificate(&der).unwrap();
+        assert_eq!(names(&der).unwrap().0, parsed.issuer().as_raw());
+        assert_eq!(parsed.issuer().as_raw(), subject_raw);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use rcgen::PublicKeyData;
 use time::OffsetDateTime;
 
 use super::ca::{leaf_subject, pem_certificate, read_key, Ca};
-use super::cert::{self, LeafProfile};
+use super::cert::{self, Issuing, LeafProfile};
 use super::layout::{self as msp, NodeType};
 use super::output::Output;
 use super::{CaFingerprints, CaKind, CaRule, Existing, Problem};
@@ -44,7 +44,7 @@ enum Planned<'a> {
     Refused(Vec<Problem>),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Which {
     Sign,
     Tls,
@@ -157,44 +157,80 @@ pub(crate) fn run(
             })
         })
         .collect();
+    // Each CA that issues, prepared once for all its leaves.
+    let issuing = |which: Which| -> Result<Vec<Option<Issuing<'_>>>> {
+        plans
+            .par_iter()
+            .enumerate()
+            .map(|(o, p)| {
+                let ca = match which {
+                    Which::Sign => &p.ca,
+                    Which::Tls => &p.tlsca,
+                };
+                let issues = jobs.iter().any(|&(job, _, w)| job == o && w == which);
+                match ca {
+                    Some(ca) if issues => ca.issuing(),
+                    _ => Ok(None),
+                }
+            })
+            .collect()
+    };
+    let (signing, tls) = (issuing(Which::Sign)?, issuing(Which::Tls)?);
     let issued: Vec<(String, Vec<u8>)> = jobs
         .par_iter()
         .map(|&(o, i, which)| {
             let p = &plans[o];
             let id = &p.identities[i];
-            let (ca, subject, profile) = match which {
+            let (ca, issuing, subject, profile) = match which {
                 Which::Sign => {
                     let ou = p.spec.enable_node_ous.then(|| id.node_type.ou());
                     (
                         &p.ca,
+                        &signing[o],
                         leaf_subject(p.spec, &id.paths.name, ou),
                         cert::SIGN_PROFILE,
                     )
                 }
                 Which::Tls => (
                     &p.tlsca,
+                    &tls[o],
                     leaf_subject(p.spec, &id.paths.name, None),
                     cert::tls_profile(id.sans),
                 ),
             };
             let ca = ca.as_ref().expect("every CA is loaded or created by now");
-            let (key, der) = ca.issue(&subject, &profile as &LeafProfile<'_>, now)?;
-            Ok((cert::key_pem(&key), der))
+            let (key, der) = ca.issue(
+                issuing.as_ref(),
+                &subject,
+                &profile as &LeafProfile<'_>,
+                now,
+            )?;
+            Ok((key.pem(), der))
         })
         .collect::<Result<_>>()?;
-    for (&(o, i, which), (key_pem, der)) in jobs.iter().zip(issued) {
-        let plan = &mut plans[o];
-        let paths = plan.identities[i].paths;
-        let (cert_rel, key_rel) = match which {
-            Which::Sign => (paths.signcert(), paths.key()),
-            Which::Tls => (paths.tls_cert(), paths.tls_key()),
-        };
-        plan.out.write(&cert_rel, cert::cert_pem(&der).as_bytes());
-        plan.out.write(&key_rel, key_pem.as_bytes());
+    drop((signing, tls));
+    let mut issued_to: Vec<Vec<_>> = plans.iter().map(|_| Vec::new()).collect();
+    for (&(o, i, which), leaf) in jobs.iter().zip(issued) {
+        issued_to[o].push((i, which, leaf));
     }
 
-    for mut plan in plans {
-        derived_files(&mut plan)?;
+    // Each org's files, in parallel.
+    plans
+        .par_iter_mut()
+        .zip(issued_to)
+        .try_for_each(|(plan, issued)| {
+            for (i, which, (key_pem, der)) in issued {
+                let paths = plan.identities[i].paths;
+                let (cert_rel, key_rel) = match which {
+                    Which::Sign => (paths.signcert(), paths.key()),
+                    Which::Tls => (paths.tls_cert(), paths.tls_key()),
+                };
+                plan.out.write(&cert_rel, cert::cert_pem(&der).as_bytes());
+                plan.out.write(&key_rel, key_pem.as_bytes());
+            }
+            derived_files(plan)
+        })?;
+    for plan in plans {
         let ca = plan.ca.as_ref().expect("CA loaded or created");
         let tlsca = plan.tlsca.as_ref().expect("TLS CA loaded or created");
         fingerprints[plan.index] = Some(CaFingerprints {
@@ -209,12 +245,7 @@ pub(crate) fn run(
 
 fn merge(into: &mut Output, from: Output) {
     let (tree, generated, reused) = from.finish();
-    for (path, file) in tree.files() {
-        into.tree.insert_file(path, file.clone());
-    }
-    for dir in tree.dirs() {
-        into.tree.insert_dir(dir);
-    }
+    into.tree.merge(tree);
     into.generated.extend(generated);
     into.reused.extend(reused);
 }

@@ -333,7 +333,10 @@ pub(super) fn build_profile(
                     None if faults.is_refused_host(&c.host) => {}
                     None => faults.configtx(
                         &format!("{orderer_pointer}/ConsenterMapping/{i}/Host"),
-                        format!("consenter `{}` is not an orderer node of crypto-config.yaml", c.host),
+                        format!(
+                            "consenter `{}` is not an orderer node of crypto-config.yaml",
+                            c.host
+                        ),
                         known_orderers(),
                     ),
                 }
@@ -518,7 +521,14 @@ pub(super) fn build_profile(
     let smart_bft = match orderer_type {
         OrdererType::Raft => None,
         OrdererType::Bft => {
-            bft_checks(faults, entry, &consenters, &channel_capabilities, pointer, &type_pointer);
+            bft_checks(
+                faults,
+                entry,
+                &consenters,
+                &channel_capabilities,
+                pointer,
+                &type_pointer,
+            );
             Some(orderer.smart_bft.clone().unwrap_or_default().completed())
         }
     };
@@ -593,8 +603,12 @@ fn bft_checks(
     if !channel_capabilities.iter().any(|c| c == "V3_0") {
         faults.configtx(
             &format!("{pointer}/Capabilities"),
-            format!("channel `{}` orders with BFT, which needs the V3_0 channel capability", entry.name),
-            "add `V3_0: true` to the profile's Capabilities (configtxgen refuses BFT without it)".into(),
+            format!(
+                "channel `{}` orders with BFT, which needs the V3_0 channel capability",
+                entry.name
+            ),
+            "add `V3_0: true` to the profile's Capabilities (configtxgen refuses BFT without it)"
+                .into(),
         );
     }
 }

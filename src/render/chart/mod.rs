@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -80,45 +81,94 @@ pub fn topology_schema() -> schemars::Schema {
 /// Renders the chart's own files: the templates, topology.json and the
 /// material library chart. With `secrets_outside` (`--keys-dir`) the chart
 /// renders no identity or credential Secret and only references them.
-pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
-    let material = inputs.material;
+/// `made` is handed the templates and the library chart as soon as they are
+/// made (before topology.json, made beside them).
+pub fn render(
+    network: &Network,
+    inputs: &Inputs<'_>,
+    made: impl FnOnce(&Tree) + Send,
+) -> anyhow::Result<Tree> {
+    let checksums = checksums(network, inputs.material, inputs.credentials)?;
+    // topology.json beside the templates and the library chart made with them.
+    let (chart, topology) = rayon::join(
+        || -> anyhow::Result<Tree> {
+            let mut chart = render_templates(network)?;
+            let library = render_library(network, inputs, &checksums, &chart)?;
+            chart.insert_file(
+                format!(
+                    "charts/{}/{}",
+                    material::MATERIAL_CHART,
+                    material::MATERIAL_FILE
+                ),
+                library,
+            );
+            made(&chart);
+            Ok(chart)
+        },
+        || -> anyhow::Result<String> {
+            let topology = Topology {
+                network,
+                checksums: &checksums,
+                package_ids: inputs.package_ids,
+                secrets_outside: inputs.secrets_outside,
+            };
+            let mut json = serde_json::to_string_pretty(&topology)?;
+            json.push('\n');
+            Ok(json)
+        },
+    );
+    let mut chart = chart?;
+    chart.insert(TOPOLOGY_FILE, topology?);
+    Ok(chart)
+}
+
+/// The chart's template files, the `.hbs` ones rendered (in parallel, from
+/// one context).
+fn render_templates(network: &Network) -> anyhow::Result<Tree> {
     let hb = templates::registry(CHART_TEMPLATES)?;
     let header = generated_header(network);
-    let context = serde_json::json!({
+    // Of the model, the templates read the settings only: the rest (most of
+    // topology.json) would be converted for nothing.
+    let context = handlebars::Context::from(serde_json::json!({
         "header": header,
-        "network": network,
+        "network": { "settings": &network.settings },
         "chart": { "name": CHART_NAME },
         "orgs": configtx_orgs(network),
         "channels": configtx_channels(network),
-    });
-    let mut chart = Tree::new();
-    for (path, text) in CHART_TEMPLATES {
-        let (target, content) = match path.strip_suffix(HBS_SUFFIX) {
-            Some(target) => {
-                let mut text = templates::render(&hb, path, &context)?;
-                if !text.ends_with('\n') {
-                    text.push('\n');
+    }));
+    let files = CHART_TEMPLATES
+        .par_iter()
+        .map(|(path, text)| {
+            Ok(match path.strip_suffix(HBS_SUFFIX) {
+                Some(target) => {
+                    let mut text = templates::render(&hb, path, &context)?;
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    (target, text)
                 }
-                (target, text)
-            }
-            None => (*path, text.to_string()),
-        };
+                None => (*path, text.to_string()),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut chart = Tree::new();
+    for (target, content) in files {
         chart.insert(target, content);
     }
-    let checksums = checksums(network, material, inputs.credentials)?;
-    let topology = Topology {
-        network,
-        checksums: &checksums,
-        package_ids: inputs.package_ids,
-        secrets_outside: inputs.secrets_outside,
-    };
-    let mut json = serde_json::to_string_pretty(&topology)?;
-    json.push('\n');
-    chart.insert(TOPOLOGY_FILE, json);
+    Ok(chart)
+}
 
+/// The material library chart's file: the data the chart's templates render
+/// their objects from, with `chart`'s configtx.yaml.
+fn render_library(
+    network: &Network,
+    inputs: &Inputs<'_>,
+    checksums: &IndexMap<String, String>,
+    chart: &Tree,
+) -> anyhow::Result<crate::tree::File> {
     let template_topology = topology::TemplateTopology {
         network: topology::NetworkView::of(network),
-        checksums: &checksums,
+        checksums,
         package_ids: inputs.package_ids,
         secrets_outside: inputs.secrets_outside,
         flows: topology::FlowAccess::all(),
@@ -132,7 +182,7 @@ pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
     let library = material::render(
         &material::Material {
             network,
-            tree: material,
+            tree: inputs.material,
             packages: inputs.packages,
             configtx: &configtx,
             credentials: inputs.credentials,
@@ -140,18 +190,10 @@ pub fn render(network: &Network, inputs: &Inputs<'_>) -> anyhow::Result<Tree> {
         },
         &template_topology,
     )?;
-    chart.insert_file(
-        format!(
-            "charts/{}/{}",
-            material::MATERIAL_CHART,
-            material::MATERIAL_FILE
-        ),
-        crate::tree::File {
-            bytes: library.into_bytes(),
-            private: !inputs.secrets_outside,
-        },
-    );
-    Ok(chart)
+    Ok(crate::tree::File {
+        bytes: library.into_bytes(),
+        private: !inputs.secrets_outside,
+    })
 }
 
 /// The bytes of a chart-relative material file (`crypto-config/...`).

@@ -1,5 +1,7 @@
 //! Small encodings every stage prints: base64 (Secrets' data, workflow
-//! parameters, PEM bodies).
+//! parameters, PEM bodies), and YAML from JSON values ([`yaml`]).
+
+pub mod yaml;
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
