@@ -55,10 +55,14 @@ impl<'a> Faults<'a> {
         }
     }
 
+    /// Records a fault, once: a section merged into several channel profiles
+    /// is checked for each, at the one place it is written.
     fn push(&mut self, file: File, location: Location, message: String, help: String) {
         let source = self.source(file);
-        self.diagnostics
-            .push(Diagnostic::at(source, location, message).with_help(help));
+        let diagnostic = Diagnostic::at(source, location, message).with_help(help);
+        if !self.diagnostics.0.contains(&diagnostic) {
+            self.diagnostics.push(diagnostic);
+        }
     }
 
     /// A fault in the value at `path`.

@@ -331,11 +331,18 @@ fn bft_needs_fabric_3_four_consenters_and_v3_0() {
 fn bft_consenter_mapping_and_options_are_checked() {
     insta::assert_snapshot!(refused_compile_of(
         "samples/bft",
-        &[(
-            "configtx.yaml",
-            "  SmartBFT:\n",
-            "  ConsenterMapping:\n    - {ID: 1, Host: orderer0.lighthouse.example, Port: 7050}\n    - {ID: 1, Host: orderer1.lighthouse.example, Port: 7050}\n    - {ID: 0, Host: orderer0.compass.example, Port: 0}\n    - {ID: 4, Host: orderer9.compass.example, Port: 7050}\n  SmartBFT:\n    RequestPoolSize: 0\n    CollectTimeout: 1 second\n",
-        )],
+        &[
+            (
+                "configtx.yaml",
+                "  SmartBFT:\n",
+                "  ConsenterMapping:\n    - {ID: 1, Host: orderer0.lighthouse.example, Port: 7050}\n    - {ID: 1, Host: orderer1.lighthouse.example, Port: 7050}\n    - {ID: 0, Host: orderer0.compass.example, Port: 0}\n    - {ID: 4, Host: orderer9.compass.example, Port: 7050}\n  SmartBFT:\n",
+            ),
+            (
+                "configtx.yaml",
+                "    RequestPoolSize: 100000\n",
+                "    RequestPoolSize: 0\n    CollectTimeout: 1 second\n",
+            ),
+        ],
     ));
 }
 

@@ -311,6 +311,7 @@ pub(super) fn build_profile(
             )
         )
     };
+    let mut consenters_refused = false;
     let (orderer_type, consenters) = match orderer_type_name.as_str() {
         "BFT" => {
             if version.major < 3 {
@@ -343,6 +344,9 @@ pub(super) fn build_profile(
             }
             if declared.is_empty() {
                 out = all_consenters(orgs, &orderer_orgs);
+            } else if out.len() < declared.len() {
+                // Too few because of a refused host: a consequence, not a fault.
+                consenters_refused = true;
             }
             (OrdererType::Bft, out)
         }
@@ -384,7 +388,8 @@ pub(super) fn build_profile(
                 format!("OrdererType `{orderer_type_name}` was removed in Fabric 3.0; this network runs Fabric {version}"),
                 "use etcdraft (or BFT); a running network moves to etcdraft on Fabric 2.5 first (fabchart compiles solo and kafka as etcdraft there)".into(),
             );
-            return None;
+            // The rest of the profile is still checked.
+            (OrdererType::Raft, all_consenters(orgs, &orderer_orgs))
         }
         "solo" | "kafka" => {
             let orderer_type = orderer_type_name.as_str();
@@ -521,14 +526,10 @@ pub(super) fn build_profile(
     let smart_bft = match orderer_type {
         OrdererType::Raft => None,
         OrdererType::Bft => {
-            bft_checks(
-                faults,
-                entry,
-                &consenters,
-                &channel_capabilities,
-                pointer,
-                &type_pointer,
-            );
+            if !consenters_refused {
+                bft_count_check(faults, entry, consenters.len(), &type_pointer);
+            }
+            bft_capability_check(faults, entry, &channel_capabilities, pointer);
             Some(orderer.smart_bft.clone().unwrap_or_default().completed())
         }
     };
@@ -578,28 +579,34 @@ pub(super) fn build_profile(
     })
 }
 
-/// What BFT needs beyond configtxgen's own checks: enough consenters to
-/// tolerate a fault, and the V3_0 channel capability.
-fn bft_checks(
+/// BFT beyond configtxgen's own checks: enough consenters to tolerate a
+/// faulty one.
+fn bft_count_check(
     faults: &mut Faults,
     entry: &crate::load::network::ChannelEntry,
-    consenters: &[Consenter],
-    channel_capabilities: &[String],
-    pointer: &str,
+    n: usize,
     type_pointer: &str,
 ) {
-    let n = consenters.len();
     if n > 0 && n < 4 {
         faults.configtx(
             type_pointer,
             format!(
-                "channel `{}` has {n} BFT consenter{}, which tolerate no faulty orderer",
+                "channel `{}` has {n} BFT consenter{}: BFT needs 4 to tolerate one faulty orderer",
                 entry.name,
                 if n == 1 { "" } else { "s" }
             ),
             "BFT tolerates f faulty orderers with 3f+1 consenters: give the channel's orderer orgs at least 4 orderer nodes (Template.Count or Specs in crypto-config.yaml), or use etcdraft".into(),
         );
     }
+}
+
+/// BFT needs the V3_0 channel capability.
+fn bft_capability_check(
+    faults: &mut Faults,
+    entry: &crate::load::network::ChannelEntry,
+    channel_capabilities: &[String],
+    pointer: &str,
+) {
     if !channel_capabilities.iter().any(|c| c == "V3_0") {
         faults.configtx(
             &format!("{pointer}/Capabilities"),
