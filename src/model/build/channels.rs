@@ -301,16 +301,6 @@ pub(super) fn build_profile(
         .clone()
         .unwrap_or_else(|| "solo".into());
     let type_pointer = format!("{orderer_pointer}/OrdererType");
-    let known_orderers = || {
-        format!(
-            "known orderers: {}",
-            known_list(
-                orgs.iter()
-                    .filter(|o| o.kind == OrgKind::Orderer)
-                    .flat_map(|o| o.nodes.iter().map(|n| n.fqdn.as_str()))
-            )
-        )
-    };
     let mut consenters_refused = false;
     let (orderer_type, consenters) = match orderer_type_name.as_str() {
         "BFT" => {
@@ -321,27 +311,14 @@ pub(super) fn build_profile(
                     "set `fabricVersion: 3.1.5` (or another 3.x release) in network.yaml, or use etcdraft".into(),
                 );
             }
-            let declared = orderer.consenter_mapping.clone().unwrap_or_default();
-            let mut out = Vec::new();
-            for (i, c) in declared.iter().enumerate() {
-                match find_node(orgs, OrgKind::Orderer, &c.host) {
-                    Some((org, node)) if org.external => out.push(Consenter {
-                        host: c.host.clone(),
-                        port: c.port,
-                        ..consenter(c.id, org, node)
-                    }),
-                    Some((org, node)) => out.push(consenter(c.id, org, node)),
-                    None if faults.is_refused_host(&c.host) => {}
-                    None => faults.configtx(
-                        &format!("{orderer_pointer}/ConsenterMapping/{i}/Host"),
-                        format!(
-                            "consenter `{}` is not an orderer node of crypto-config.yaml",
-                            c.host
-                        ),
-                        known_orderers(),
-                    ),
-                }
-            }
+            let declared: Vec<_> = orderer
+                .consenter_mapping
+                .iter()
+                .flatten()
+                .map(|c| (Some(c.id), c.host.as_str(), c.port))
+                .collect();
+            let at = format!("{orderer_pointer}/ConsenterMapping");
+            let mut out = declared_consenters(faults, orgs, &declared, &at);
             if declared.is_empty() {
                 out = all_consenters(orgs, &orderer_orgs);
             } else if out.len() < declared.len() {
@@ -351,32 +328,14 @@ pub(super) fn build_profile(
             (OrdererType::Bft, out)
         }
         "etcdraft" => {
-            let declared = orderer
+            let declared: Vec<_> = orderer
                 .etcd_raft
-                .as_ref()
-                .and_then(|r| r.consenters.clone())
-                .unwrap_or_default();
-            let mut out = Vec::new();
-            for (i, c) in declared.iter().enumerate() {
-                match find_node(orgs, OrgKind::Orderer, &c.host) {
-                    // Another cluster's orderer: reached as configtx.yaml says.
-                    Some((org, node)) if org.external => out.push(Consenter {
-                        host: c.host.clone(),
-                        port: c.port,
-                        ..consenter(out.len() as u32 + 1, org, node)
-                    }),
-                    Some((org, node)) => out.push(consenter(out.len() as u32 + 1, org, node)),
-                    None if faults.is_refused_host(&c.host) => {}
-                    None => faults.configtx(
-                        &format!("{orderer_pointer}/EtcdRaft/Consenters/{i}/Host"),
-                        format!(
-                            "consenter `{}` is not an orderer node of crypto-config.yaml",
-                            c.host
-                        ),
-                        known_orderers(),
-                    ),
-                }
-            }
+                .iter()
+                .flat_map(|r| r.consenters.iter().flatten())
+                .map(|c| (None, c.host.as_str(), c.port))
+                .collect();
+            let at = format!("{orderer_pointer}/EtcdRaft/Consenters");
+            let mut out = declared_consenters(faults, orgs, &declared, &at);
             if declared.is_empty() {
                 out = all_consenters(orgs, &orderer_orgs);
             }
@@ -647,6 +606,44 @@ pub(super) fn consenter(id: u32, org: &Org, node: &Node) -> Consenter {
             crate::model::layout::cert_file(&node.fqdn)
         ),
     }
+}
+
+/// The consenters configtx.yaml lists at `at` as (ID, host, port): each
+/// host an orderer node (another cluster's reached at the given address),
+/// numbered as given or else in order from 1; unknown hosts are refused.
+fn declared_consenters(
+    faults: &mut Faults,
+    orgs: &[Org],
+    declared: &[(Option<u32>, &str, u16)],
+    at: &str,
+) -> Vec<Consenter> {
+    let mut out = Vec::new();
+    for (i, &(id, host, port)) in declared.iter().enumerate() {
+        let id = id.unwrap_or(out.len() as u32 + 1);
+        match find_node(orgs, OrgKind::Orderer, host) {
+            // Another cluster's orderer: reached as configtx.yaml says.
+            Some((org, node)) if org.external => out.push(Consenter {
+                host: host.to_string(),
+                port,
+                ..consenter(id, org, node)
+            }),
+            Some((org, node)) => out.push(consenter(id, org, node)),
+            None if faults.is_refused_host(host) => {}
+            None => faults.configtx(
+                &format!("{at}/{i}/Host"),
+                format!("consenter `{host}` is not an orderer node of crypto-config.yaml"),
+                format!(
+                    "known orderers: {}",
+                    known_list(
+                        orgs.iter()
+                            .filter(|o| o.kind == OrgKind::Orderer)
+                            .flat_map(|o| o.nodes.iter().map(|n| n.fqdn.as_str()))
+                    )
+                ),
+            ),
+        }
+    }
+    out
 }
 
 /// Every orderer node of `orderer_orgs`, numbered from 1 in crypto-config.yaml
