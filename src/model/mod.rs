@@ -507,9 +507,10 @@ impl Network {
     }
 
     /// How many of the local orderers may be down at once with every
-    /// channel keeping its Raft quorum (a majority of its consenters, the
-    /// other clusters' counted as up), or None when not even one may: a
-    /// PodDisruptionBudget then could only block drains for good.
+    /// channel keeping its quorum (Raft: a majority of its consenters; BFT:
+    /// all but f of 3f+1; the other clusters' counted as up), or None when
+    /// not even one may: a PodDisruptionBudget then could only block drains
+    /// for good.
     pub fn orderer_max_unavailable(&self) -> Option<usize> {
         let local: usize = self
             .local_orgs(OrgKind::Orderer)
@@ -524,7 +525,11 @@ impl Network {
             if consenters.is_empty() {
                 continue;
             }
-            let spare = consenters.len() - (consenters.len() / 2 + 1);
+            let spare = channel
+                .profile
+                .orderer
+                .orderer_type
+                .fault_tolerance(consenters.len());
             allowed = allowed.min(spare);
         }
         (allowed > 0).then_some(allowed)
@@ -533,7 +538,20 @@ impl Network {
 
 #[cfg(test)]
 mod tests {
-    use super::split_registry;
+    use super::{split_registry, OrdererType};
+
+    #[test]
+    fn raft_keeps_a_majority_and_bft_all_but_a_third() {
+        let raft: Vec<usize> = (1..=7)
+            .map(|n| OrdererType::Raft.fault_tolerance(n))
+            .collect();
+        assert_eq!(raft, [0, 0, 1, 1, 2, 2, 3]);
+        let bft: Vec<usize> = (1..=7)
+            .map(|n| OrdererType::Bft.fault_tolerance(n))
+            .collect();
+        assert_eq!(bft, [0, 0, 0, 1, 1, 1, 2]);
+        assert_eq!(OrdererType::Bft.fault_tolerance(0), 0);
+    }
 
     #[test]
     fn registries_are_told_apart_as_docker_does() {

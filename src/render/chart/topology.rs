@@ -25,7 +25,7 @@ pub struct TemplateTopology<'a> {
     /// Each flow's ServiceAccount and what its Role allows.
     pub flows: Vec<FlowAccess>,
     /// maxUnavailable of the orderers' PodDisruptionBudget: how many local
-    /// orderers may be down with every channel's Raft quorum kept (none: a
+    /// orderers may be down with every channel's quorum kept (none: a
     /// voluntary disruption cannot keep it, so no budget).
     pub orderer_max_unavailable: Option<usize>,
     /// Per local peer org, by org name: the ConfigMap holding its connection
