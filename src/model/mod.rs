@@ -489,6 +489,31 @@ impl Network {
             })
     }
 
+    /// The nodes of orderer org `org` that clients are sent to (its
+    /// OrdererEndpoints): those consenting on some channel. A node no channel
+    /// has as consenter has joined none, and a client sent to it fails; an
+    /// org whose nodes consent nowhere lists them all (Fabric 3 wants one).
+    pub fn ordering_nodes<'a>(&self, org: &'a Org) -> Vec<&'a Node> {
+        let consenting: Vec<&Node> = org
+            .nodes
+            .iter()
+            .filter(|n| {
+                self.channels.iter().any(|c| {
+                    c.profile
+                        .orderer
+                        .consenters
+                        .iter()
+                        .any(|k| k.org == org.name && k.node == n.hostname)
+                })
+            })
+            .collect();
+        if consenting.is_empty() {
+            org.nodes.iter().collect()
+        } else {
+            consenting
+        }
+    }
+
     pub fn org(&self, name: &str) -> Option<&Org> {
         self.orgs.iter().find(|o| o.name == name)
     }

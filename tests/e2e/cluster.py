@@ -533,6 +533,27 @@ class Network:
 
     # -- the harness's own client ---------------------------------------------
 
+    def osn_channel(self, org_name: str, node: dict, channel: str) -> dict:
+        """`osnadmin channel list --channelID` on orderer `node` as its org's
+        admin: the channel's status there (status, consensusRelation, height),
+        or {} when it has not joined."""
+        admin = self.work / "cli" / self.orgs[org_name]["key"]
+        self.admin_cli(org_name)  # writes the admin's files
+        r = subprocess.run(
+            [
+                str(self.args.fabric_bin / "osnadmin"), "channel", "list", "--channelID", channel,
+                "-o", f"{node['host']}:{node['adminPort']}",
+                "--ca-file", str(admin / "tls/ca.crt"),
+                "--client-cert", str(admin / "tls/client.crt"),
+                "--client-key", str(admin / "tls/client.key"),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        out = r.stdout
+        body = out[out.find("{"):] if "{" in out else ""
+        return json.loads(body) if out.startswith("Status: 200") and body else {}
+
     def admin_cli(self, org_name: str) -> dict:
         """Peer CLI environment of the org's admin at its first peer."""
         org = self.orgs[org_name]

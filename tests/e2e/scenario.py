@@ -169,8 +169,50 @@ class Scenario:
         self.flow("channel-update", **update)
         self.flow("channel-update", **update)
         self.orderer_down()
+        self.grow_consenters()
         self.add_org()
         self.restore_drill()
+
+    def grow_consenters(self) -> None:
+        """An orderer node that runs but is no consenter (configtx.yaml lists
+        consenters without it) becomes one of every channel: the listing is
+        dropped from configtx.yaml (every node a consenter), compile runs
+        again, and the channel flow adds the node to each channel's consenter
+        set and joins it."""
+        net = self.network.net
+        listed = {c["host"] for ch in net["channels"] for c in ch["profile"]["orderer"]["consenters"]}
+        idle = [
+            n
+            for o in self.network.orgs.values()
+            if o["kind"] == "orderer"
+            for n in o["nodes"]
+            if n["host"] not in listed
+        ]
+        if not idle:
+            print("consenter growth NOT RUN: every orderer node is a consenter")
+            return
+        configtx = self.project / "configtx.yaml"
+        doc = yaml.safe_load(configtx.read_text())
+        sections = [doc.get("Orderer") or {}] + [(p.get("Orderer") or {}) for p in doc["Profiles"].values()]
+        for section in sections:
+            section.pop("ConsenterMapping", None)
+            (section.get("EtcdRaft") or {}).pop("Consenters", None)
+        configtx.write_text(yaml.safe_dump(doc, sort_keys=False))
+        self.compile()
+        self.flow("channel")
+        for node in idle:
+            org = next(o for o in self.network.orgs.values() if node in o["nodes"])
+            for ch in net["channels"]:
+                deadline = time.time() + 120
+                while True:
+                    status = self.network.osn_channel(org["name"], node, ch["name"])
+                    if status.get("consensusRelation") == "consenter" and status.get("status") == "active":
+                        break
+                    if time.time() > deadline:
+                        raise SystemExit(f"{node['host']} on {ch['name']}: {status}")
+                    time.sleep(2)
+        self.flow("channel")
+        print(f"consenter growth OK: {', '.join(n['host'] for n in idle)} consenter of every channel")
 
     def orderer_down(self) -> None:
         """A BFT channel with one of its consenters stopped (f = 1 of 4): the

@@ -466,6 +466,24 @@ fn chaincode_steps_stop_when_a_tool_fails() {
     );
 }
 
+/// ORDERER_CONFIG of a Raft channel whose consenters are `(id, host)`, all
+/// of GroeifabriekMSP (the org of fixtures/flow's config).
+fn orderer_config(consenters: &[(u32, &str)], tolerated: usize) -> String {
+    let consenters: Vec<_> = consenters
+        .iter()
+        .map(|(id, host)| {
+            serde_json::json!({
+                "id": id, "host": host, "port": 7050, "mspId": "GroeifabriekMSP",
+                "endpoint": format!("{host}:7050"),
+                "tlsCert": "crypto-config/o/tls/server.crt",
+                "identity": "crypto-config/o/msp/signcerts/o.pem",
+            })
+        })
+        .collect();
+    serde_json::json!({ "type": "etcdraft", "tolerated": tolerated, "consenters": consenters })
+        .to_string()
+}
+
 /// The channel steps stop when osnadmin, the peer or configtxlator fails or
 /// answers what they cannot read, instead of joining or updating.
 #[test]
@@ -478,7 +496,10 @@ fn channel_steps_stop_when_a_tool_fails() {
             r#"[{"org": "beacon", "mspId": "BeaconMSP", "host": "hlf-orderer--beacon--orderer0",
                  "port": 7050, "adminPort": 7053}]"#,
         ),
-        ("TOLERATED", "0"),
+        (
+            "ORDERER_CONFIG",
+            &orderer_config(&[(1, "orderer0.groeifabriek.nl")], 0),
+        ),
     ]);
     let (ok, log) = pod.run("channel-orderers", &orderers);
     assert!(
@@ -491,7 +512,13 @@ fn channel_steps_stop_when_a_tool_fails() {
         "channel-orderers",
         &with(
             &orderers,
-            &[("FAKE_FAIL", "osnadmin channel list"), ("TOLERATED", "1")],
+            &[
+                ("FAKE_FAIL", "osnadmin channel list"),
+                (
+                    "ORDERER_CONFIG",
+                    &orderer_config(&[(1, "orderer0.groeifabriek.nl")], 1),
+                ),
+            ],
         ),
     );
     assert!(
@@ -500,6 +527,43 @@ fn channel_steps_stop_when_a_tool_fails() {
     );
     assert!(!pod.calls().contains("channel join"), "{}", pod.calls());
     assert!(!pod.calls().contains("configtxgen"), "{}", pod.calls());
+    // A consenter the inputs list and the channel's config lacks is added
+    // by a config update signed by the orderer admins; an update that does
+    // not show in the config fetched next stops the step.
+    std::fs::write(pod.path("configtx/new-tls"), "TLS PEM").unwrap();
+    // Raft: the TLS certificate only (no enrollment certificate is public).
+    std::fs::write(
+        pod.path("configtx/items"),
+        "new-tls crypto-config/o/tls/server.crt\n",
+    )
+    .unwrap();
+    let grown = orderer_config(
+        &[
+            (1, "orderer0.groeifabriek.nl"),
+            (2, "orderer1.groeifabriek.nl"),
+        ],
+        0,
+    );
+    let (ok, log) = pod.run(
+        "channel-orderers",
+        &with(
+            &orderers,
+            &[("ORDERER_CONFIG", &grown), ("CONFIG_WAIT_SECONDS", "2")],
+        ),
+    );
+    assert!(
+        !ok && log.contains("adds orderer1.groeifabriek.nl:7050 to trade's consenters is not in its config after 2 s"),
+        "{log}"
+    );
+    assert!(!log.contains("is now a consenter"), "{log}");
+    let calls = pod.calls();
+    assert!(
+        calls.contains("peer channel update -f ")
+            && calls.contains("/consenter-update.pb -c trade"),
+        "{calls}"
+    );
+    assert!(calls.contains("compute_update"), "{calls}");
+    std::fs::write(pod.path("configtx/items"), "").unwrap();
     let empty = fixture("osnadmin-list-empty.txt");
     let (ok, log) = pod.run(
         "channel-orderers",

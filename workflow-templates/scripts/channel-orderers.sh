@@ -1,20 +1,93 @@
 #!/usr/bin/env bash
-# Creates channel $CHANNEL on the orderers this cluster runs: every consenter
-# that has not joined it yet joins with the channel's genesis block, made by
-# configtxgen when no consenter has the channel yet, fetched from one that has
-# it otherwise (a new genesis block would differ: it carries a timestamp).
-# Up to TOLERATED consenters may be unreachable (stopped, restarting) while
-# the channel orders on the others: they are left for the next run, once a
-# reachable one has the channel (without one, whether the channel exists
-# cannot be told, and a new genesis block would fork it).
-# Env: CHANNEL, PROFILE, CONSENTERS ([{org, mspId, host, port, adminPort}]),
-# TOLERATED, TLS_ENABLED, and the paths below. Orderer org admins are mounted
-# at $ORDERER_ADMINS_MOUNT/<org>.
+# Creates channel $CHANNEL on the orderers this cluster runs and keeps its
+# consenter set as the inputs say: every consenter of ORDERER_CONFIG that the
+# channel's config lacks is added (Raft: the ConsensusType metadata; BFT: the
+# Orderers mapping and the BlockValidation policy it implies; and its org's
+# endpoints), one per config update, signed by every orderer org admin this
+# cluster has; then every consenter that has not joined the channel joins
+# with its genesis block, made by configtxgen when no consenter has the
+# channel yet, fetched from one that has it otherwise (a new genesis block
+# would differ: it carries a timestamp). A node joined that way catches up
+# and becomes a consenter when it reaches the update that made it one.
+# Consenters the config has and the inputs no longer list are reported, not
+# removed. Up to ORDERER_CONFIG's `tolerated` consenters may be unreachable
+# (stopped, restarting) while the channel orders on the others: they are
+# left for the next run, once a reachable one has the channel (without one,
+# whether the channel exists cannot be told, and a new genesis block would
+# fork it).
+# Env: CHANNEL, PROFILE, CONSENTERS ([{org, mspId, host, port, adminPort}],
+# the local ones), ORDERER_CONFIG ({type, tolerated, consenters: [{id, host,
+# port, mspId, endpoint, tlsCert, identity}]}), TLS_ENABLED,
+# CONFIG_WAIT_SECONDS (how long an update may take to show in the config;
+# default 60), and the paths below. Orderer org admins are mounted at $ORDERER_ADMINS_MOUNT/<org>.
 set -euo pipefail
 shopt -s inherit_errexit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=update-lib.sh
+. "$(dirname "$0")/update-lib.sh"
 
+# stdin: decoded channel config. $1: ORDERER_CONFIG. Prints, one compact
+# JSON object per line, the consenters $1 lists that the config's consenter
+# set lacks (matched by host and port).
+consenters_missing() {
+  jq -c --argjson want "$1" '
+    (if $want.type == "BFT"
+     then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+     else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
+     // [] | map("\(.host):\(.port)")) as $have
+    | $want.consenters[]
+    | select("\(.host):\(.port)" as $address | $have | index($address) | not)'
+}
+
+# stdin: decoded channel config. $1: ORDERER_CONFIG. Prints the consenters
+# (host:port) the config has and $1 does not list.
+consenters_extra() {
+  jq -r --argjson want "$1" '
+    ($want.consenters | map("\(.host):\(.port)")) as $listed
+    | (if $want.type == "BFT"
+       then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+       else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
+       // [])[]
+    | "\(.host):\(.port)"
+    | select(. as $address | $listed | index($address) | not)'
+}
+
+# stdin: decoded channel config. $1: a consenter of ORDERER_CONFIG, $2 the
+# consensus type, $3 and $4 its TLS and (BFT) enrollment certificates (base64 PEM).
+# Prints the config with the consenter added (BFT: with its ID, or one above
+# the highest when another consenter has that ID: IDs of members never
+# change), BFT's BlockValidation policy
+# made again from the mapping (as configtxgen makes it: n-out-of the
+# consenters' identities, n = ceil((N + f + 1) / 2), f = floor((N - 1) / 3)),
+# and the consenter's endpoint among its org's.
+with_consenter() {
+  jq --argjson c "$1" --arg type "$2" --arg tls "$3" --arg identity "$4" '
+    if $type == "BFT" then
+      (.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping | map(.id)) as $ids
+      | (if $ids | index($c.id) then ($ids | max) + 1 else $c.id end) as $id
+      | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping += [{
+        id: $id, host: $c.host, port: $c.port, msp_id: $c.mspId,
+        identity: $identity, client_tls_cert: $tls, server_tls_cert: $tls}]
+      | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping as $mapping
+      | ($mapping | length) as $n
+      | ((($n - 1) / 3) | floor) as $f
+      | .channel_group.groups.Orderer.policies.BlockValidation.policy = {type: 1, value: {
+          identities: [$mapping[] | {principal: {id_bytes: .identity, mspid: .msp_id},
+                                     principal_classification: "IDENTITY"}],
+          rule: {n_out_of: {n: ((($n + $f + 1) / 2) | ceil), rules: [range(0; $n) | {signed_by: .}]}},
+          version: 0}}
+    else
+      .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters += [{
+        host: $c.host, port: $c.port, client_tls_cert: $tls, server_tls_cert: $tls}]
+    end
+    | if (.channel_group.groups.Orderer.groups[$c.mspId].values.Endpoints.value.addresses // null) as $endpoints
+         | $endpoints == null or ($endpoints | index($c.endpoint))
+      then . else .channel_group.groups.Orderer.groups[$c.mspId].values.Endpoints.value.addresses += [$c.endpoint] end'
+}
+
+TOLERATED=$(printf '%s' "$ORDERER_CONFIG" | jq -er '.tolerated')
+CONSENSUS=$(printf '%s' "$ORDERER_CONFIG" | jq -er '.type')
 missing=()
 present=()
 unreachable=()
@@ -49,6 +122,59 @@ if [ "${#unreachable[@]}" -gt 0 ]; then
   log "left for the next run, unreachable: ${unreachable[*]} ($CHANNEL tolerates $TOLERATED)"
 fi
 
+if [ "${#present[@]}" -gt 0 ]; then
+  identity="$ORDERER_ADMINS_MOUNT/${present[0]}"
+  use_identity "$identity" "${present[1]}"
+  ORDERER_ARGS=(-o "${present[2]}:${present[3]}")
+  if [ "$TLS_ENABLED" = true ]; then
+    ORDERER_ARGS+=(--tls --cafile "$identity/$ID_TLS_CA")
+  fi
+  materialize_configtx "$CONFIGTX_MOUNT" "$CONFIGTX_DIR"
+  # Each pass adds one consenter: Raft takes one membership change at a time.
+  while :; do
+    fetch_config "$CHANNEL" /tmp/config.json
+    consenters_missing "$ORDERER_CONFIG" < /tmp/config.json > /tmp/consenters-missing
+    consenters_extra "$ORDERER_CONFIG" < /tmp/config.json > /tmp/consenters-extra
+    while read -r address; do
+      log "$address is a consenter of $CHANNEL that the inputs no longer list; not removed (remove consenters with a config update, one at a time, keeping the quorum)"
+    done < /tmp/consenters-extra
+    [ -s /tmp/consenters-missing ] || break
+    consenter=$(head -n 1 /tmp/consenters-missing)
+    address=$(printf '%s' "$consenter" | jq -er '"\(.host):\(.port)"')
+    tls=$(base64 -w0 < "$CONFIGTX_DIR/$(printf '%s' "$consenter" | jq -er '.tlsCert')")
+    enrollment=""
+    if [ "$CONSENSUS" = BFT ]; then
+      enrollment=$(base64 -w0 < "$CONFIGTX_DIR/$(printf '%s' "$consenter" | jq -er '.identity')")
+    fi
+    with_consenter "$consenter" "$CONSENSUS" "$tls" "$enrollment" < /tmp/config.json > /tmp/modified.json
+    config_update_envelope "$CHANNEL" /tmp/config.json /tmp/modified.json /tmp/consenter-update.pb
+    # Signed by every orderer org admin here; the update adds the last one's.
+    printf '%s' "$CONSENTERS" | jq -r 'map("\(.org) \(.mspId)") | unique | .[]' > /tmp/orderer-admins
+    while read -r admin_org admin_msp; do
+      [ "$admin_org" != "${present[0]}" ] || continue
+      use_identity "$ORDERER_ADMINS_MOUNT/$admin_org" "$admin_msp"
+      peer channel signconfigtx -f /tmp/consenter-update.pb
+    done < /tmp/orderer-admins
+    use_identity "$identity" "${present[1]}"
+    peer channel update -f /tmp/consenter-update.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
+    # The update is ordered after it is accepted: wait for the config block
+    # that carries it before the next change (or the end of the step).
+    tries=$((${CONFIG_WAIT_SECONDS:-60} / 2))
+    while :; do
+      fetch_config "$CHANNEL" /tmp/config.json
+      consenters_missing "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still-missing
+      grep -qxF "$consenter" /tmp/still-missing || break
+      tries=$((tries - 1))
+      if [ "$tries" -le 0 ]; then
+        log "the update that adds $address to $CHANNEL's consenters is not in its config after ${CONFIG_WAIT_SECONDS:-60} s"
+        exit 1
+      fi
+      sleep 2
+    done
+    log "$address is now a consenter of $CHANNEL"
+  done
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   log "every reachable consenter has joined $CHANNEL"
   exit 0
@@ -58,13 +184,7 @@ if [ "${#present[@]}" -eq 0 ]; then
   materialize_configtx "$CONFIGTX_MOUNT" "$CONFIGTX_DIR"
   configtxgen -configPath "$CONFIGTX_DIR" -profile "$PROFILE" -channelID "$CHANNEL" -outputBlock /tmp/genesis.block
 else
-  identity="$ORDERER_ADMINS_MOUNT/${present[0]}"
-  use_identity "$identity" "${present[1]}"
-  fetch_args=(-c "$CHANNEL" -o "${present[2]}:${present[3]}")
-  if [ "$TLS_ENABLED" = true ]; then
-    fetch_args+=(--tls --cafile "$identity/$ID_TLS_CA")
-  fi
-  peer channel fetch 0 /tmp/genesis.block "${fetch_args[@]}"
+  peer channel fetch 0 /tmp/genesis.block -c "$CHANNEL" "${ORDERER_ARGS[@]}"
 fi
 
 for entry in "${missing[@]}"; do

@@ -221,7 +221,11 @@ fn configtx_orgs(network: &Network) -> Vec<ConfigtxOrg<'_>> {
             policies: &org.policies,
             anchor_peers: &org.anchor_peers,
             orderer_endpoints: match org.kind {
-                OrgKind::Orderer => org.nodes.iter().map(|n| n.endpoint().address()).collect(),
+                OrgKind::Orderer => network
+                    .ordering_nodes(org)
+                    .iter()
+                    .map(|n| n.endpoint().address())
+                    .collect(),
                 OrgKind::Peer => Vec::new(),
             },
         })

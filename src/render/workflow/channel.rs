@@ -9,6 +9,49 @@ use super::options::{ChannelOptions, FlowKeys};
 use crate::model::{names, pod, Org, OrgKind};
 
 impl Builder<'_, ChannelOptions> {
+    /// The org and node of `consenter`.
+    fn consenter_node(
+        &self,
+        consenter: &crate::model::Consenter,
+    ) -> anyhow::Result<(&Org, &crate::model::Node)> {
+        let org = self.org(&consenter.org)?;
+        let node = org
+            .nodes
+            .iter()
+            .find(|n| n.hostname == consenter.node)
+            .with_context(|| {
+                format!("consenter {} is not a node of {}", consenter.node, org.name)
+            })?;
+        Ok((org, node))
+    }
+
+    /// What the channel's orderer group should say, for the channel-orderers
+    /// step: the consensus type, how many consenters may be unreachable, and
+    /// every consenter (other clusters' too) with its cluster address, its
+    /// client endpoint (as its org's OrdererEndpoints list it), and its
+    /// certificates' paths in the configtx tree.
+    fn orderer_config(&self, channel: &crate::model::Channel) -> anyhow::Result<Value> {
+        let orderer = &channel.profile.orderer;
+        let mut consenters = Vec::new();
+        for consenter in &orderer.consenters {
+            let (_, node) = self.consenter_node(consenter)?;
+            consenters.push(json!({
+                "id": consenter.id,
+                "host": consenter.host,
+                "port": consenter.port,
+                "mspId": consenter.msp_id,
+                "endpoint": node.endpoint().address(),
+                "tlsCert": consenter.tls_cert,
+                "identity": consenter.identity,
+            }));
+        }
+        Ok(json!({
+            "type": orderer.orderer_type,
+            "tolerated": orderer.orderer_type.fault_tolerance(orderer.consenters.len()),
+            "consenters": consenters,
+        }))
+    }
+
     pub(super) fn channel_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
         let network = self.network;
         let channels = self.included_channels(&self.options.flow.channel)?;
@@ -20,17 +63,10 @@ impl Builder<'_, ChannelOptions> {
         for channel in &channels {
             let mut consenters = Vec::new();
             for consenter in &channel.profile.orderer.consenters {
-                let org = self.org(&consenter.org)?;
+                let (org, node) = self.consenter_node(consenter)?;
                 if org.external {
                     continue;
                 }
-                let node = org
-                    .nodes
-                    .iter()
-                    .find(|n| n.hostname == consenter.node)
-                    .with_context(|| {
-                        format!("consenter {} is not a node of {}", consenter.node, org.name)
-                    })?;
                 consenters.push(json!({
                     "org": org.key,
                     "mspId": org.msp_id,
@@ -48,15 +84,11 @@ impl Builder<'_, ChannelOptions> {
                 orgs.insert(org.name.clone(), self.org_entry(org));
                 channel_orgs.push(json!({ "org": org.name, "secret": org.admin.secret }));
             }
-            let orderer = &channel.profile.orderer;
-            let tolerated = orderer
-                .orderer_type
-                .fault_tolerance(orderer.consenters.len());
             items.push(json!({
                 "channel": channel.name,
                 "profile": channel.name,
                 "consenters": consenters,
-                "tolerated": tolerated.to_string(),
+                "orderer": self.orderer_config(channel)?,
                 "orgs": channel_orgs,
             }));
         }
@@ -71,7 +103,7 @@ impl Builder<'_, ChannelOptions> {
                     param("channel", "{{item.channel}}"),
                     param("profile", "{{item.profile}}"),
                     param("consenters", "{{item.consenters}}"),
-                    param("tolerated", "{{item.tolerated}}"),
+                    param("orderer", "{{item.orderer}}"),
                     param("orgs", "{{item.orgs}}"),
                 ]},
                 "withItems": items,
@@ -87,7 +119,7 @@ impl Builder<'_, ChannelOptions> {
                     param("channel", "{{inputs.parameters.channel}}"),
                     param("profile", "{{inputs.parameters.profile}}"),
                     param("consenters", "{{inputs.parameters.consenters}}"),
-                    param("tolerated", "{{inputs.parameters.tolerated}}"),
+                    param("orderer", "{{inputs.parameters.orderer}}"),
                 ]},
             }]));
         }
@@ -103,7 +135,7 @@ impl Builder<'_, ChannelOptions> {
         }]));
         let channel = Self::steps_template(
             "channel",
-            &["channel", "profile", "consenters", "tolerated", "orgs"],
+            &["channel", "profile", "consenters", "orderer", "orgs"],
             steps,
             parallel,
         );
@@ -137,13 +169,13 @@ impl Builder<'_, ChannelOptions> {
                 env("CHANNEL", "{{inputs.parameters.channel}}"),
                 env("PROFILE", "{{inputs.parameters.profile}}"),
                 env("CONSENTERS", "{{inputs.parameters.consenters}}"),
-                env("TOLERATED", "{{inputs.parameters.tolerated}}"),
+                env("ORDERER_CONFIG", "{{inputs.parameters.orderer}}"),
                 env("TLS_ENABLED", network.settings.tls_enabled.to_string()),
                 env("FABRIC_LOGGING_SPEC", self.options.log_level()),
             ];
             templates.push(self.script_template(
                 "channel-orderers",
-                &["channel", "profile", "consenters", "tolerated"],
+                &["channel", "profile", "consenters", "orderer"],
                 env_vars,
                 volumes,
                 mounts,
