@@ -385,6 +385,18 @@ fn backup_selection_names_what_exists() {
     );
 }
 
+/// What the copy scripts' tests start from, in `dir`: the commands
+/// ([`copy_tools`], their PATH), an empty remote with its bucket, and a used
+/// peer volume.
+fn copy_setup(dir: &Path) -> (String, PathBuf, PathBuf) {
+    let path = copy_tools(dir);
+    let remote = dir.join("remote");
+    std::fs::create_dir_all(remote.join("hlf-backup")).unwrap();
+    let volume = dir.join("volume");
+    volume_tree(&volume, "volume-peer-ledger.txt");
+    (path, remote, volume)
+}
+
 /// A folder of commands for the copy scripts: the rclone stand-in and
 /// busybox's applets (as in the rclone image). The steps need busybox's sh:
 /// they set pipefail, which dash lacks.
@@ -482,11 +494,7 @@ pub(crate) fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn backup_and_restore_scripts_round_trip() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = copy_tools(tmp.path());
-    let remote = tmp.path().join("remote");
-    std::fs::create_dir_all(remote.join("hlf-backup")).unwrap();
-    let volume = tmp.path().join("volume");
-    volume_tree(&volume, "volume-peer-ledger.txt");
+    let (path, remote, volume) = copy_setup(tmp.path());
     std::fs::write(volume.join(".hidden-state"), b"kept").unwrap();
     // Left by a restore that was interrupted: not part of the node's data.
     std::fs::create_dir_all(volume.join(".fabchart-restore/ledgersData")).unwrap();
@@ -642,11 +650,7 @@ fn backup_and_restore_scripts_round_trip() {
 #[test]
 fn copy_steps_stop_when_rclone_fails() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = copy_tools(tmp.path());
-    let remote = tmp.path().join("remote");
-    std::fs::create_dir_all(remote.join("hlf-backup")).unwrap();
-    let volume = tmp.path().join("volume");
-    volume_tree(&volume, "volume-peer-ledger.txt");
+    let (path, remote, volume) = copy_setup(tmp.path());
     let target = tmp.path().join("target");
     std::fs::create_dir_all(&target).unwrap();
     let archive = "harbor/peer0/peer.tar.gz";
