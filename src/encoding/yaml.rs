@@ -33,11 +33,7 @@ fn map_body(map: &serde_json::Map<String, Value>, indent: usize, out: &mut Strin
         if i > 0 || !out.ends_with("- ") {
             pad(indent, out);
         }
-        if plain(key) {
-            out.push_str(key);
-        } else {
-            out.push_str(&serde_json::to_string(key).expect("a string serializes"));
-        }
+        scalar_string(key, out);
         out.push(':');
         match value {
             Value::Object(inner) if !inner.is_empty() => {
@@ -90,10 +86,17 @@ fn inline(value: &Value, indent: usize, out: &mut String) {
     }
 }
 
-fn string(s: &str, indent: usize, out: &mut String) {
+/// `s` on one line: plain, else double-quoted.
+fn scalar_string(s: &str, out: &mut String) {
     if plain(s) {
         out.push_str(s);
-    } else if literal_block(s) {
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+    }
+}
+
+fn string(s: &str, indent: usize, out: &mut String) {
+    if literal_block(s) {
         out.push('|');
         for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
             out.push('\n');
@@ -103,7 +106,7 @@ fn string(s: &str, indent: usize, out: &mut String) {
             }
         }
     } else {
-        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+        scalar_string(s, out);
     }
 }
 
