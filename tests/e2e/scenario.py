@@ -192,7 +192,8 @@ class Scenario:
             print("consenter growth NOT RUN: every orderer node is a consenter")
             return
         configtx = self.project / "configtx.yaml"
-        doc = yaml.safe_load(configtx.read_text())
+        listing = configtx.read_text()
+        doc = yaml.safe_load(listing)
         sections = [doc.get("Orderer") or {}] + [(p.get("Orderer") or {}) for p in doc["Profiles"].values()]
         for section in sections:
             section.pop("ConsenterMapping", None)
@@ -213,6 +214,40 @@ class Scenario:
                     time.sleep(2)
         self.flow("channel")
         print(f"consenter growth OK: {', '.join(n['host'] for n in idle)} consenter of every channel")
+        # Back to the listing: the channel flow removes the nodes again.
+        configtx.write_text(listing)
+        self.compile()
+        self.flow("channel")
+        gone = {f"{n['host']}:{n['port']}" for n in idle}
+        for ch in net["channels"]:
+            kept = self.consenters(ch["name"])
+            assert not kept & gone, f"{ch['name']} still has consenters {kept & gone}"
+            want = {f"{c['host']}:{c['port']}" for c in ch["profile"]["orderer"]["consenters"]}
+            assert kept == want, f"{ch['name']} has consenters {kept}, the inputs list {want}"
+        self.flow("channel")
+        print(f"consenter removal OK: {', '.join(sorted(gone))} no consenter of any channel")
+
+    def consenters(self, channel: str) -> set[str]:
+        """The consenters (host:port) of `channel`'s config, fetched from
+        the flows' orderer as its org's admin."""
+        orderer = self.network.net["flowOrderer"]
+        env = self.network.admin_cli(orderer["org"])
+        admin = self.work / "cli" / self.network.orgs[orderer["org"]]["key"]
+        block = self.work / f"{channel}-config.block"
+        cmd = ["channel", "fetch", "config", str(block), "-c", channel, "-o", f"{orderer['host']}:{orderer['port']}"]
+        if self.network.tls:
+            cmd += ["--tls", "--cafile", str(admin / "tls/ca.crt")]
+        run([self.args.fabric_bin / "peer", *cmd], env=env)
+        decoded = json.loads(
+            run([self.args.fabric_bin / "configtxlator", "proto_decode", "--input", str(block),
+                 "--type", "common.Block"], stdout_only=True)
+        )
+        values = decoded["data"]["data"][0]["payload"]["data"]["config"]["channel_group"]["groups"]["Orderer"]["values"]
+        if "Orderers" in values:
+            members = values["Orderers"]["value"]["consenter_mapping"]
+        else:
+            members = values["ConsensusType"]["value"]["metadata"]["consenters"]
+        return {f"{m['host']}:{m['port']}" for m in members}
 
     def orderer_down(self) -> None:
         """A BFT channel with one of its consenters stopped (f = 1 of 4): the

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Creates channel $CHANNEL on the orderers this cluster runs and keeps its
-# consenter set as the inputs say: every consenter of ORDERER_CONFIG that the
-# channel's config lacks is added (Raft: the ConsensusType metadata; BFT: the
-# Orderers mapping and the BlockValidation policy it implies; and its org's
-# endpoints), one per config update, signed by every orderer org admin this
-# cluster has; then every consenter that has not joined the channel joins
-# with its genesis block, made by configtxgen when no consenter has the
-# channel yet, fetched from one that has it otherwise (a new genesis block
-# would differ: it carries a timestamp). A node joined that way catches up
-# and becomes a consenter when it reaches the update that made it one.
-# Consenters the config has and the inputs no longer list are reported, not
-# removed. Up to ORDERER_CONFIG's `tolerated` consenters may be unreachable
-# (stopped, restarting) while the channel orders on the others: they are
-# left for the next run, once a reachable one has the channel (without one,
-# whether the channel exists cannot be told, and a new genesis block would
-# fork it).
+# consenter set as the inputs say, one change per config update, each signed
+# by every orderer org admin this cluster has. First every consenter of
+# ORDERER_CONFIG that the channel's config lacks is added (Raft: the
+# ConsensusType metadata; BFT: the Orderers mapping and the BlockValidation
+# policy it implies; and its org's endpoints). Then every consenter the
+# config has and the inputs no longer list is removed (and its address from
+# its org's endpoints), each only while the consenters that stay and had
+# joined before this run make a quorum of the smaller set (Raft a majority,
+# BFT ceil((N + f + 1) / 2)). Then every consenter that has not joined the
+# channel joins with its genesis block, made by configtxgen when no
+# consenter has the channel yet, fetched from one that has it otherwise (a
+# new genesis block would differ: it carries a timestamp). A node joined
+# that way catches up and becomes a consenter when it reaches the update
+# that made it one. Up to ORDERER_CONFIG's `tolerated` consenters may be
+# unreachable (stopped, restarting) while the channel orders on the others:
+# they are left for the next run, once a reachable one has the channel
+# (without one, whether the channel exists cannot be told, and a new genesis
+# block would fork it).
 # Env: CHANNEL, PROFILE, CONSENTERS ([{org, mspId, host, port, adminPort}],
 # the local ones), ORDERER_CONFIG ({type, tolerated, consenters: [{id, host,
 # port, mspId, endpoint, tlsCert, identity}]}), TLS_ENABLED,
@@ -53,30 +56,77 @@ consenters_extra() {
     | select(. as $address | $listed | index($address) | not)'
 }
 
+# jq: BFT's BlockValidation policy made from the consenter mapping, as
+# configtxgen makes it: n-out-of the consenters' identities, with
+# n = ceil((N + f + 1) / 2) and f = floor((N - 1) / 3).
+# shellcheck disable=SC2016 # jq text: its $variables are jq's
+BLOCK_VALIDATION='
+def block_validation:
+  .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping as $mapping
+  | ($mapping | length) as $n
+  | ((($n - 1) / 3) | floor) as $f
+  | .channel_group.groups.Orderer.policies.BlockValidation.policy = {type: 1, value: {
+      identities: [$mapping[] | {principal: {id_bytes: .identity, mspid: .msp_id},
+                                 principal_classification: "IDENTITY"}],
+      rule: {n_out_of: {n: ((($n + $f + 1) / 2) | ceil), rules: [range(0; $n) | {signed_by: .}]}},
+      version: 0}};
+'
+
+# $1: the consensus type, $2: a number of consenters. Prints how many of
+# them must be up for the channel to order: Raft a majority, BFT
+# ceil((N + f + 1) / 2) with f = floor((N - 1) / 3).
+quorum() {
+  if [ "$1" = BFT ]; then
+    echo $((($2 + ($2 - 1) / 3 + 2) / 2))
+  else
+    echo $(($2 / 2 + 1))
+  fi
+}
+
+# stdin: decoded channel config. $1: the consensus type. Prints the number
+# of consenters the config has.
+consenter_count() {
+  jq -r --arg type "$1" '
+    if $type == "BFT"
+    then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+    else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
+    // [] | length'
+}
+
+# stdin: decoded channel config. $1: a consenter's host:port, $2 the
+# consensus type. Prints the config without the consenter (BFT: and the
+# BlockValidation policy made again), and without its address among any
+# org's endpoints that list another.
+without_consenter() {
+  jq --arg address "$1" --arg type "$2" "$BLOCK_VALIDATION"'
+    if $type == "BFT" then
+      .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+        |= map(select("\(.host):\(.port)" != $address))
+      | block_validation
+    else
+      .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters
+        |= map(select("\(.host):\(.port)" != $address))
+    end
+    | .channel_group.groups.Orderer.groups |= map_values(
+        if (.values.Endpoints.value.addresses // []) - [$address] | length > 0
+        then .values.Endpoints.value.addresses |= (. // [] | . - [$address]) else . end)'
+}
+
 # stdin: decoded channel config. $1: a consenter of ORDERER_CONFIG, $2 the
 # consensus type, $3 and $4 its TLS and (BFT) enrollment certificates (base64 PEM).
 # Prints the config with the consenter added (BFT: with its ID, or one above
 # the highest when another consenter has that ID: IDs of members never
-# change), BFT's BlockValidation policy
-# made again from the mapping (as configtxgen makes it: n-out-of the
-# consenters' identities, n = ceil((N + f + 1) / 2), f = floor((N - 1) / 3)),
-# and the consenter's endpoint among its org's.
+# change, and the BlockValidation policy made again), and the consenter's
+# endpoint among its org's.
 with_consenter() {
-  jq --argjson c "$1" --arg type "$2" --arg tls "$3" --arg identity "$4" '
+  jq --argjson c "$1" --arg type "$2" --arg tls "$3" --arg identity "$4" "$BLOCK_VALIDATION"'
     if $type == "BFT" then
       (.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping | map(.id)) as $ids
       | (if $ids | index($c.id) then ($ids | max) + 1 else $c.id end) as $id
       | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping += [{
         id: $id, host: $c.host, port: $c.port, msp_id: $c.mspId,
         identity: $identity, client_tls_cert: $tls, server_tls_cert: $tls}]
-      | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping as $mapping
-      | ($mapping | length) as $n
-      | ((($n - 1) / 3) | floor) as $f
-      | .channel_group.groups.Orderer.policies.BlockValidation.policy = {type: 1, value: {
-          identities: [$mapping[] | {principal: {id_bytes: .identity, mspid: .msp_id},
-                                     principal_classification: "IDENTITY"}],
-          rule: {n_out_of: {n: ((($n + $f + 1) / 2) | ceil), rules: [range(0; $n) | {signed_by: .}]}},
-          version: 0}}
+      | block_validation
     else
       .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters += [{
         host: $c.host, port: $c.port, client_tls_cert: $tls, server_tls_cert: $tls}]
@@ -86,10 +136,40 @@ with_consenter() {
       then . else .channel_group.groups.Orderer.groups[$c.mspId].values.Endpoints.value.addresses += [$c.endpoint] end'
 }
 
+# The update from /tmp/config.json to /tmp/modified.json, signed by every
+# orderer org admin here (the update adds the last one's) and sent. $1 says
+# what it does, for the logs.
+update_consenters() {
+  config_update_envelope "$CHANNEL" /tmp/config.json /tmp/modified.json /tmp/consenter-update.pb
+  printf '%s' "$CONSENTERS" | jq -r 'map("\(.org) \(.mspId)") | unique | .[]' > /tmp/orderer-admins
+  while read -r admin_org admin_msp; do
+    [ "$admin_org" != "${present[0]}" ] || continue
+    use_identity "$ORDERER_ADMINS_MOUNT/$admin_org" "$admin_msp"
+    peer channel signconfigtx -f /tmp/consenter-update.pb
+  done < /tmp/orderer-admins
+  use_identity "$identity" "${present[1]}"
+  peer channel update -f /tmp/consenter-update.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
+  fetch_config "$CHANNEL" /tmp/config.json
+  waited=0
+}
+
+# An update is ordered after it is accepted: waits 2 s and fetches the config
+# again, failing after CONFIG_WAIT_SECONDS. $1 says what the update does.
+wait_config() {
+  if [ "$waited" -ge "${CONFIG_WAIT_SECONDS:-60}" ]; then
+    log "the update that $1 $CHANNEL's consenters is not in its config after ${CONFIG_WAIT_SECONDS:-60} s"
+    exit 1
+  fi
+  sleep 2
+  waited=$((waited + 2))
+  fetch_config "$CHANNEL" /tmp/config.json
+}
+
 TOLERATED=$(printf '%s' "$ORDERER_CONFIG" | jq -er '.tolerated')
 CONSENSUS=$(printf '%s' "$ORDERER_CONFIG" | jq -er '.type')
 missing=()
 present=()
+joined=0
 unreachable=()
 printf '%s' "$CONSENTERS" | jq -r '.[] | "\(.org) \(.mspId) \(.host) \(.port) \(.adminPort)"' > /tmp/consenters
 while read -r org msp host port admin_port; do
@@ -105,6 +185,7 @@ while read -r org msp host port admin_port; do
   if osn_channel_listed "$CHANNEL" < /tmp/list.out; then
     log "$host has joined $CHANNEL"
     present=("$org" "$msp" "$host" "$port")
+    joined=$((joined + 1))
   else
     missing+=("$org $host $admin_port")
   fi
@@ -134,10 +215,6 @@ if [ "${#present[@]}" -gt 0 ]; then
   while :; do
     fetch_config "$CHANNEL" /tmp/config.json
     consenters_missing "$ORDERER_CONFIG" < /tmp/config.json > /tmp/consenters-missing
-    consenters_extra "$ORDERER_CONFIG" < /tmp/config.json > /tmp/consenters-extra
-    while read -r address; do
-      log "$address is a consenter of $CHANNEL that the inputs no longer list; not removed (remove consenters with a config update, one at a time, keeping the quorum)"
-    done < /tmp/consenters-extra
     [ -s /tmp/consenters-missing ] || break
     consenter=$(head -n 1 /tmp/consenters-missing)
     address=$(printf '%s' "$consenter" | jq -er '"\(.host):\(.port)"')
@@ -147,31 +224,34 @@ if [ "${#present[@]}" -gt 0 ]; then
       enrollment=$(base64 -w0 < "$CONFIGTX_DIR/$(printf '%s' "$consenter" | jq -er '.identity')")
     fi
     with_consenter "$consenter" "$CONSENSUS" "$tls" "$enrollment" < /tmp/config.json > /tmp/modified.json
-    config_update_envelope "$CHANNEL" /tmp/config.json /tmp/modified.json /tmp/consenter-update.pb
-    # Signed by every orderer org admin here; the update adds the last one's.
-    printf '%s' "$CONSENTERS" | jq -r 'map("\(.org) \(.mspId)") | unique | .[]' > /tmp/orderer-admins
-    while read -r admin_org admin_msp; do
-      [ "$admin_org" != "${present[0]}" ] || continue
-      use_identity "$ORDERER_ADMINS_MOUNT/$admin_org" "$admin_msp"
-      peer channel signconfigtx -f /tmp/consenter-update.pb
-    done < /tmp/orderer-admins
-    use_identity "$identity" "${present[1]}"
-    peer channel update -f /tmp/consenter-update.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
-    # The update is ordered after it is accepted: wait for the config block
-    # that carries it before the next change (or the end of the step).
-    tries=$((${CONFIG_WAIT_SECONDS:-60} / 2))
+    update_consenters "adds $address to"
     while :; do
-      fetch_config "$CHANNEL" /tmp/config.json
-      consenters_missing "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still-missing
-      grep -qxF "$consenter" /tmp/still-missing || break
-      tries=$((tries - 1))
-      if [ "$tries" -le 0 ]; then
-        log "the update that adds $address to $CHANNEL's consenters is not in its config after ${CONFIG_WAIT_SECONDS:-60} s"
-        exit 1
-      fi
-      sleep 2
+      consenters_missing "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still
+      grep -qxF "$consenter" /tmp/still || break
+      wait_config "adds $address to"
     done
     log "$address is now a consenter of $CHANNEL"
+  done
+  # Then one removal per update, the quorum of the smaller set checked first.
+  while :; do
+    fetch_config "$CHANNEL" /tmp/config.json
+    consenters_extra "$ORDERER_CONFIG" < /tmp/config.json > /tmp/consenters-extra
+    address=$(head -n 1 /tmp/consenters-extra)
+    [ -n "$address" ] || break
+    remaining=$(($(consenter_count "$CONSENSUS" < /tmp/config.json) - 1))
+    need=$(quorum "$CONSENSUS" "$remaining")
+    if [ "$joined" -lt "$need" ]; then
+      log "$address is a consenter of $CHANNEL that the inputs no longer list; not removed: the $remaining that stay need $need up, and $joined here had joined before this run (start the others, or let new ones catch up, then run the flow again)"
+      exit 1
+    fi
+    without_consenter "$address" "$CONSENSUS" < /tmp/config.json > /tmp/modified.json
+    update_consenters "removes $address from"
+    while :; do
+      consenters_extra "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still
+      grep -qxF "$address" /tmp/still || break
+      wait_config "removes $address from"
+    done
+    log "$address is no longer a consenter of $CHANNEL; its node keeps the channel's blocks until removed with osnadmin channel remove"
   done
 fi
 
