@@ -153,16 +153,22 @@ update_consenters() {
   waited=0
 }
 
-# An update is ordered after it is accepted: waits 2 s and fetches the config
-# again, failing after CONFIG_WAIT_SECONDS. $1 says what the update does.
-wait_config() {
-  if [ "$waited" -ge "${CONFIG_WAIT_SECONDS:-60}" ]; then
-    log "the update that $1 $CHANNEL's consenters is not in its config after ${CONFIG_WAIT_SECONDS:-60} s"
-    exit 1
-  fi
-  sleep 2
-  waited=$((waited + 2))
-  fetch_config "$CHANNEL" /tmp/config.json
+# An update is ordered after it is accepted: until line $2 is gone from what
+# $1 (consenters_missing or consenters_extra) finds in the config, waits 2 s
+# and fetches the config again, failing after CONFIG_WAIT_SECONDS. $3 says
+# what the update does.
+wait_gone() {
+  while :; do
+    "$1" "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still
+    grep -qxF "$2" /tmp/still || return 0
+    if [ "$waited" -ge "${CONFIG_WAIT_SECONDS:-60}" ]; then
+      log "the update that $3 $CHANNEL's consenters is not in its config after ${CONFIG_WAIT_SECONDS:-60} s"
+      exit 1
+    fi
+    sleep 2
+    waited=$((waited + 2))
+    fetch_config "$CHANNEL" /tmp/config.json
+  done
 }
 
 TOLERATED=$(printf '%s' "$ORDERER_CONFIG" | jq -er '.tolerated')
@@ -225,11 +231,7 @@ if [ "${#present[@]}" -gt 0 ]; then
     fi
     with_consenter "$consenter" "$CONSENSUS" "$tls" "$enrollment" < /tmp/config.json > /tmp/modified.json
     update_consenters "adds $address to"
-    while :; do
-      consenters_missing "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still
-      grep -qxF "$consenter" /tmp/still || break
-      wait_config "adds $address to"
-    done
+    wait_gone consenters_missing "$consenter" "adds $address to"
     log "$address is now a consenter of $CHANNEL"
   done
   # Then one removal per update, the quorum of the smaller set checked first.
@@ -246,11 +248,7 @@ if [ "${#present[@]}" -gt 0 ]; then
     fi
     without_consenter "$address" "$CONSENSUS" < /tmp/config.json > /tmp/modified.json
     update_consenters "removes $address from"
-    while :; do
-      consenters_extra "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still
-      grep -qxF "$address" /tmp/still || break
-      wait_config "removes $address from"
-    done
+    wait_gone consenters_extra "$address" "removes $address from"
     log "$address is no longer a consenter of $CHANNEL; its node keeps the channel's blocks until removed with osnadmin channel remove"
   done
 fi
