@@ -67,13 +67,18 @@ docs:
 # On projects with persistence (simple-persistent) it also runs the restore
 # drill (backup, destroy, restore, faults) against S3 (moto), Azure Blob
 # (Azurite) and GCS (fake-gcs-server) with the real rclone, which e2e-tools
-# installs into target/e2e-tools.
+# installs into target/e2e-tools. UPGRADE_BIN (optional): the bin/ folder of
+# a Fabric 3 release (its config/ and builder beside it, as for FABRIC_BIN):
+# at the end each project is upgraded to it (upgrade-check, fabricVersion,
+# compile, every node restarted from the new chart on its binaries, the
+# channels raised to V3_0, the chaincode invoked again).
 E2E_PROJECTS ?= samples/simple samples/scaled-raft-tls samples/simple-persistent tests/fixtures/projects/no-tls
 e2e: build chaincode-deps e2e-tools
 	@test -n "$(FABRIC_BIN)" || { echo "make e2e: set FABRIC_BIN=<Fabric release>/bin"; exit 2; }
 	set -e; for project in $(E2E_PROJECTS); do \
 		python3 tests/e2e/run.py $$project --fabric-bin "$(FABRIC_BIN)" \
-			$(if $(FABRIC_VERSION),--fabric-version "$(FABRIC_VERSION)") $(E2E_ARGS); \
+			$(if $(FABRIC_VERSION),--fabric-version "$(FABRIC_VERSION)") \
+			$(if $(UPGRADE_BIN),--upgrade-to "$(UPGRADE_BIN)") $(E2E_ARGS); \
 	done
 
 e2e-tools:

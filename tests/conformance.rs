@@ -141,6 +141,7 @@ fn every_flow_pod_is_restricted() {
             ("channel", vec![]),
             ("chaincode", vec!["flow.invoke.enabled=true"]),
             ("peer-org", vec![]),
+            ("upgrade-check", vec![]),
             (
                 "channel-update",
                 vec!["update.scope=orderer", "update.orderer.batchTimeout=3s"],

@@ -46,6 +46,9 @@ pub enum FlowKind {
     /// Put a backup back onto the nodes' volumes.
     #[command(after_help = flow::options::help(Some(Flow::Restore)))]
     Restore(FlowArgs),
+    /// Check that the running channels can go on under Fabric 3 (before the upgrade).
+    #[command(after_help = flow::options::help(Some(Flow::UpgradeCheck)))]
+    UpgradeCheck(FlowArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +76,7 @@ pub fn run(command: &FlowCommand) -> anyhow::Result<Outcome> {
         FlowKind::ChannelUpdate(a) => (Flow::ChannelUpdate, a),
         FlowKind::Backup(a) => (Flow::Backup, a),
         FlowKind::Restore(a) => (Flow::Restore, a),
+        FlowKind::UpgradeCheck(a) => (Flow::UpgradeCheck, a),
     };
     let options = FlowOptions::load(kind, &args.values, &args.set)?;
     let project = args

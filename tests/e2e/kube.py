@@ -98,6 +98,18 @@ class Image:
     cmd: list[str] = field(default_factory=list)
 
 
+def release_config(bin_: pathlib.Path) -> pathlib.Path:
+    """A release archive's config/, beside its bin/."""
+    return bin_.parent / "config"
+
+
+def release_builder(bin_: pathlib.Path) -> pathlib.Path:
+    """A release's chaincode-as-a-service builder: builders/ccaas/bin as in a
+    release archive, else ccaas_builder/bin, beside its bin/."""
+    candidates = [bin_.parent / "builders" / "ccaas" / "bin", bin_.parent / "ccaas_builder" / "bin"]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
 def stock_images(args: argparse.Namespace, version: str) -> dict[str, Image]:
     """Repository (without tag) -> Image; the tag must be `version`."""
     bin_, config, builder = args.fabric_bin, args.fabric_config, args.ccaas_builder
@@ -456,6 +468,12 @@ class Filesystems:
     def __init__(self, images: dict[str, Image], version: str, chaincodes: set[str], rclone_version: str = ""):
         self.images, self.version, self.chaincodes = images, version, chaincodes
         self.rclone_version = rclone_version
+        # Fabric release -> its images: the first, and one to upgrade to.
+        self.releases = {version: images}
+
+    def add_release(self, version: str, images: dict[str, Image]) -> None:
+        """Another Fabric release's images, for the charts compiled for it."""
+        self.releases[version] = images
 
     def image(self, ref: str) -> Image | None:
         """The image's stand-in; None for a chaincode image without --chaincode."""
@@ -464,10 +482,14 @@ class Filesystems:
         repo, _, tag = ref.removeprefix("docker.io/").rpartition(":")
         if repo not in self.images:
             raise SystemExit(f"image {ref}: no binary stands for it (stock_images)")
-        version = self.rclone_version if repo == "rclone/rclone" else self.version
-        if tag.removeprefix("v") != version:
-            raise SystemExit(f"image {ref}: the binary that stands for it is version {version}")
-        return self.images[repo]
+        if repo == "rclone/rclone":
+            if tag.removeprefix("v") != self.rclone_version:
+                raise SystemExit(f"image {ref}: the binary that stands for it is version {self.rclone_version}")
+            return self.images[repo]
+        release = self.releases.get(tag.removeprefix("v"))
+        if release is None or repo not in release:
+            raise SystemExit(f"image {ref}: the binaries that stand for it are of {', '.join(self.releases)}")
+        return release[repo]
 
     def mounts(self, image: Image, root: pathlib.Path) -> list[tuple[str, str, bool]]:
         """The image's folders and files, the stand-ins made under `root`."""

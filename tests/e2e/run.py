@@ -62,7 +62,7 @@ import shutil
 import sys
 import tempfile
 
-from kube import ROOT, launch
+from kube import ROOT, launch, release_builder, release_config
 from scenario import Scenario
 
 IN_NAMESPACE = "FABCHART_E2E_NAMESPACE"
@@ -92,6 +92,13 @@ def parse_args() -> argparse.Namespace:
         "--fabric-version",
         help="Fabric release to compile the project for (network.yaml's fabricVersion, which "
         "names the images); default and requirement: the version FABRIC_BIN/peer reports",
+    )
+    p.add_argument(
+        "--upgrade-to",
+        type=pathlib.Path,
+        help="bin/ of a later Fabric release (its config/ and chaincode-as-a-service builder beside "
+        "it, as a release archive has them): at the end the network is upgraded to it (upgrade-check, "
+        "fabricVersion, compile, every node restarted from the new chart, the channels raised to V3_0)",
     )
     p.add_argument(
         "--chaincode",
@@ -142,11 +149,27 @@ def enter_namespace() -> None:
     env = dict(os.environ, **{IN_NAMESPACE: "1"})
     os.execvpe(cmd[0], [*cmd, sys.executable, *sys.argv], env)
 
+def check_release(bin_: pathlib.Path, config: pathlib.Path, builder: pathlib.Path) -> None:
+    """The files of a release the harness uses."""
+    wanted = {
+        bin_: ("peer", "orderer", "osnadmin", "configtxgen", "configtxlator"),
+        config: ("core.yaml", "orderer.yaml", "configtx.yaml"),
+        builder: ("detect", "build", "release"),
+    }
+    for folder, names in wanted.items():
+        for name in names:
+            if not (folder / name).is_file():
+                raise SystemExit(
+                    f"{folder / name}: not found (see --fabric-bin, --fabric-config, --ccaas-builder, --upgrade-to)"
+                )
+
+
 def main() -> None:
     args = parse_args()
     for path in (
         "project",
         "fabric_bin",
+        "upgrade_to",
         "fabric_config",
         "ccaas_builder",
         "chaincode",
@@ -155,22 +178,11 @@ def main() -> None:
     ):
         if getattr(args, path):
             setattr(args, path, getattr(args, path).resolve())
-    release = args.fabric_bin.parent
-    args.fabric_config = args.fabric_config or release / "config"
-    if not args.ccaas_builder:
-        candidates = [release / "builders" / "ccaas" / "bin", release / "ccaas_builder" / "bin"]
-        args.ccaas_builder = next((c for c in candidates if c.is_dir()), candidates[0])
-    wanted = {
-        args.fabric_bin: ("peer", "orderer", "osnadmin", "configtxgen", "configtxlator"),
-        args.fabric_config: ("core.yaml", "orderer.yaml", "configtx.yaml"),
-        args.ccaas_builder: ("detect", "build", "release"),
-    }
-    for folder, names in wanted.items():
-        for name in names:
-            if not (folder / name).is_file():
-                raise SystemExit(
-                    f"{folder / name}: not found (see --fabric-bin, --fabric-config, --ccaas-builder)"
-                )
+    args.fabric_config = args.fabric_config or release_config(args.fabric_bin)
+    args.ccaas_builder = args.ccaas_builder or release_builder(args.fabric_bin)
+    check_release(args.fabric_bin, args.fabric_config, args.ccaas_builder)
+    if args.upgrade_to:
+        check_release(args.upgrade_to, release_config(args.upgrade_to), release_builder(args.upgrade_to))
     enter_namespace()
     work = args.workdir or pathlib.Path(tempfile.mkdtemp(prefix="fabchart-e2e-", dir="/var/tmp"))
     if work.is_relative_to("/tmp"):

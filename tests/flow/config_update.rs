@@ -439,3 +439,35 @@ pub(crate) const CHANNEL_UPDATE: &[&str] = &[
     "update.channel.capabilities.version=V2_0",
     "update.channel.policies.Admins=MAJORITY Admins",
 ];
+
+/// `fabric3_blockers` (the upgrade-check flow): nothing in a Raft channel on
+/// the new lifecycle with endpoints per orderer org; each thing Fabric 3
+/// cannot run or V3_0 refuses on its own line, saying what to do.
+#[test]
+fn fabric3_blockers_read_from_the_config() {
+    let (code, out, err) = bash_lib("fabric3_blockers", Some(CONFIG), &[]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let broken = format!(
+        "jq '.channel_group.values.OrdererAddresses = {{mod_policy: \"/Channel/Orderer/Admins\", value: {{addresses: [\"o:7050\"]}}}}
+          | .channel_group.groups.Application.values.Capabilities.value.capabilities = {{V1_4_2: {{}}}}
+          | .channel_group.groups.Orderer.values.ConsensusType.value.type = \"kafka\"
+          | del(.channel_group.groups.Orderer.groups[].values.Endpoints)' {CONFIG} | fabric3_blockers"
+    );
+    let (code, out, err) = bash_lib(&broken, None, &[]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    for (line, says) in lines.iter().zip([
+        "orders with kafka: Fabric 3 orders with Raft (etcdraft) or BFT only",
+        "Application capabilities (V1_4_2) use the legacy chaincode lifecycle",
+        "global OrdererAddresses, which the V3_0 channel capability refuses",
+        "orderer org GroeifabriekMSP lists no endpoints",
+    ]) {
+        assert!(line.contains(says), "{line:?} does not say {says:?}");
+    }
+    // V2_0 is the new lifecycle too.
+    let v2_0 = format!(
+        "jq '.channel_group.groups.Application.values.Capabilities.value.capabilities = {{V2_0: {{}}}}' {CONFIG} | fabric3_blockers"
+    );
+    assert_eq!(bash_lib(&v2_0, None, &[]).1, "");
+}

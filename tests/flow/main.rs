@@ -120,6 +120,7 @@ const VARIANTS: &[(&str, Flow, &[&str])] = &[
             "update.file=tests/fixtures/flow/config-update-trade.pb",
         ],
     ),
+    ("", Flow::UpgradeCheck, &[]),
     ("", Flow::Backup, &["backup.target.secret=backup-s3"]),
     (
         "azure",
@@ -213,6 +214,7 @@ const BFT_VARIANTS: &[(&str, Flow, &[&str])] = &[
         Flow::ChannelUpdate,
         &["update.scope=orderer", "update.orderer.batchTimeout=5s"],
     ),
+    ("", Flow::UpgradeCheck, &[]),
 ];
 
 /// The variants pinned for test project `project`: none for bft-grow and

@@ -276,3 +276,26 @@ hand_on_update() {
   log "  fabchart flow channel-update --set update.scope=<scope> --set flow.channel.include={$CHANNEL} --set update.file=update.pb"
   resume_commands
 }
+
+# ---- the upgrade to Fabric 3 ----
+
+# stdin: decoded channel config. Prints, one per line, what in it Fabric 3
+# cannot run or the V3_0 channel capability refuses: an ordering type other
+# than Raft or BFT, an Application capability below V2_0 (the legacy
+# lifecycle), global OrdererAddresses, an orderer org without Endpoints.
+fabric3_blockers() {
+  jq -r '
+    .channel_group as $channel
+    | ($channel.groups.Orderer.values.ConsensusType.value.type // "") as $type
+    | (if ["etcdraft", "BFT"] | index($type) then empty
+       else "orders with \($type | if . == "" then "no consensus type" else . end): Fabric 3 orders with Raft (etcdraft) or BFT only; migrate the channel to Raft on Fabric 2.5 first" end),
+      (($channel.groups.Application.values.Capabilities.value.capabilities // {} | keys)
+       | if any(.[]; . == "V2_0" or . == "V2_5") then empty
+         else "its Application capabilities (\(join(", ") | if . == "" then "none" else . end)) use the legacy chaincode lifecycle, which Fabric 3 removed: set V2_0 or V2_5 with fabchart flow channel-update (update.scope=application) and move chaincodes to the new lifecycle first" end),
+      (if $channel.values.OrdererAddresses then
+         "it has global OrdererAddresses, which the V3_0 channel capability refuses: list every orderer org'"'"'s endpoints (OrdererEndpoints) and remove the global ones with a config update first"
+       else empty end),
+      ($channel.groups.Orderer.groups // {} | to_entries[]
+       | select((.value.values.Endpoints.value.addresses // []) | length == 0)
+       | "orderer org \(.key) lists no endpoints (OrdererEndpoints), which Fabric 3 needs: add them with a config update first")'
+}

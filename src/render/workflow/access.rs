@@ -40,7 +40,11 @@ const CLAIMS: Rule = Rule {
 /// The rules of `flow`'s Role.
 pub fn rules(flow: Flow) -> Vec<Rule> {
     match flow {
-        Flow::Channel | Flow::Chaincode | Flow::PeerOrg | Flow::ChannelUpdate => vec![EXECUTOR],
+        Flow::Channel
+        | Flow::Chaincode
+        | Flow::PeerOrg
+        | Flow::ChannelUpdate
+        | Flow::UpgradeCheck => vec![EXECUTOR],
         Flow::Backup | Flow::Restore => vec![EXECUTOR, STATEFULSETS, CLAIMS],
     }
 }

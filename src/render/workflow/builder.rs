@@ -129,6 +129,19 @@ impl<'a, O: FlowKeys> Builder<'a, O> {
         })
     }
 
+    /// The environment of a step that acts as the channel's reader (inputs
+    /// `channel`, `org`; the org's admin Secret mounted by `secret`) on the
+    /// flows' orderer.
+    pub(super) fn reader_env(&self) -> anyhow::Result<Vec<Value>> {
+        let mut env_vars = self.orderer_env()?;
+        env_vars.extend([
+            env("CHANNEL", "{{inputs.parameters.channel}}"),
+            env("ORG", "{{inputs.parameters.org}}"),
+            env("ORGS", "{{workflow.parameters.orgs}}"),
+        ]);
+        Ok(env_vars)
+    }
+
     pub(super) fn script_template(
         &self,
         name: &str,

@@ -184,16 +184,10 @@ impl Builder<'_, ChannelOptions> {
 
         let (cv, cm) = Self::configtx_volume();
         let (av, am) = Self::admin_volume();
-        let mut env_vars = self.orderer_env()?;
-        env_vars.extend([
-            env("CHANNEL", "{{inputs.parameters.channel}}"),
-            env("ORG", "{{inputs.parameters.org}}"),
-            env("ORGS", "{{workflow.parameters.orgs}}"),
-        ]);
         templates.push(self.script_template(
             "channel-org",
             &["channel", "org", "secret"],
-            env_vars,
+            self.reader_env()?,
             vec![av, cv],
             vec![am, cm],
         )?);

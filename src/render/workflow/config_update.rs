@@ -107,19 +107,6 @@ impl<'a, O: ConfigUpdateKeys> Builder<'a, O> {
             })
     }
 
-    /// The environment of a step that acts as the channel's reader (inputs
-    /// `channel`, `org`; the org's admin Secret mounted by `secret`) on the
-    /// flows' orderer.
-    fn reader_env(&self) -> anyhow::Result<Vec<Value>> {
-        let mut env_vars = self.orderer_env()?;
-        env_vars.extend([
-            env("CHANNEL", "{{inputs.parameters.channel}}"),
-            env("ORG", "{{inputs.parameters.org}}"),
-            env("ORGS", "{{workflow.parameters.orgs}}"),
-        ]);
-        Ok(env_vars)
-    }
-
     /// The flow's prepare step: `scripts/<flow>-prepare.sh` with the common
     /// environment plus `extra_env`.
     pub(super) fn prepare_template(

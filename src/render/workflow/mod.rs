@@ -27,6 +27,7 @@ pub mod linker;
 pub mod options;
 mod peer_org;
 pub mod policy;
+mod upgrade_check;
 
 use serde_json::{json, Map, Value};
 
@@ -50,16 +51,18 @@ pub enum Flow {
     ChannelUpdate,
     Backup,
     Restore,
+    UpgradeCheck,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 6] = [
+    pub const ALL: [Flow; 7] = [
         Flow::Channel,
         Flow::Chaincode,
         Flow::PeerOrg,
         Flow::ChannelUpdate,
         Flow::Backup,
         Flow::Restore,
+        Flow::UpgradeCheck,
     ];
 
     /// The name on the command line and in the `hlf-kube/flow` label.
@@ -71,6 +74,7 @@ impl Flow {
             Flow::ChannelUpdate => "channel-update",
             Flow::Backup => "backup",
             Flow::Restore => "restore",
+            Flow::UpgradeCheck => "upgrade-check",
         }
     }
 
@@ -83,6 +87,7 @@ impl Flow {
             Flow::ChannelUpdate => "hlf-channel-update-",
             Flow::Backup => "hlf-backup-",
             Flow::Restore => "hlf-restore-",
+            Flow::UpgradeCheck => "hlf-upgrade-check-",
         }
     }
 }
@@ -207,6 +212,7 @@ pub fn workflow(
         }
         FlowOptions::Backup(options) => Builder { network, options }.backup_parts()?,
         FlowOptions::Restore(options) => Builder { network, options }.restore_parts()?,
+        FlowOptions::UpgradeCheck(options) => Builder { network, options }.upgrade_check_parts()?,
     };
     let items = items_as_parameters(&mut parts.templates)?;
     let mut parameters =

@@ -1,5 +1,5 @@
-//! The options of `fabchart flow channel`, `chaincode`, `peer-org` and
-//! `channel-update`, one struct per flow, built of sections by key path.
+//! The options of `fabchart flow channel`, `chaincode`, `peer-org`,
+//! `channel-update` and `upgrade-check`, one struct per flow, built of sections by key path.
 //! Backup and restore are in `backup.rs`, the `update.*` section in
 //! `update.rs`. A doc comment is the option's help (`fabchart flow --help`,
 //! README.md); a section's describes the keys below it that have none.
@@ -190,6 +190,23 @@ pub struct ChannelUpdateOptions {
     pub chart: ChartValues,
 }
 
+/// `fabchart flow upgrade-check`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpgradeCheckOptions {
+    #[serde(default)]
+    pub flow: ChannelFlow,
+    #[serde(default)]
+    pub retry_count: RetryCount,
+    #[serde(default)]
+    pub log_level: LogLevel,
+    #[serde(default)]
+    pub host_aliases: HostAliases,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
+}
+
 /// `flow.*` of the config-update flows, PIVT's keys.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -242,7 +259,8 @@ flow_keys!(
     ChannelOptions,
     ChaincodeOptions,
     PeerOrgOptions,
-    ChannelUpdateOptions
+    ChannelUpdateOptions,
+    UpgradeCheckOptions
 );
 
 /// What the config-update builders share: `flow.*` of peer-org and

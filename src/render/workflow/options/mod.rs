@@ -27,7 +27,7 @@ pub use common::{ChannelSelection, FlowKeys, HostAlias};
 pub use docs::{help, table, update_readme};
 pub use flows::{
     ChaincodeFlow, ChaincodeOptions, ChannelOptions, ChannelUpdateOptions, ConfigUpdateFlow,
-    ConfigUpdateKeys, PeerOrgOptions,
+    ConfigUpdateKeys, PeerOrgOptions, UpgradeCheckOptions,
 };
 pub use update::{ScopeSettings, UpdateSection};
 pub use values::Values;
@@ -46,6 +46,7 @@ pub enum FlowOptions {
     ChannelUpdate(ChannelUpdateOptions),
     Backup(BackupOptions),
     Restore(RestoreOptions),
+    UpgradeCheck(UpgradeCheckOptions),
 }
 
 impl FlowOptions {
@@ -75,6 +76,7 @@ impl FlowOptions {
             FlowOptions::ChannelUpdate(o) => o.chart = chart,
             FlowOptions::Backup(o) => o.chart = chart,
             FlowOptions::Restore(o) => o.chart = chart,
+            FlowOptions::UpgradeCheck(o) => o.chart = chart,
         }
     }
 
@@ -87,6 +89,7 @@ impl FlowOptions {
             Flow::ChannelUpdate => FlowOptions::ChannelUpdate(parse::typed(flow, values)?),
             Flow::Backup => FlowOptions::Backup(parse::typed(flow, values)?),
             Flow::Restore => FlowOptions::Restore(parse::typed(flow, values)?),
+            Flow::UpgradeCheck => FlowOptions::UpgradeCheck(parse::typed(flow, values)?),
         })
     }
 
@@ -103,6 +106,7 @@ impl FlowOptions {
             FlowOptions::ChannelUpdate(_) => Flow::ChannelUpdate,
             FlowOptions::Backup(_) => Flow::Backup,
             FlowOptions::Restore(_) => Flow::Restore,
+            FlowOptions::UpgradeCheck(_) => Flow::UpgradeCheck,
         }
     }
 
@@ -115,6 +119,7 @@ impl FlowOptions {
             FlowOptions::ChannelUpdate(o) => o,
             FlowOptions::Backup(o) => o,
             FlowOptions::Restore(o) => o,
+            FlowOptions::UpgradeCheck(o) => o,
         }
     }
 
@@ -124,6 +129,7 @@ impl FlowOptions {
             FlowOptions::Channel(o) => Some(&o.flow.channel),
             FlowOptions::PeerOrg(o) => Some(&o.flow.channel),
             FlowOptions::ChannelUpdate(o) => Some(&o.flow.channel),
+            FlowOptions::UpgradeCheck(o) => Some(&o.flow.channel),
             _ => None,
         }
     }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     BackupOptions, ChaincodeOptions, ChannelOptions, ChannelUpdateOptions, PeerOrgOptions,
-    RestoreOptions,
+    RestoreOptions, UpgradeCheckOptions,
 };
 use crate::render::workflow::Flow;
 
@@ -32,6 +32,7 @@ pub fn schema(flow: Flow) -> Value {
         Flow::ChannelUpdate => schemars::schema_for!(ChannelUpdateOptions),
         Flow::Backup => schemars::schema_for!(BackupOptions),
         Flow::Restore => schemars::schema_for!(RestoreOptions),
+        Flow::UpgradeCheck => schemars::schema_for!(UpgradeCheckOptions),
     };
     schema.to_value()
 }
