@@ -556,6 +556,24 @@ fn channel_update_refuses_json_paths_that_are_not_plain() {
 }
 
 #[test]
+fn channel_update_refuses_smart_bft_options_on_raft_channels() {
+    insta::assert_snapshot!(flow_transcript(&[
+        "channel-update",
+        "--set",
+        "update.scope=orderer,update.orderer.smartBft.requestBatchMaxCount=90",
+    ]));
+}
+
+#[test]
+fn channel_update_refuses_smart_bft_options_of_the_wrong_kind() {
+    insta::assert_snapshot!(flow_transcript(&[
+        "channel-update",
+        "--set",
+        "update.scope=orderer,update.orderer.smartBft.syncOnStart=yes",
+    ]));
+}
+
+#[test]
 fn system_channel_updates_are_refused_without_a_system_channel() {
     insta::assert_snapshot!(flow_transcript(&[
         "peer-org",

@@ -170,11 +170,37 @@ class Scenario:
         }
         self.flow("channel-update", **update)
         self.flow("channel-update", **update)
+        self.smart_bft_update()
         self.orderer_down()
         self.grow_consenters()
         self.add_org()
         self.restore_drill()
         self.upgrade()
+
+    def smart_bft_update(self) -> None:
+        """channel-update's SmartBFT options on the BFT channels, twice (the
+        second run finds nothing to do); the configs then hold them."""
+        bft = [ch["name"] for ch in self.network.net["channels"]
+               if ch["profile"]["orderer"]["ordererType"] == "BFT"]
+        if not bft:
+            print("SmartBFT options update NOT RUN: no BFT channel")
+            return
+        update = {
+            "update.scope": "orderer",
+            "flow.channel.include": bft,
+            "update.orderer.smartBft.requestBatchMaxCount": 90,
+            "update.orderer.smartBft.requestBatchMaxInterval": "100ms",
+            "update.orderer.smartBft.speedUpViewChange": True,
+        }
+        self.flow("channel-update", **update)
+        second = self.flow("channel-update", **update)
+        for name in bft:
+            assert f"{name} holds every value already" in second.logs(), f"a second update of {name} changed it"
+            metadata = self.channel_config(name)["channel_group"]["groups"]["Orderer"]["values"]["ConsensusType"]["value"]["metadata"]
+            got = {k: metadata[k] for k in ("request_batch_max_count", "request_batch_max_interval", "speed_up_view_change")}
+            want = {"request_batch_max_count": "90", "request_batch_max_interval": "100ms", "speed_up_view_change": True}
+            assert got == want, f"{name}: {got}"
+        print(f"SmartBFT options update OK on {', '.join(bft)}")
 
     def upgrade_check(self) -> None:
         """The upgrade-check flow on the running channels (fabchart's, on the

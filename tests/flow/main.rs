@@ -214,6 +214,17 @@ const BFT_VARIANTS: &[(&str, Flow, &[&str])] = &[
         Flow::ChannelUpdate,
         &["update.scope=orderer", "update.orderer.batchTimeout=5s"],
     ),
+    (
+        "smart-bft",
+        Flow::ChannelUpdate,
+        &[
+            "update.scope=orderer",
+            "update.orderer.smartBft.requestBatchMaxCount=90",
+            "update.orderer.smartBft.requestMaxBytes=1 MB",
+            "update.orderer.smartBft.viewChangeTimeout=30s",
+            "update.orderer.smartBft.syncOnStart=true",
+        ],
+    ),
     ("", Flow::UpgradeCheck, &[]),
 ];
 

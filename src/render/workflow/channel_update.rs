@@ -15,11 +15,11 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use super::config_update::UpdateChannel;
-use super::options::{ChannelUpdateOptions, ScopeSettings};
+use super::options::{ChannelUpdateOptions, ScopeSettings, SmartBftKind};
 use super::{env, envelope, param, policy, Builder, Flow, Parts};
 use crate::model::capabilities::{self, Scope};
-use crate::model::Channel;
 use crate::model::OrgKind;
+use crate::model::{Channel, OrdererType};
 use crate::policy::AnyPolicy;
 use crate::units;
 
@@ -134,7 +134,7 @@ impl Builder<'_, ChannelUpdateOptions> {
                 bail!(
                     "nothing to update: set update.{scope}.capabilities.version, update.{scope}.policies.<Name>, \
                      update.{scope}.type=jsonPath with update.{scope}.jsonPath.key/value{}, or update.file",
-                    if scope == "orderer" { ", update.orderer.batchTimeout, update.orderer.batchSize.*" } else { "" }
+                    if scope == "orderer" { ", update.orderer.batchTimeout, update.orderer.batchSize.*, update.orderer.smartBft.*" } else { "" }
                 );
             }
             desired
@@ -235,6 +235,7 @@ impl Builder<'_, ChannelUpdateOptions> {
                 }
                 if scope == "orderer" {
                     out.extend(self.batch_values()?);
+                    out.extend(self.smart_bft_values()?);
                 }
                 for (name, rule) in settings.policies {
                     let option = format!("update.{scope}.policies.{name}");
@@ -248,6 +249,49 @@ impl Builder<'_, ChannelUpdateOptions> {
             other => bail!(
                 "update.{scope}.type=`{other}`: use capabilities (the named settings) or jsonPath"
             ),
+        }
+        Ok(out)
+    }
+
+    /// `update.orderer.smartBft.*` as values of the ConsensusType metadata,
+    /// held as configtxlator prints them (so that a second run finds them
+    /// equal): uint64s as strings, durations as written, booleans. Only for
+    /// BFT channels: a Raft channel's metadata is another message.
+    fn smart_bft_values(&self) -> anyhow::Result<Vec<Value>> {
+        let set = self.options.update.orderer.smart_bft.set();
+        if set.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raft: Vec<&str> = self
+            .included_channels(&self.options.flow.channel)?
+            .into_iter()
+            .filter(|c| c.profile.orderer.orderer_type != OrdererType::Bft)
+            .map(|c| c.name.as_str())
+            .collect();
+        if !raft.is_empty() {
+            bail!(
+                "update.orderer.smartBft.* sets SmartBFT's options, which Raft channels do not have \
+                 ({}): name the BFT channels with flow.channel.include={{...}}",
+                raft.join(", ")
+            );
+        }
+        let mut out = Vec::new();
+        for (key, field, kind, text) in set {
+            let option = format!("update.orderer.smartBft.{key}");
+            let value = match kind {
+                SmartBftKind::Count => json!(text),
+                SmartBftKind::Bytes => json!(parse_bytes(&option, text)?.to_string()),
+                SmartBftKind::Duration => {
+                    check_duration(&option, text)?;
+                    json!(text)
+                }
+                SmartBftKind::Switch => json!(text == "true"),
+            };
+            out.push(change(
+                "orderer",
+                &["values", "ConsensusType", "value", "metadata", field],
+                value,
+            ));
         }
         Ok(out)
     }

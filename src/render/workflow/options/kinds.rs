@@ -178,6 +178,24 @@ pub(super) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
     })
 }
 
+/// `true` or `false` as a channel-config setting (empty: not set).
+pub(super) fn switch<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = match Value::deserialize(d)? {
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) => s,
+        other => return Err(expected("true or false", &other)),
+    };
+    if text.is_empty() || text == "true" || text == "false" {
+        Ok(text)
+    } else {
+        Err(ValueFault::error(
+            format!(" = `{text}`: not true or false"),
+            "write true or false",
+            0,
+        ))
+    }
+}
+
 /// An ImplicitMeta or signature policy rule (empty: not set).
 pub(super) fn policy<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     setting(d, false, |text| {

@@ -29,7 +29,7 @@ pub use flows::{
     ChaincodeFlow, ChaincodeOptions, ChannelOptions, ChannelUpdateOptions, ConfigUpdateFlow,
     ConfigUpdateKeys, PeerOrgOptions, UpgradeCheckOptions,
 };
-pub use update::{ScopeSettings, UpdateSection};
+pub use update::{ScopeSettings, SmartBftKind, UpdateSection};
 pub use values::Values;
 
 use super::chart_values::ChartValues;

@@ -66,6 +66,8 @@ pub struct OrdererUpdate {
     pub batch_timeout: String,
     #[serde(default)]
     pub batch_size: BatchSize,
+    #[serde(default)]
+    pub smart_bft: SmartBftUpdate,
     /// "MAJORITY Admins" or "OR('A.admin','B.admin')"
     #[serde(default)]
     pub policies: OrdererPolicies,
@@ -112,6 +114,180 @@ pub struct BatchSize {
     /// BatchSize.PreferredMaxBytes, e.g. 512 KB
     #[serde(default, deserialize_with = "kinds::size")]
     pub preferred_max_bytes: String,
+}
+
+/// SmartBFT's options of BFT channels (Fabric 3): configtx.yaml's `SmartBFT`
+/// keys, in camelCase; the orderer reads them from the channel's
+/// ConsensusType metadata.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SmartBftUpdate {
+    /// SmartBFT.RequestBatchMaxCount (BFT channels)
+    #[serde(default, deserialize_with = "kinds::count")]
+    pub request_batch_max_count: String,
+    /// SmartBFT.RequestBatchMaxBytes, e.g. 10 MB
+    #[serde(default, deserialize_with = "kinds::size")]
+    pub request_batch_max_bytes: String,
+    /// SmartBFT.RequestBatchMaxInterval, e.g. 50ms
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub request_batch_max_interval: String,
+    /// SmartBFT.IncomingMessageBufferSize
+    #[serde(default, deserialize_with = "kinds::count")]
+    pub incoming_message_buffer_size: String,
+    /// SmartBFT.RequestPoolSize
+    #[serde(default, deserialize_with = "kinds::count")]
+    pub request_pool_size: String,
+    /// SmartBFT.RequestForwardTimeout, e.g. 2s
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub request_forward_timeout: String,
+    /// SmartBFT.RequestComplainTimeout, e.g. 20s
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub request_complain_timeout: String,
+    /// SmartBFT.RequestAutoRemoveTimeout, e.g. 3m0s
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub request_auto_remove_timeout: String,
+    /// SmartBFT.RequestMaxBytes, e.g. 10 MB
+    #[serde(default, deserialize_with = "kinds::size")]
+    pub request_max_bytes: String,
+    /// SmartBFT.ViewChangeResendInterval, e.g. 5s
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub view_change_resend_interval: String,
+    /// SmartBFT.ViewChangeTimeout, e.g. 20s
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub view_change_timeout: String,
+    /// SmartBFT.LeaderHeartbeatTimeout, e.g. 1m0s
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub leader_heartbeat_timeout: String,
+    /// SmartBFT.LeaderHeartbeatCount
+    #[serde(default, deserialize_with = "kinds::count")]
+    pub leader_heartbeat_count: String,
+    /// SmartBFT.CollectTimeout, e.g. 1s
+    #[serde(default, deserialize_with = "kinds::duration")]
+    pub collect_timeout: String,
+    /// SmartBFT.SyncOnStart: true or false
+    #[serde(default, deserialize_with = "kinds::switch")]
+    pub sync_on_start: String,
+    /// SmartBFT.SpeedUpViewChange: true or false
+    #[serde(default, deserialize_with = "kinds::switch")]
+    pub speed_up_view_change: String,
+}
+
+/// How a SmartBFT option's value is held in the decoded channel config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmartBftKind {
+    /// A uint64 (configtxlator prints it as a JSON string).
+    Count,
+    /// A configtxgen byte size, held as a uint64.
+    Bytes,
+    /// A Go duration, held as its text.
+    Duration,
+    /// A boolean.
+    Switch,
+}
+
+impl SmartBftUpdate {
+    /// Each option set: its key, its field in the decoded metadata
+    /// (`smartbft.Options`), its kind and its text.
+    pub fn set(&self) -> Vec<(&'static str, &'static str, SmartBftKind, &str)> {
+        use SmartBftKind::*;
+        [
+            (
+                "requestBatchMaxCount",
+                "request_batch_max_count",
+                Count,
+                &self.request_batch_max_count,
+            ),
+            (
+                "requestBatchMaxBytes",
+                "request_batch_max_bytes",
+                Bytes,
+                &self.request_batch_max_bytes,
+            ),
+            (
+                "requestBatchMaxInterval",
+                "request_batch_max_interval",
+                Duration,
+                &self.request_batch_max_interval,
+            ),
+            (
+                "incomingMessageBufferSize",
+                "incoming_message_buffer_size",
+                Count,
+                &self.incoming_message_buffer_size,
+            ),
+            (
+                "requestPoolSize",
+                "request_pool_size",
+                Count,
+                &self.request_pool_size,
+            ),
+            (
+                "requestForwardTimeout",
+                "request_forward_timeout",
+                Duration,
+                &self.request_forward_timeout,
+            ),
+            (
+                "requestComplainTimeout",
+                "request_complain_timeout",
+                Duration,
+                &self.request_complain_timeout,
+            ),
+            (
+                "requestAutoRemoveTimeout",
+                "request_auto_remove_timeout",
+                Duration,
+                &self.request_auto_remove_timeout,
+            ),
+            (
+                "requestMaxBytes",
+                "request_max_bytes",
+                Bytes,
+                &self.request_max_bytes,
+            ),
+            (
+                "viewChangeResendInterval",
+                "view_change_resend_interval",
+                Duration,
+                &self.view_change_resend_interval,
+            ),
+            (
+                "viewChangeTimeout",
+                "view_change_timeout",
+                Duration,
+                &self.view_change_timeout,
+            ),
+            (
+                "leaderHeartbeatTimeout",
+                "leader_heartbeat_timeout",
+                Duration,
+                &self.leader_heartbeat_timeout,
+            ),
+            (
+                "leaderHeartbeatCount",
+                "leader_heartbeat_count",
+                Count,
+                &self.leader_heartbeat_count,
+            ),
+            (
+                "collectTimeout",
+                "collect_timeout",
+                Duration,
+                &self.collect_timeout,
+            ),
+            ("syncOnStart", "sync_on_start", Switch, &self.sync_on_start),
+            (
+                "speedUpViewChange",
+                "speed_up_view_change",
+                Switch,
+                &self.speed_up_view_change,
+            ),
+        ]
+        .into_iter()
+        .filter(|(.., text)| !text.is_empty())
+        .map(|(key, field, kind, text)| (key, field, kind, text.as_str()))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -172,6 +348,7 @@ default_from_fields!(
     ChannelConfigUpdate,
     Capability,
     BatchSize,
+    SmartBftUpdate,
     JsonPath,
     ApplicationPolicies,
     OrdererPolicies,
@@ -246,7 +423,7 @@ impl UpdateSection {
         })
     }
 
-    /// Whether any `update.orderer.batch*` option is set.
+    /// Whether any `update.orderer.batch*` or `smartBft.*` option is set.
     pub fn batch_set(&self) -> bool {
         let o = &self.orderer;
         [
@@ -257,6 +434,7 @@ impl UpdateSection {
         ]
         .iter()
         .any(|v| !v.is_empty())
+            || !o.smart_bft.set().is_empty()
     }
 
     /// Whether scope `name` asks for any change.
