@@ -9,6 +9,7 @@ mod support;
 
 mod backup;
 mod config_update;
+mod consenters;
 mod decisions;
 mod failures;
 mod faults;

@@ -277,6 +277,113 @@ hand_on_update() {
   resume_commands
 }
 
+# ---- the consenter set (channel-orderers.sh) ----
+
+# stdin: decoded channel config. $1: ORDERER_CONFIG. Prints, one compact
+# JSON object per line, the consenters $1 lists that the config's consenter
+# set lacks (matched by host and port).
+consenters_missing() {
+  jq -c --argjson want "$1" '
+    (if $want.type == "BFT"
+     then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+     else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
+     // [] | map("\(.host):\(.port)")) as $have
+    | $want.consenters[]
+    | select("\(.host):\(.port)" as $address | $have | index($address) | not)'
+}
+
+# stdin: decoded channel config. $1: ORDERER_CONFIG. Prints the consenters
+# (host:port) the config has and $1 does not list.
+consenters_extra() {
+  jq -r --argjson want "$1" '
+    ($want.consenters | map("\(.host):\(.port)")) as $listed
+    | (if $want.type == "BFT"
+       then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+       else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
+       // [])[]
+    | "\(.host):\(.port)"
+    | select(. as $address | $listed | index($address) | not)'
+}
+
+# stdin: decoded channel config of a BFT channel. Prints it with the
+# BlockValidation policy made from the consenter mapping, as configtxgen
+# makes it: n-out-of the consenters' identities, with n = ceil((N + f + 1) / 2)
+# and f = floor((N - 1) / 3).
+block_validation() {
+  jq '.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping as $mapping
+    | ($mapping | length) as $n
+    | ((($n - 1) / 3) | floor) as $f
+    | .channel_group.groups.Orderer.policies.BlockValidation.policy = {type: 1, value: {
+        identities: [$mapping[] | {principal: {id_bytes: .identity, mspid: .msp_id},
+                                   principal_classification: "IDENTITY"}],
+        rule: {n_out_of: {n: ((($n + $f + 1) / 2) | ceil), rules: [range(0; $n) | {signed_by: .}]}},
+        version: 0}}'
+}
+
+# $1: the consensus type, $2: a number of consenters. Prints how many of
+# them must be up for the channel to order: Raft a majority, BFT
+# ceil((N + f + 1) / 2) with f = floor((N - 1) / 3).
+quorum() {
+  if [ "$1" = BFT ]; then
+    echo $((($2 + ($2 - 1) / 3 + 2) / 2))
+  else
+    echo $(($2 / 2 + 1))
+  fi
+}
+
+# stdin: decoded channel config. $1: the consensus type. Prints the number
+# of consenters the config has.
+consenter_count() {
+  jq -r --arg type "$1" '
+    if $type == "BFT"
+    then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+    else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
+    // [] | length'
+}
+
+# stdin: decoded channel config. $1: a consenter's host:port, $2 the
+# consensus type. Prints the config without the consenter (BFT: and the
+# BlockValidation policy made again), and without its address among any
+# org's endpoints that list another.
+without_consenter() {
+  jq --arg address "$1" --arg type "$2" '
+    if $type == "BFT" then
+      .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+        |= map(select("\(.host):\(.port)" != $address))
+    else
+      .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters
+        |= map(select("\(.host):\(.port)" != $address))
+    end
+    | .channel_group.groups.Orderer.groups |= map_values(
+        if (.values.Endpoints.value.addresses // []) - [$address] | length > 0
+        then .values.Endpoints.value.addresses |= (. // [] | . - [$address]) else . end)' \
+    | if [ "$2" = BFT ]; then block_validation; else cat; fi
+}
+
+# stdin: decoded channel config. $1: a consenter of ORDERER_CONFIG, $2 the
+# consensus type, $3 and $4 its TLS and (BFT) enrollment certificates (base64 PEM).
+# Prints the config with the consenter added (BFT: with its ID, or one above
+# the highest when another consenter has that ID: IDs of members never
+# change, and the BlockValidation policy made again), and the consenter's
+# endpoint among its org's.
+with_consenter() {
+  jq --argjson c "$1" --arg type "$2" --arg tls "$3" --arg identity "$4" '
+    if $type == "BFT" then
+      (.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping | map(.id)) as $ids
+      | (if $ids | index($c.id) then ($ids | max) + 1 else $c.id end) as $id
+      | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping += [{
+        id: $id, host: $c.host, port: $c.port, msp_id: $c.mspId,
+        identity: $identity, client_tls_cert: $tls, server_tls_cert: $tls}]
+    else
+      .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters += [{
+        host: $c.host, port: $c.port, client_tls_cert: $tls, server_tls_cert: $tls}]
+    end
+    | if (.channel_group.groups.Orderer.groups[$c.mspId].values.Endpoints.value.addresses // null) as $endpoints
+         | $endpoints == null or ($endpoints | index($c.endpoint))
+      then . else .channel_group.groups.Orderer.groups[$c.mspId].values.Endpoints.value.addresses += [$c.endpoint] end' \
+    | if [ "$2" = BFT ]; then block_validation; else cat; fi
+}
+
 # ---- the upgrade to Fabric 3 ----
 
 # stdin: decoded channel config. Prints, one per line, what in it Fabric 3
