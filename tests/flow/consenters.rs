@@ -42,7 +42,11 @@ fn quorum_is_a_majority_for_raft_and_ceil_n_plus_f_plus_1_over_2_for_bft() {
         ("BFT", 10, 7),
     ] {
         let (code, out, err) = bash_lib(&format!("quorum {kind} {n}"), None, &[]);
-        assert_eq!((code, out.trim()), (0, want.to_string().as_str()), "{kind} {n}: {err}");
+        assert_eq!(
+            (code, out.trim()),
+            (0, want.to_string().as_str()),
+            "{kind} {n}: {err}"
+        );
     }
 }
 
@@ -141,7 +145,10 @@ fn raft_consenters_missing_extra_and_removed() {
     assert_eq!(extra, "orderer0.groeifabriek.nl:7050\n");
 
     let original = fixture_json(RAFT);
-    let without = json_of("without_consenter orderer0.groeifabriek.nl:7050 etcdraft", Some(RAFT));
+    let without = json_of(
+        "without_consenter orderer0.groeifabriek.nl:7050 etcdraft",
+        Some(RAFT),
+    );
     let orderer = at(&without, ORDERERS);
     assert_eq!(
         orderer["values"]["ConsensusType"]["value"]["metadata"]["consenters"],
@@ -149,5 +156,8 @@ fn raft_consenters_missing_extra_and_removed() {
     );
     let before = at(&original, ORDERERS);
     assert_eq!(orderer["policies"], before["policies"]);
-    assert_eq!(orderer["groups"], before["groups"], "the org's only endpoint stays");
+    assert_eq!(
+        orderer["groups"], before["groups"],
+        "the org's only endpoint stays"
+    );
 }
