@@ -142,6 +142,7 @@ fn every_flow_pod_is_restricted() {
             ("chaincode", vec!["flow.invoke.enabled=true"]),
             ("peer-org", vec![]),
             ("upgrade-check", vec![]),
+            ("rollout", vec![]),
             (
                 "channel-update",
                 vec!["update.scope=orderer", "update.orderer.batchTimeout=3s"],

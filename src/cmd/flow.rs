@@ -49,6 +49,9 @@ pub enum FlowKind {
     /// Check that the running channels can go on under Fabric 3 (before the upgrade).
     #[command(after_help = flow::options::help(Some(Flow::UpgradeCheck)))]
     UpgradeCheck(FlowArgs),
+    /// Replace, one at a time, the node pods a helm upgrade left outdated (updateStrategy OnDelete).
+    #[command(after_help = flow::options::help(Some(Flow::Rollout)))]
+    Rollout(FlowArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,6 +80,7 @@ pub fn run(command: &FlowCommand) -> anyhow::Result<Outcome> {
         FlowKind::Backup(a) => (Flow::Backup, a),
         FlowKind::Restore(a) => (Flow::Restore, a),
         FlowKind::UpgradeCheck(a) => (Flow::UpgradeCheck, a),
+        FlowKind::Rollout(a) => (Flow::Rollout, a),
     };
     let options = FlowOptions::load(kind, &args.values, &args.set)?;
     let project = args

@@ -226,6 +226,10 @@ class Workflows:
             print(f"{indent}| patch {kind} {name}: {json.dumps(manifest.get('spec', {}))}")
             self.cluster.kube_patch(kind, name, manifest)
             return {}
+        if r["action"] == "delete":
+            print(f"{indent}| delete {kind} {name}")
+            self.cluster.kube_delete(kind, name)
+            return {}
         if r["action"] != "get":
             raise SystemExit(f"{t['name']}: resource action {r['action']} not stood in for")
         condition = self.substitute(r["successCondition"], ctx) if r.get("successCondition") else None

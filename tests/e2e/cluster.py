@@ -106,6 +106,10 @@ class Network:
         project_values = yaml.safe_load(values_file.read_text()) if values_file.exists() else {}
         self.values = merge(project_values or {}, {"peer": {"stateDatabase": "goleveldb"}})
         self.pods: list[Pod] = []
+        # Pods a StatefulSet with updateStrategy OnDelete has a newer spec for:
+        # pod name -> the pod it starts once the running one is deleted.
+        self.pending: dict[str, Pod] = {}
+        self.deleted: list[str] = []  # pods deleted by flows, in turn
         self.live: dict[str, dict] = {}  # StatefulSet name -> its object, patched
         self.hosts: dict[str, str] = {}  # Service names -> IP
         self.aliases: list[dict] = []
@@ -339,11 +343,13 @@ class Network:
         print(f"started {pod.name} ({pod.ip}): " + "; ".join(" ".join(c.launch.argv) for c in pod.containers))
 
     def upgrade(self) -> None:
-        """`helm upgrade` to the chart as compiled now: every pod whose
-        template changed is deleted (its emptyDirs with it, as Kubernetes
-        deletes them) and started from the new one on the same claims, one at
-        a time and ready before the next (orderers first, as Fabric's upgrade
-        guide has it); the others run on."""
+        """`helm upgrade` to the chart as compiled now (and the values as they
+        are now): every pod whose template changed is deleted (its emptyDirs
+        with it, as Kubernetes deletes them) and started from the new one on
+        the same claims, one at a time and ready before the next (orderers
+        first, as Fabric's upgrade guide has it); the others run on. A
+        StatefulSet with updateStrategy OnDelete leaves its pod running: the
+        new one waits in `pending` until the pod is deleted (kube_delete)."""
         self.topology = json.loads((self.chart / "topology.json").read_text())
         self.net = self.topology["network"]
         self.orgs = {o["name"]: o for o in self.net["orgs"] if not o["external"]}
@@ -352,10 +358,14 @@ class Network:
         pods = self.make_pods()
         assert [(p.name, p.ip) for p in pods] == [(p.name, p.ip) for p in self.pods], "the upgrade changed the pods"
         changed = []
-        for pod in pods:
+        self.pending = {}
+        for n, pod in enumerate(pods):
             before = old[pod.name]
             if pod.spec == before.spec:
                 pod.containers, pod.running = before.containers, before.running
+            elif pod.workload["spec"].get("updateStrategy", {}).get("type") == "OnDelete":
+                self.pending[pod.name] = pod
+                pods[n] = before
             else:
                 changed.append(pod)
         self.pods = pods
@@ -370,7 +380,27 @@ class Network:
         self.check_pods()
         for workload in self.objects.kind("StatefulSet"):
             self.live[workload["metadata"]["name"]] = json.loads(json.dumps(workload))
-        print(f"upgraded: {', '.join(p.name for p in changed)} restarted from the new chart")
+        print(f"upgraded: {', '.join(p.name for p in changed) or 'no pod'} restarted from the new chart"
+              + (f"; left running until deleted (OnDelete): {', '.join(self.pending)}" if self.pending else ""))
+
+    def kube_delete(self, kind: str, name: str) -> None:
+        """A pod deleted: its StatefulSet starts it again, from the newer spec
+        when it has one (pending), without the deleted pod's emptyDirs."""
+        if kind != "Pod":
+            raise SystemExit(f"delete {kind}: not stood in for by the harness")
+        at = next((n for n, p in enumerate(self.pods) if p.name == name), None)
+        if at is None:
+            raise SystemExit(f"delete Pod {name}: not found")
+        old = self.pods[at]
+        if old.running:
+            self.stop_pod(old)
+        for volume in old.spec.get("volumes", []):
+            if "emptyDir" in volume:
+                shutil.rmtree(self.volume_source(old, volume["name"]), ignore_errors=True)
+        pod = self.pending.pop(name, old)
+        self.deleted.append(name)
+        self.pods[at] = pod
+        self.start_pod(pod)
 
     def stop_pod(self, pod: Pod) -> None:
         """As the kubelet deletes a pod: SIGTERM, then SIGKILL after the grace period."""
@@ -524,6 +554,9 @@ class Network:
         live["status"] = {"replicas": len(running)}
         if ready:
             live["status"]["readyReplicas"] = len(ready)
+        updated = [p for p in running if p.name not in self.pending]
+        if updated:
+            live["status"]["updatedReplicas"] = len(updated)
         return json.loads(json.dumps(live))
 
     def kube_patch(self, kind: str, name: str, patch: dict) -> None:

@@ -24,7 +24,7 @@ import yaml
 import stores
 from argo import Workflows
 from cluster import Network
-from kube import GATEWAY_CLIENT, ROOT, Filesystems, release_builder, release_config, run, stock_images
+from kube import GATEWAY_CLIENT, ROOT, Filesystems, merge, release_builder, release_config, run, stock_images
 
 
 def fabric_version(fabric_bin: pathlib.Path) -> str:
@@ -295,11 +295,14 @@ class Scenario:
 
     def upgrade(self) -> None:
         """The upgrade to --upgrade-to's release, as the README has it (the
-        upgrade-check flow ran before): fabricVersion and the V3_0 channel capability in
-        the inputs, compile; every node whose pod changed restarted from the
-        new chart on the new binaries (helm upgrade); the channel flow, then
-        channel-update raising every channel to V3_0; the channels' configs
-        say V3_0, and the chaincode flow commits nothing new and invokes."""
+        upgrade-check flow ran before): fabricVersion and the V3_0 channel
+        capability in the inputs, compile; helm upgrade with the nodes'
+        updateStrategy OnDelete (no node restarts), then the rollout flow
+        replaces them one at a time, orderers first, on the new binaries,
+        and a second rollout replaces none; every ledger kept its height;
+        the channel flow, then channel-update raising every channel to V3_0;
+        the channels' configs say V3_0, and the chaincode flow commits
+        nothing new and invokes."""
         if not self.args.upgrade_to:
             print("upgrade NOT RUN: no --upgrade-to")
             return
@@ -323,7 +326,20 @@ class Scenario:
         configtx.write_text(yaml.safe_dump(doc, sort_keys=False))
         heights = {k: v for k, v in self.ledger_state().items() if k[0] != "value"}
         self.compile()
+        for kind in ("orderer", "peer"):
+            self.network.values = merge(self.network.values, {kind: {"updateStrategy": "OnDelete"}})
+        orgs = self.network.orgs.values()
+        nodes = [f"{n['object']}-0" for kind in ("orderer", "peer") for o in orgs if o["kind"] == kind for n in o["nodes"]]
         self.network.upgrade()
+        assert set(nodes) <= set(self.network.pending), f"helm upgrade restarted {set(nodes) - set(self.network.pending)}"
+        self.network.deleted = []
+        self.flow("rollout")
+        assert not self.network.pending, f"the rollout left {list(self.network.pending)} outdated"
+        self.network.check_pods()
+        assert self.network.deleted == nodes, f"the rollout replaced {self.network.deleted}, not {nodes} in turn"
+        self.flow("rollout")
+        assert self.network.deleted == nodes, "a second rollout replaced a node"
+        print(f"rollout OK: {', '.join(nodes)} replaced one at a time; a second rollout replaced none")
         after = self.ledger_state()
         shorter = {k: (v, after.get(k)) for k, v in heights.items() if (after.get(k) or 0) < v}
         assert not shorter, f"ledgers lost blocks in the upgrade (before, after): {shorter}"

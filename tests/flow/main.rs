@@ -122,6 +122,7 @@ const VARIANTS: &[(&str, Flow, &[&str])] = &[
         ],
     ),
     ("", Flow::UpgradeCheck, &[]),
+    ("", Flow::Rollout, &[]),
     ("", Flow::Backup, &["backup.target.secret=backup-s3"]),
     (
         "azure",

@@ -37,6 +37,19 @@ const CLAIMS: Rule = Rule {
     verbs: &["get"],
 };
 
+/// The rollout's `resource` steps: delete a node's pod (its StatefulSet
+/// starts it again from the new spec).
+const PODS: Rule = Rule {
+    api_groups: &[""],
+    resources: &["pods"],
+    verbs: &["delete"],
+};
+const STATEFULSETS_READ: Rule = Rule {
+    api_groups: &["apps"],
+    resources: &["statefulsets"],
+    verbs: &["get"],
+};
+
 /// The rules of `flow`'s Role.
 pub fn rules(flow: Flow) -> Vec<Rule> {
     match flow {
@@ -46,6 +59,7 @@ pub fn rules(flow: Flow) -> Vec<Rule> {
         | Flow::ChannelUpdate
         | Flow::UpgradeCheck => vec![EXECUTOR],
         Flow::Backup | Flow::Restore => vec![EXECUTOR, STATEFULSETS, CLAIMS],
+        Flow::Rollout => vec![EXECUTOR, STATEFULSETS_READ, PODS],
     }
 }
 

@@ -91,6 +91,11 @@ pub(crate) fn env(name: &str, value: impl Into<Value>) -> Value {
     json!({ "name": name, "value": value.into() })
 }
 
+/// `apiVersion`/`kind`/`name` of a resource template's object, as YAML text.
+pub(crate) fn manifest(kind: &str, api_version: &str, name: &str, rest: &str) -> String {
+    format!("apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: \"{name}\"\n{rest}")
+}
+
 impl<'a, O: FlowKeys> Builder<'a, O> {
     pub(super) fn org(&self, name: &str) -> anyhow::Result<&'a Org> {
         self.network

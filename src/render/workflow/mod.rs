@@ -27,13 +27,14 @@ pub mod linker;
 pub mod options;
 mod peer_org;
 pub mod policy;
+mod rollout;
 mod upgrade_check;
 
 use serde_json::{json, Map, Value};
 
 use crate::model::{names, Network};
 use builder::Builder;
-pub(crate) use builder::{env, inputs, param};
+pub(crate) use builder::{env, inputs, manifest, param};
 pub use linker::{script, script_text, script_with_lib};
 pub use options::FlowOptions;
 
@@ -52,10 +53,11 @@ pub enum Flow {
     Backup,
     Restore,
     UpgradeCheck,
+    Rollout,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 7] = [
+    pub const ALL: [Flow; 8] = [
         Flow::Channel,
         Flow::Chaincode,
         Flow::PeerOrg,
@@ -63,6 +65,7 @@ impl Flow {
         Flow::Backup,
         Flow::Restore,
         Flow::UpgradeCheck,
+        Flow::Rollout,
     ];
 
     /// The name on the command line and in the `hlf-kube/flow` label.
@@ -75,6 +78,7 @@ impl Flow {
             Flow::Backup => "backup",
             Flow::Restore => "restore",
             Flow::UpgradeCheck => "upgrade-check",
+            Flow::Rollout => "rollout",
         }
     }
 
@@ -88,6 +92,7 @@ impl Flow {
             Flow::Backup => "hlf-backup-",
             Flow::Restore => "hlf-restore-",
             Flow::UpgradeCheck => "hlf-upgrade-check-",
+            Flow::Rollout => "hlf-rollout-",
         }
     }
 }
@@ -213,6 +218,7 @@ pub fn workflow(
         FlowOptions::Backup(options) => Builder { network, options }.backup_parts()?,
         FlowOptions::Restore(options) => Builder { network, options }.restore_parts()?,
         FlowOptions::UpgradeCheck(options) => Builder { network, options }.upgrade_check_parts()?,
+        FlowOptions::Rollout(options) => Builder { network, options }.rollout_parts()?,
     };
     let items = items_as_parameters(&mut parts.templates)?;
     let mut parameters =

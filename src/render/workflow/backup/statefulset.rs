@@ -7,12 +7,7 @@ use serde_json::{json, Value};
 use super::{step, Claim, RESUME_PARALLELISM};
 use crate::model::names;
 use crate::render::workflow::options::BackupFlowKeys;
-use crate::render::workflow::{env, inputs, param, Builder};
-
-/// `apiVersion`/`kind`/`name` of a resource template's object, as YAML text.
-fn manifest(kind: &str, api_version: &str, name: &str, rest: &str) -> String {
-    format!("apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: \"{name}\"\n{rest}")
-}
+use crate::render::workflow::{env, inputs, manifest, param, Builder};
 
 impl<O: BackupFlowKeys> Builder<'_, O> {
     /// The StatefulSet templates shared by backup and restore: read it, check

@@ -160,9 +160,15 @@ mod tests {
         assert!(!channel.contains("[default: ]"), "{channel}");
         assert!(!channel.contains("backup.key"), "{channel}");
         let all = help(None);
+        assert!(all.contains("(backup restore)"), "{all}");
+        // A key is listed with the flows that have it: rollout has no retries.
+        let retry = all
+            .lines()
+            .find(|l| l.trim_start().starts_with("retryCount"))
+            .expect("retryCount is listed");
         assert!(
-            all.contains("(backup restore)") && all.contains("(all)"),
-            "{all}"
+            retry.contains("channel") && !retry.contains("rollout"),
+            "{retry}"
         );
     }
 }

@@ -207,6 +207,53 @@ pub struct UpgradeCheckOptions {
     pub chart: ChartValues,
 }
 
+/// `fabchart flow rollout`: Argo `resource` steps only, so no retries, log
+/// level or host aliases (no Fabric tool runs, and Argo's executor retries
+/// Kubernetes API calls itself).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RolloutOptions {
+    #[serde(default)]
+    pub flow: RolloutFlow,
+    /// The chart's values the steps share (`-f` the chart's values file).
+    #[serde(skip)]
+    pub chart: ChartValues,
+}
+
+impl super::FlowKeys for RolloutOptions {
+    fn retry_count(&self) -> u32 {
+        0
+    }
+    fn log_level(&self) -> &str {
+        "info"
+    }
+    fn host_aliases(&self) -> &[super::HostAlias] {
+        &[]
+    }
+    fn chart(&self) -> &ChartValues {
+        &self.chart
+    }
+}
+
+fn ten_minutes() -> u64 {
+    600
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RolloutFlow {
+    #[serde(default)]
+    pub rollout: RolloutSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RolloutSettings {
+    /// seconds a replaced node may take to be ready before the rollout stops
+    #[serde(default = "ten_minutes", deserialize_with = "kinds::number")]
+    pub wait_seconds: u64,
+}
+
 /// `flow.*` of the config-update flows, PIVT's keys.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -253,6 +300,8 @@ default_from_fields!(
     ConfigUpdateFlow,
     CreateUpdate,
     SendUpdate,
+    RolloutFlow,
+    RolloutSettings,
 );
 
 flow_keys!(

@@ -27,7 +27,7 @@ pub use common::{ChannelSelection, FlowKeys, HostAlias};
 pub use docs::{help, table, update_readme};
 pub use flows::{
     ChaincodeFlow, ChaincodeOptions, ChannelOptions, ChannelUpdateOptions, ConfigUpdateFlow,
-    ConfigUpdateKeys, PeerOrgOptions, UpgradeCheckOptions,
+    ConfigUpdateKeys, PeerOrgOptions, RolloutOptions, UpgradeCheckOptions,
 };
 pub use update::{ScopeSettings, SmartBftKind, UpdateSection};
 pub use values::Values;
@@ -47,6 +47,7 @@ pub enum FlowOptions {
     Backup(BackupOptions),
     Restore(RestoreOptions),
     UpgradeCheck(UpgradeCheckOptions),
+    Rollout(RolloutOptions),
 }
 
 impl FlowOptions {
@@ -77,6 +78,7 @@ impl FlowOptions {
             FlowOptions::Backup(o) => o.chart = chart,
             FlowOptions::Restore(o) => o.chart = chart,
             FlowOptions::UpgradeCheck(o) => o.chart = chart,
+            FlowOptions::Rollout(o) => o.chart = chart,
         }
     }
 
@@ -90,6 +92,7 @@ impl FlowOptions {
             Flow::Backup => FlowOptions::Backup(parse::typed(flow, values)?),
             Flow::Restore => FlowOptions::Restore(parse::typed(flow, values)?),
             Flow::UpgradeCheck => FlowOptions::UpgradeCheck(parse::typed(flow, values)?),
+            Flow::Rollout => FlowOptions::Rollout(parse::typed(flow, values)?),
         })
     }
 
@@ -107,6 +110,7 @@ impl FlowOptions {
             FlowOptions::Backup(_) => Flow::Backup,
             FlowOptions::Restore(_) => Flow::Restore,
             FlowOptions::UpgradeCheck(_) => Flow::UpgradeCheck,
+            FlowOptions::Rollout(_) => Flow::Rollout,
         }
     }
 
@@ -120,6 +124,7 @@ impl FlowOptions {
             FlowOptions::Backup(o) => o,
             FlowOptions::Restore(o) => o,
             FlowOptions::UpgradeCheck(o) => o,
+            FlowOptions::Rollout(o) => o,
         }
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     BackupOptions, ChaincodeOptions, ChannelOptions, ChannelUpdateOptions, PeerOrgOptions,
-    RestoreOptions, UpgradeCheckOptions,
+    RestoreOptions, RolloutOptions, UpgradeCheckOptions,
 };
 use crate::render::workflow::Flow;
 
@@ -33,6 +33,7 @@ pub fn schema(flow: Flow) -> Value {
         Flow::Backup => schemars::schema_for!(BackupOptions),
         Flow::Restore => schemars::schema_for!(RestoreOptions),
         Flow::UpgradeCheck => schemars::schema_for!(UpgradeCheckOptions),
+        Flow::Rollout => schemars::schema_for!(RolloutOptions),
     };
     schema.to_value()
 }
