@@ -130,7 +130,7 @@ fn a_deleted_output_is_refused_not_replaced_with_new_cas() {
         "Beacon (BeaconMSP): no TLS CA",
         "Looked in: project/out/hlf-kube/crypto-config (absent), project/crypto-config (absent)",
         "--crypto DIR",
-        "--replace-ca Beacon --replace-ca Harbor",
+        "--replace-ca Beacon,Harbor",
     ] {
         assert!(text.contains(expected), "{expected:?} in:\n{text}");
     }
@@ -227,6 +227,23 @@ fn replace_ca_makes_a_new_ca_for_that_org_only() {
     assert_ne!(record, new_record);
     ok(tmp.path(), &["compile", "project"]);
     assert_eq!(ca_keys(&chart(tmp.path())), after);
+}
+
+/// `--replace-ca A,B` names several orgs, as the refusal prints them.
+#[test]
+fn replace_ca_takes_a_list() {
+    let tmp = compiled(&[]);
+    let before = ca_keys(&chart(tmp.path()));
+    ok(
+        tmp.path(),
+        &["compile", "project", "--replace-ca", "Harbor,Meadow"],
+    );
+    let after = ca_keys(&chart(tmp.path()));
+    for (path, hash) in &before {
+        let changed = after[path] != *hash;
+        let named = path.contains("harbor.example") || path.contains("meadow.example");
+        assert_eq!(changed, named, "{path}");
+    }
 }
 
 /// An org removed from the inputs, or left to another cluster, would lose its

@@ -30,12 +30,14 @@ pub struct CompileArgs {
     /// Write nothing; exit 1 and list the differences when the output is stale.
     #[arg(long)]
     pub check: bool,
-    /// Make new CAs for ORG (name or MSP ID) although fabchart.lock records
-    /// its CAs: a new identity, which every channel must be updated with.
-    #[arg(long, value_name = "ORG")]
+    /// Make new CAs for ORG (name or MSP ID; several: repeat, or A,B) although
+    /// fabchart.lock records its CAs: a new identity, which every channel must
+    /// be updated with.
+    #[arg(long, value_name = "ORG", value_delimiter = ',')]
     pub replace_ca: Vec<String>,
-    /// Drop ORG, recorded in fabchart.lock but gone from the inputs, and its keys.
-    #[arg(long, value_name = "ORG")]
+    /// Drop ORG (several: repeat, or A,B), recorded in fabchart.lock but gone
+    /// from the inputs, and its keys.
+    #[arg(long, value_name = "ORG", value_delimiter = ',')]
     pub forget: Vec<String>,
 }
 

@@ -85,7 +85,7 @@ pub(super) fn refusal(
          --replace-ca {}",
         looked.join(", "),
         chart_dir.join(CRYPTO_DIR).display(),
-        names.join(" --replace-ca ")
+        names.join(",")
     ));
     text
 }
@@ -166,6 +166,6 @@ pub(super) fn check_forgotten(
         gone.iter()
             .map(|(_, n, _)| *n)
             .collect::<Vec<_>>()
-            .join(" --forget ")
+            .join(",")
     )
 }
