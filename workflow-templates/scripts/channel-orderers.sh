@@ -43,15 +43,15 @@ update_consenters() {
   done < /tmp/orderer-admins
   use_identity "$identity" "${present[1]}"
   peer channel update -f /tmp/consenter-update.pb -c "$CHANNEL" "${ORDERER_ARGS[@]}"
-  fetch_config "$CHANNEL" /tmp/config.json
-  waited=0
 }
 
-# An update is ordered after it is accepted: until line $2 is gone from what
-# $1 (consenters_missing or consenters_extra) finds in the config, waits 2 s
-# and fetches the config again, failing after CONFIG_WAIT_SECONDS. $3 says
-# what the update does.
+# An update is ordered after it is accepted: fetches the config into
+# /tmp/config.json until line $2 is gone from what $1 (consenters_missing or
+# consenters_extra) finds in it, 2 s apart, failing after CONFIG_WAIT_SECONDS.
+# $3 says what the update does.
 wait_gone() {
+  local waited=0
+  fetch_config "$CHANNEL" /tmp/config.json
   while :; do
     "$1" "$ORDERER_CONFIG" < /tmp/config.json > /tmp/still
     grep -qxF "$2" /tmp/still || return 0
@@ -112,8 +112,10 @@ if [ "${#present[@]}" -gt 0 ]; then
   fi
   materialize_configtx "$CONFIGTX_MOUNT" "$CONFIGTX_DIR"
   # Each pass adds one consenter: Raft takes one membership change at a time.
+  # /tmp/config.json is the channel's config: fetched here, then again by
+  # wait_gone after each update, until the update shows.
+  fetch_config "$CHANNEL" /tmp/config.json
   while :; do
-    fetch_config "$CHANNEL" /tmp/config.json
     consenters_missing "$ORDERER_CONFIG" < /tmp/config.json > /tmp/consenters-missing
     [ -s /tmp/consenters-missing ] || break
     consenter=$(head -n 1 /tmp/consenters-missing)
@@ -130,7 +132,6 @@ if [ "${#present[@]}" -gt 0 ]; then
   done
   # Then one removal per update, the quorum of the smaller set checked first.
   while :; do
-    fetch_config "$CHANNEL" /tmp/config.json
     consenters_extra "$ORDERER_CONFIG" < /tmp/config.json > /tmp/consenters-extra
     address=$(head -n 1 /tmp/consenters-extra)
     [ -n "$address" ] || break
