@@ -98,10 +98,8 @@ class Network:
 
     def __init__(self, chart: pathlib.Path, work: pathlib.Path, args: argparse.Namespace, fs: Filesystems):
         self.chart, self.work, self.args, self.fs = chart, work, args, fs
-        self.topology = json.loads((chart / "topology.json").read_text())
-        self.net = self.topology["network"]
+        self.read_topology()
         self.tls = self.net["settings"]["tlsEnabled"]
-        self.orgs = {o["name"]: o for o in self.net["orgs"] if not o["external"]}
         values_file = args.project / "values.yaml"
         project_values = yaml.safe_load(values_file.read_text()) if values_file.exists() else {}
         self.values = merge(project_values or {}, {"peer": {"stateDatabase": "goleveldb"}})
@@ -116,6 +114,12 @@ class Network:
         self.plan()
 
     # -- what runs where --------------------------------------------------
+
+    def read_topology(self) -> None:
+        """The compiled network (topology.json) and its local orgs by name."""
+        self.topology = json.loads((self.chart / "topology.json").read_text())
+        self.net = self.topology["network"]
+        self.orgs = {o["name"]: o for o in self.net["orgs"] if not o["external"]}
 
     def plan(self) -> None:
         """Pods and their IPs from a render; with useActualDomains, the
@@ -314,6 +318,10 @@ class Network:
             self.start_pod(pod)
         self.wait_ready()
         self.check_pods()
+        self.record_live()
+
+    def record_live(self) -> None:
+        """The rendered StatefulSets as the cluster stand-in holds them."""
         for workload in self.objects.kind("StatefulSet"):
             self.live[workload["metadata"]["name"]] = json.loads(json.dumps(workload))
 
@@ -350,9 +358,7 @@ class Network:
         first, as Fabric's upgrade guide has it); the others run on. A
         StatefulSet with updateStrategy OnDelete leaves its pod running: the
         new one waits in `pending` until the pod is deleted (kube_delete)."""
-        self.topology = json.loads((self.chart / "topology.json").read_text())
-        self.net = self.topology["network"]
-        self.orgs = {o["name"]: o for o in self.net["orgs"] if not o["external"]}
+        self.read_topology()
         old = {p.name: p for p in self.pods}
         self.objects = Objects(render(self.chart, self.values))
         pods = self.make_pods()
@@ -371,15 +377,10 @@ class Network:
         self.pods = pods
         changed.sort(key=lambda p: "orderer" not in p.name)
         for pod in changed:
-            self.stop_pod(old[pod.name])
-            for volume in old[pod.name].spec.get("volumes", []):
-                if "emptyDir" in volume:
-                    shutil.rmtree(self.volume_source(pod, volume["name"]), ignore_errors=True)
-            self.start_pod(pod)
+            self.replace_pod(old[pod.name], pod)
             self.wait_ready()
         self.check_pods()
-        for workload in self.objects.kind("StatefulSet"):
-            self.live[workload["metadata"]["name"]] = json.loads(json.dumps(workload))
+        self.record_live()
         print(f"upgraded: {', '.join(p.name for p in changed) or 'no pod'} restarted from the new chart"
               + (f"; left running until deleted (OnDelete): {', '.join(self.pending)}" if self.pending else ""))
 
@@ -391,16 +392,20 @@ class Network:
         at = next((n for n, p in enumerate(self.pods) if p.name == name), None)
         if at is None:
             raise SystemExit(f"delete Pod {name}: not found")
-        old = self.pods[at]
+        pod = self.pending.pop(name, self.pods[at])
+        self.deleted.append(name)
+        self.replace_pod(self.pods[at], pod)
+        self.pods[at] = pod
+
+    def replace_pod(self, old: Pod, new: Pod) -> None:
+        """A pod deleted and started again (from `new`, which may be `old`):
+        its claims kept, its emptyDirs gone, as Kubernetes does."""
         if old.running:
             self.stop_pod(old)
         for volume in old.spec.get("volumes", []):
             if "emptyDir" in volume:
                 shutil.rmtree(self.volume_source(old, volume["name"]), ignore_errors=True)
-        pod = self.pending.pop(name, old)
-        self.deleted.append(name)
-        self.pods[at] = pod
-        self.start_pod(pod)
+        self.start_pod(new)
 
     def stop_pod(self, pod: Pod) -> None:
         """As the kubelet deletes a pod: SIGTERM, then SIGKILL after the grace period."""
