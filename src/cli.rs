@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::cmd::bundle::BundleCommand;
 use crate::cmd::compile::CompileArgs;
 use crate::cmd::flow::FlowCommand;
 
@@ -19,4 +20,6 @@ pub enum Command {
     Compile(CompileArgs),
     /// Print an Argo Workflow that brings the running network to network.yaml's state.
     Flow(FlowCommand),
+    /// Exchange orgs' public material and endpoints with the network's other clusters.
+    Bundle(BundleCommand),
 }

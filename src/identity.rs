@@ -194,6 +194,37 @@ impl Record {
     }
 }
 
+impl Record {
+    /// The record with org `msp_id` pinned as `record` (an imported bundle's
+    /// org), the others as they are.
+    pub fn pinned(&self, msp_id: &str, record: OrgRecord) -> Record {
+        let mut orgs = self.orgs.clone();
+        orgs.insert(msp_id.to_string(), record);
+        let text = Some(render(&orgs));
+        Record { orgs, text }
+    }
+}
+
+impl OrgRecord {
+    /// An imported bundle's org, as the record pins it.
+    pub fn external(
+        name: &str,
+        kind: OrgKind,
+        domain: &str,
+        ca: &[String],
+        tlsca: &[String],
+    ) -> Self {
+        OrgRecord {
+            name: name.to_string(),
+            kind,
+            domain: domain.to_string(),
+            external: true,
+            ca: Fingerprints::from_vec(ca.to_vec()),
+            tlsca: Fingerprints::from_vec(tlsca.to_vec()),
+        }
+    }
+}
+
 fn render(orgs: &BTreeMap<String, OrgRecord>) -> String {
     let file = RecordFile {
         version: 1,

@@ -3,6 +3,7 @@
 //! [`render`] -> [`write`], run by [`compile::compile`]; [`identity`] keeps
 //! the record of every org's CA that compile must honour.
 
+pub mod bundle;
 pub mod cli;
 pub mod cmd;
 pub mod compile;

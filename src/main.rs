@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Compile(args) => cmd::compile::run(args),
         Command::Flow(args) => cmd::flow::run(args),
+        Command::Bundle(args) => cmd::bundle::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -64,6 +64,54 @@ fn check_script(script: &str, args: &[&std::ffi::OsStr]) -> String {
     stdout
 }
 
+/// The clusters of samples/cross-cluster after exchanging their bundles:
+/// each chart through Helm and the Kubernetes schemas with its nodes exposed
+/// (ingress, LoadBalancers), and each cluster's channel and chaincode
+/// workflows through Argo's schema and shellcheck.
+#[test]
+fn cross_cluster_charts_and_flows_validate() {
+    let tmp = support::exchanged_clusters();
+    let mut workflows = Vec::new();
+    for cluster in ["one", "two", "three"] {
+        let chart = tmp.path().join(cluster).join("out/hlf-kube");
+        check_chart_with(&chart, &[]);
+        let exposed: Vec<&std::ffi::OsStr> = [
+            "--set-json",
+            r#"{"peer": {"ingress": {"enabled": true}, "externalService": {"enabled": true}},
+                "orderer": {"ingress": {"enabled": true}, "externalService": {"enabled": true}}}"#,
+        ]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+        check_chart_with(&chart, &exposed);
+        for flow in ["channel", "chaincode", "peer-org"] {
+            let output = support::fabchart(tmp.path())
+                .args(["flow", flow, cluster])
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "flow {flow} {cluster}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let file = tmp.path().join(format!("{cluster}-{flow}.yaml"));
+            std::fs::write(&file, &output.stdout).unwrap();
+            workflows.push(file);
+        }
+    }
+    let output = Command::new("python3")
+        .arg(support::root().join("tests/conformance/check_workflow.py"))
+        .args(&workflows)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "check_workflow.py failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Every sample's chart through Helm and the Kubernetes schemas, with its
 /// default values, every feature on, the sample's values and the OpenShift
 /// mode; every pod of every rendering held to Pod Security "restricted"

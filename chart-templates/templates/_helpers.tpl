@@ -67,7 +67,8 @@ Usage: {{- $topo := include "hlf-kube.topology" . | fromJson }}
 {{- end }}
 
 {{/*
-Pod spec fields every pod shares: pull secrets, hostAliases, nodeSelector,
+Pod spec fields every pod shares: pull secrets, hostAliases (other clusters'
+nodes from their bundles, then the hostAliases value), nodeSelector,
 tolerations, the pod security context, and no service account token (no
 pod of the chart calls the Kubernetes API). Argument: the root context.
 */}}
@@ -77,7 +78,7 @@ automountServiceAccountToken: false
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.hostAliases }}
+{{- with concat (include "hlf-kube-material.hostAliases" . | fromJsonArray) (.Values.hostAliases | default list) }}
 hostAliases:
   {{- toYaml . | nindent 2 }}
 {{- end }}

@@ -148,8 +148,8 @@ fn refuse_placeholders(
         return Ok(());
     }
     anyhow::bail!(
-        "the workflow would fail in the cluster: {}\n(an external org counts as there once `fabchart compile` \
-         has found its public MSP and recorded it in {})",
+        "the workflow would fail in the cluster:\n  {}\n(an external org counts as there once its bundle \
+         is imported, or its public MSP found by `fabchart compile`, and pinned in {})",
         problems.join("\n  "),
         dir.join(RECORD_FILE).display()
     )

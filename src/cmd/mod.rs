@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub mod bundle;
 pub mod compile;
 pub mod flow;

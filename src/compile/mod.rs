@@ -137,6 +137,7 @@ pub fn compile(options: &Options) -> anyhow::Result<Compiled> {
         (Some(dir), _) => Some(Tree::read(dir)?),
         (None, _) => None,
     };
+    let existing_tree = with_bundles(&network, existing_tree);
     let root_label = source
         .as_ref()
         .map(|d| d.display().to_string())
@@ -572,6 +573,35 @@ fn candidates(options: &Options, chart_dir: &Path, previous_outside: bool) -> Ve
     candidates
 }
 
+/// `tree` with the public material of every org an imported bundle brings
+/// in place of what it held for that org (an earlier bundle's, or files
+/// copied in by hand).
+fn with_bundles(network: &Network, tree: Option<Tree>) -> Option<Tree> {
+    let imported: Vec<_> = network
+        .orgs
+        .iter()
+        .filter_map(|org| org.bundle.as_ref().map(|b| (org, b)))
+        .collect();
+    if imported.is_empty() {
+        return tree;
+    }
+    let mut tree = tree.unwrap_or_default();
+    for (org, bundle) in imported {
+        let below = format!("{}/", org.crypto.dir);
+        let old: Vec<String> = tree
+            .files()
+            .map(|(path, _)| path)
+            .filter(|path| path.starts_with(&below))
+            .map(str::to_string)
+            .collect();
+        for path in old {
+            tree.remove(&path);
+        }
+        tree.merge(bundle.org.tree(&org.crypto.dir));
+    }
+    Some(tree)
+}
+
 /// For each channel profile naming an external org whose public material is
 /// still an empty placeholder: the profile and the folder to fill.
 pub fn missing_external_material(network: &Network, generated: &Generated) -> Vec<String> {
@@ -585,16 +615,26 @@ pub fn missing_external_material(network: &Network, generated: &Generated) -> Ve
 }
 
 /// The external orgs and consenters that `channels`' profiles name but whose
-/// public material is not there: `has_msp(org index)` says whether an org's
-/// MSP is, `has_file(path below crypto-config/)` whether a file is (None:
-/// cannot tell).
-pub fn external_placeholders(
-    network: &Network,
-    channels: &[&Channel],
+/// public material is not there, one line per org: what is missing and on
+/// which channels. `has_msp(org index)` says whether an org's MSP is there,
+/// `has_file(path below crypto-config/)` whether a file is (None: cannot tell).
+pub fn external_placeholders<'a>(
+    network: &'a Network,
+    channels: &[&'a Channel],
     has_msp: impl Fn(usize) -> bool,
     has_file: impl Fn(&str) -> Option<bool>,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    // Org name -> (what is missing, the channels that need it), in order.
+    let mut missing: IndexMap<&str, (Vec<String>, Vec<&str>)> = IndexMap::new();
+    let mut note = |org: &'a str, what: String, channel: &'a str| {
+        let (things, channels) = missing.entry(org).or_default();
+        if !things.contains(&what) {
+            things.push(what);
+        }
+        if !channels.contains(&channel) {
+            channels.push(channel);
+        }
+    };
     for channel in channels {
         let profile_orgs = channel
             .profile
@@ -612,29 +652,42 @@ pub fn external_placeholders(
                 continue;
             };
             if org.external && !has_msp(index) {
-                out.push(format!(
-                    "channel `{}`: org {} ({}) runs in another cluster and its public MSP is still an \
-                     empty placeholder; copy its msp/ folder into {} (or the --crypto folder) and compile \
-                     again, else configtxgen fails on this profile",
-                    channel.name, org.name, org.msp_id, org.msp_dir
-                ));
+                note(&org.name, "its public MSP".to_string(), &channel.name);
             }
         }
-        for consenter in &channel.profile.orderer.consenters {
-            let rel = consenter
-                .tls_cert
-                .strip_prefix(&format!("{CRYPTO_DIR}/"))
-                .unwrap_or(&consenter.tls_cert);
-            if has_file(rel) == Some(false) {
-                out.push(format!(
-                    "channel `{}`: consenter {} of org {} has no TLS certificate yet; copy its \
-                     tls/server.crt to {} and compile again, else configtxgen fails on this profile",
-                    channel.name, consenter.host, consenter.org, consenter.tls_cert
-                ));
+        let orderer = &channel.profile.orderer;
+        for consenter in &orderer.consenters {
+            let mut files = vec![("TLS certificate", &consenter.tls_cert)];
+            if orderer.orderer_type == model::OrdererType::Bft {
+                files.push(("enrollment certificate", &consenter.identity));
+            }
+            for (what, file) in files {
+                let rel = file.strip_prefix(&format!("{CRYPTO_DIR}/")).unwrap_or(file);
+                if has_file(rel) == Some(false) {
+                    note(
+                        &consenter.org,
+                        format!("consenter {}'s {what}", consenter.host),
+                        &channel.name,
+                    );
+                }
             }
         }
     }
-    out
+    missing
+        .into_iter()
+        .map(|(name, (things, channels))| {
+            let msp_id = network.org(name).map_or("", |o| o.msp_id.as_str());
+            format!(
+                "org {name} ({msp_id}) of another cluster is not imported yet: {} missing, which \
+                 configtxgen needs for channel{} {}. Import the org's bundle (`fabchart bundle \
+                 import FILE PROJECT`, FILE from `fabchart bundle export` in its cluster) and compile \
+                 again",
+                things.join(", "),
+                if channels.len() == 1 { "" } else { "s" },
+                channels.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// What the chart keeps with `--keys-dir`: the public material

@@ -12,6 +12,9 @@ pub(super) fn refusal(
     options: &Options,
     source: Option<&Path>,
 ) -> String {
+    if let Some(text) = bundle_refusal(network, record, problems, options) {
+        return text;
+    }
     let root = source.map(|s| s.display().to_string());
     let mut text = format!(
         "{} records the CAs of these orgs, but the material found does not hold them:",
@@ -28,13 +31,7 @@ pub(super) fn refusal(
         if !names.contains(&org.name) {
             names.push(org.name.clone());
         }
-        let recorded = record
-            .get(&org.msp_id)
-            .map(|r| match which {
-                crypto::CaKind::Signing => r.ca.short(),
-                crypto::CaKind::Tls => r.tlsca.short(),
-            })
-            .unwrap_or_default();
+        let recorded = recorded_short(record, &org.msp_id, which);
         match problem {
             Problem::Missing { dir, .. } => match &root {
                 Some(root) => text.push_str(&format!(
@@ -88,6 +85,59 @@ pub(super) fn refusal(
         names.join(",")
     ));
     text
+}
+
+/// The short fingerprints `record` holds of org `msp_id`'s CA of kind `which`.
+fn recorded_short(record: &Record, msp_id: &str, which: crypto::CaKind) -> String {
+    record
+        .get(msp_id)
+        .map(|r| match which {
+            crypto::CaKind::Signing => r.ca.short(),
+            crypto::CaKind::Tls => r.tlsca.short(),
+        })
+        .unwrap_or_default()
+}
+
+/// When every org refused came from an imported bundle: the bundle files
+/// whose CAs are not the recorded ones, and how to import them again.
+fn bundle_refusal(
+    network: &Network,
+    record: &Record,
+    problems: &[Problem],
+    options: &Options,
+) -> Option<String> {
+    let mut lines = Vec::new();
+    for problem in problems {
+        let (index, which, found) = match problem {
+            Problem::Missing { org, which, .. } => (*org, *which, None),
+            Problem::Different {
+                org, which, found, ..
+            } => (*org, *which, Some(found)),
+        };
+        let org = &network.orgs[index];
+        let bundle = org.bundle.as_ref()?;
+        let recorded = recorded_short(record, &org.msp_id, which);
+        lines.push(format!(
+            "\n  {} ({}): the {} in {} is {}, not the recorded sha256 {recorded}",
+            org.name,
+            org.msp_id,
+            which.label(),
+            bundle.file,
+            found.map_or("missing".to_string(), |f| format!(
+                "sha256 {}",
+                short_fingerprint(f)
+            ))
+        ));
+    }
+    Some(format!(
+        "{} pins the CAs of these orgs, but their imported bundles hold others:{}\n\
+         Nothing was written. A bundle is changed by importing it: get the org's bundle again \
+         and run `fabchart bundle import FILE {}` (a new CA of the org, confirmed by its \
+         operator, with --replace-ca ORG)",
+        options.project.join(RECORD_FILE).display(),
+        lines.concat(),
+        options.project.display()
+    ))
 }
 
 /// The MSP IDs of `names` (org names or MSP IDs), from the network or the record.

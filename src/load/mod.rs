@@ -32,6 +32,8 @@ pub struct Project {
     pub network: Input<network::NetworkFile>,
     pub crypto_config: Input<crypto_config::CryptoConfigFile>,
     pub configtx: Input<configtx::ConfigtxFile>,
+    /// Other clusters' orgs' public bundles, imported into `bundles/`, in file name order.
+    pub bundles: Vec<Input<crate::bundle::Bundle>>,
 }
 
 pub fn load(dir: &Path) -> Result<Project, Diagnostics> {
@@ -47,6 +49,7 @@ pub fn load(dir: &Path) -> Result<Project, Diagnostics> {
     );
     diagnostics.0.extend(more.0);
     diagnostics.0.extend(last.0);
+    let bundles = read_bundles(dir, &mut diagnostics);
     match (network, crypto_config, configtx) {
         (Some(network), Some(crypto_config), Some(configtx)) if diagnostics.is_empty() => {
             Ok(Project {
@@ -54,12 +57,52 @@ pub fn load(dir: &Path) -> Result<Project, Diagnostics> {
                 network,
                 crypto_config,
                 configtx,
+                bundles,
             })
         }
         _ => Err(diagnostics
             .into_result()
             .expect_err("a file failed to load")),
     }
+}
+
+/// The bundles imported into `dir/bundles/` (`*.yaml`, in name order), parsed.
+fn read_bundles(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<Input<crate::bundle::Bundle>> {
+    let folder = dir.join(crate::bundle::BUNDLES_DIR);
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    let mut files: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".yaml") && !name.starts_with('.'))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for name in files {
+        let file = format!("{}/{name}", crate::bundle::BUNDLES_DIR);
+        let Some(input) = read_located::<crate::bundle::Bundle>(dir, &file, false, diagnostics)
+        else {
+            continue;
+        };
+        if input.value.fabchart_bundle != crate::bundle::VERSION {
+            diagnostics.push(
+                Diagnostic::at(
+                    &input.source,
+                    input.source.locate("/fabchartBundle"),
+                    format!(
+                        "bundle format {} is not one this fabchart reads ({})",
+                        input.value.fabchart_bundle,
+                        crate::bundle::VERSION
+                    ),
+                )
+                .with_help("import a bundle exported by the same fabchart release"),
+            );
+            continue;
+        }
+        out.push(input);
+    }
+    out
 }
 
 /// The name a file is shown under in messages: the path the user gave, joined.

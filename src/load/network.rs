@@ -16,7 +16,25 @@ pub struct NetworkFile {
     pub fabric_version: Option<String>,
     #[serde(default)]
     pub external_orderer: Option<ExternalOrderer>,
+    /// How other clusters reach this cluster's peers and orderers: what
+    /// `fabchart bundle export` tells them.
+    #[serde(default)]
+    pub expose: Option<Expose>,
     pub network: NetworkSection,
+}
+
+/// network.yaml's `expose`: where this cluster's node names resolve from
+/// other clusters, when DNS does not say.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Expose {
+    /// The IP every local peer and orderer is reached at (an ingress
+    /// controller's with TLS passthrough), unless `nodes` gives its own.
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// Per node (by fqdn or Service name): its own IP (a LoadBalancer's).
+    #[serde(default)]
+    pub nodes: IndexMap<String, String>,
 }
 
 /// PIVT's `externalOrderer`: the orderer the flows talk to when this cluster runs none.

@@ -47,6 +47,10 @@ pub struct Network {
     pub paths: pod::PodPaths,
     /// The network-wide objects' names.
     pub objects: pod::Objects,
+    /// Where other clusters' nodes are, from their orgs' imported bundles:
+    /// every pod's (and flow step's) hostAliases, before the chart's
+    /// `hostAliases` value.
+    pub host_aliases: Vec<HostAlias>,
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
@@ -137,6 +141,25 @@ pub struct Org {
     pub anchor_peers: Vec<Endpoint>,
     #[serde(skip)]
     pub crypto: OrgCrypto,
+    /// An external org's imported public bundle (`bundles/<MSP ID>.yaml`):
+    /// its public material and addresses.
+    #[serde(skip)]
+    pub bundle: Option<ImportedBundle>,
+}
+
+/// An org's bundle as the project keeps it.
+#[derive(Debug)]
+pub struct ImportedBundle {
+    /// The file, as messages name it.
+    pub file: String,
+    pub org: crate::bundle::OrgBundle,
+}
+
+/// An entry of a pod's `hostAliases`.
+#[derive(Debug, Serialize, Clone, PartialEq, schemars::JsonSchema)]
+pub struct HostAlias {
+    pub ip: String,
+    pub hostnames: Vec<String>,
 }
 
 impl Org {
@@ -236,6 +259,10 @@ pub struct Node {
     /// The node's LoadBalancer Service (chart values `peer.externalService` /
     /// `orderer.externalService`), labelled for PIVT's external hostAliases.
     pub external_service: String,
+    /// Where other clusters reach `host` when DNS does not say (network.yaml's
+    /// `expose`): what this org's bundle gives them for their hostAliases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ip: Option<String>,
 }
 
 /// The data volume of a StatefulSet: the chart names its claim template (or

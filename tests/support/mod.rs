@@ -117,3 +117,38 @@ pub fn have(tool: &str) -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// The clusters of samples/cross-cluster in a temp folder (as `one`, `two`,
+/// `three`), each compiled, its bundle exported (`<cluster>.bundle.yaml`)
+/// and imported by the other two, and compiled again: what the README's
+/// walkthrough ends with.
+pub fn exchanged_clusters() -> tempfile::TempDir {
+    const CLUSTERS: [&str; 3] = ["one", "two", "three"];
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ok = |args: &[&str]| {
+        let output = fabchart(dir).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "fabchart {args:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    };
+    for cluster in CLUSTERS {
+        copy_tree(
+            &root().join("samples/cross-cluster").join(cluster),
+            &dir.join(cluster),
+        );
+        ok(&["compile", cluster]);
+        let bundle = ok(&["bundle", "export", cluster]).stdout;
+        std::fs::write(dir.join(format!("{cluster}.bundle.yaml")), bundle).unwrap();
+    }
+    for cluster in CLUSTERS {
+        for other in CLUSTERS.iter().filter(|c| **c != cluster) {
+            ok(&["bundle", "import", &format!("{other}.bundle.yaml"), cluster]);
+        }
+        ok(&["compile", cluster]);
+    }
+    tmp
+}

@@ -10,8 +10,9 @@
 # joined before this run make a quorum of the smaller set (Raft a majority,
 # BFT ceil((N + f + 1) / 2)). Then every consenter that has not joined the
 # channel joins with its genesis block, made by configtxgen when no
-# consenter has the channel yet, fetched from one that has it otherwise (a
-# new genesis block would differ: it carries a timestamp). A node joined
+# consenter has the channel yet (here or, asked at their endpoints, in other
+# clusters), fetched from one that has it otherwise (a new genesis block
+# would differ: it carries a timestamp). A node joined
 # that way catches up and becomes a consenter when it reaches the update
 # that made it one. Up to ORDERER_CONFIG's `tolerated` consenters may be
 # unreachable (stopped, restarting) while the channel orders on the others:
@@ -63,6 +64,36 @@ wait_gone() {
     waited=$((waited + 2))
     fetch_config "$CHANNEL" /tmp/config.json
   done
+}
+
+# Fetches block 0 of $CHANNEL into /tmp/genesis.block from the first
+# consenter of another cluster (ORDERER_CONFIG's with a tlsCa) that has it.
+# Fails when none has it, all having said so; exits when one cannot be
+# asked (whether it has the channel cannot be told).
+remote_genesis() {
+  local endpoint tls_ca args unknown=()
+  printf '%s' "$ORDERER_CONFIG" | jq -r '.consenters[] | select(.tlsCa) | "\(.endpoint) \(.tlsCa)"' > /tmp/remote-consenters
+  while read -r endpoint tls_ca; do
+    args=(-o "$endpoint")
+    if [ "$TLS_ENABLED" = true ]; then
+      args+=(--tls --cafile "$CONFIGTX_DIR/$tls_ca")
+    fi
+    if peer channel fetch 0 /tmp/genesis.block -c "$CHANNEL" "${args[@]}" 2> /tmp/remote.err; then
+      log "$endpoint of another cluster has $CHANNEL: joining with its block 0"
+      return 0
+    fi
+    if grep -q 'NOT_FOUND' /tmp/remote.err; then
+      log "$endpoint of another cluster does not have $CHANNEL"
+    else
+      cat /tmp/remote.err >&2
+      unknown+=("$endpoint")
+    fi
+  done < /tmp/remote-consenters
+  if [ "${#unknown[@]}" -gt 0 ]; then
+    log "cannot tell whether ${unknown[*]} of other clusters have $CHANNEL (a channel made here as well would fork it): make them reachable, then run the flow again"
+    exit 1
+  fi
+  return 1
 }
 
 TOLERATED=$(printf '%s' "$ORDERER_CONFIG" | jq -er '.tolerated')
@@ -155,7 +186,14 @@ fi
 
 if [ "${#present[@]}" -eq 0 ]; then
   materialize_configtx "$CONFIGTX_MOUNT" "$CONFIGTX_DIR"
-  configtxgen -configPath "$CONFIGTX_DIR" -profile "$PROFILE" -channelID "$CHANNEL" -outputBlock /tmp/genesis.block
+  # Other clusters' consenters may have made the channel: then its block 0
+  # is theirs (a genesis block made here would fork the channel). Asked as
+  # a local orderer org's admin, a reader of every channel its nodes are on.
+  read -r org msp _ < /tmp/consenters
+  use_identity "$ORDERER_ADMINS_MOUNT/$org" "$msp"
+  if ! remote_genesis; then
+    configtxgen -configPath "$CONFIGTX_DIR" -profile "$PROFILE" -channelID "$CHANNEL" -outputBlock /tmp/genesis.block
+  fi
 else
   peer channel fetch 0 /tmp/genesis.block -c "$CHANNEL" "${ORDERER_ARGS[@]}"
 fi

@@ -591,6 +591,10 @@ fn external<'a>(
         for dir in &dirs[2..] {
             out.copy_tree(existing.tree, dir);
         }
+        // A BFT consenter's enrollment certificate (its Identity), when there.
+        for node in &org.nodes {
+            out.copy_tree(existing.tree, &format!("{}/msp/signcerts", node.paths.dir));
+        }
     }
     for dir in &dirs {
         out.mkdir(dir);

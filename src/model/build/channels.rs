@@ -29,7 +29,20 @@ pub(super) fn resolve_anchor_peers(
             .by_id
             .get(&org.msp_id)
             .and_then(|(o, pointer)| o.anchor_peers.clone().map(|a| (a, pointer.clone())));
+        let bundled = org.bundle.as_ref().map(|b| {
+            b.org
+                .anchor_peers
+                .iter()
+                .filter_map(|a| crate::bundle::split_address(a))
+                .map(|(host, port)| Endpoint {
+                    host: host.to_string(),
+                    port,
+                })
+                .collect::<Vec<_>>()
+        });
         let anchors = match declared {
+            // Another cluster's org: its anchor peers where its bundle says.
+            _ if bundled.as_ref().is_some_and(|b| !b.is_empty()) => bundled.unwrap_or_default(),
             Some((anchors, pointer)) if !anchors.is_empty() => {
                 let mut out = Vec::new();
                 for (i, anchor) in anchors.iter().enumerate() {
@@ -621,9 +634,13 @@ fn declared_consenters(
     for (i, &(id, host, port)) in declared.iter().enumerate() {
         let id = id.unwrap_or(out.len() as u32 + 1);
         match find_node(orgs, OrgKind::Orderer, host) {
-            // Another cluster's orderer: reached as configtx.yaml says.
+            // Another cluster's orderer: reached where its bundle says, else
+            // as configtx.yaml says.
             Some((org, node)) if org.external => out.push(Consenter {
-                host: host.to_string(),
+                host: match org.bundle {
+                    Some(_) => node.host.clone(),
+                    None => host.to_string(),
+                },
                 port,
                 ..consenter(id, org, node)
             }),

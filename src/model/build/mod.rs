@@ -22,10 +22,12 @@ use crate::policy::SignaturePolicy;
 mod chaincodes;
 mod channels;
 mod orgs;
+mod reach;
 
 use chaincodes::*;
 use channels::*;
 use orgs::*;
+use reach::*;
 
 /// network.yaml's `fabricVersion`, parsed; the default where it is faulty
 /// (reported), so the rest of the model is still checked.
@@ -91,6 +93,8 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
     configtx_rules::check(&mut faults, &msp_ids);
     let mut orgs = build_orgs(&mut faults, &settings, &configtx_orgs);
     let mut warnings = Vec::new();
+    apply_expose(&mut faults, &mut orgs);
+    attach_bundles(&mut faults, &mut orgs, &mut warnings);
     if !settings.tls_enabled {
         warnings.push(
             "tlsEnabled: false: applications using Fabric's Gateway (the fabric-gateway SDKs) \
@@ -116,6 +120,7 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         .iter()
         .any(|o| o.kind == OrgKind::Orderer && !o.external && !o.nodes.is_empty())
         .then(|| names::ORDERER_LB_SERVICE.to_string());
+    let host_aliases = host_aliases(&orgs);
     Ok(Network {
         project_dir: project.dir.clone(),
         settings,
@@ -127,6 +132,7 @@ pub fn build(project: &Project) -> Result<Network, Diagnostics> {
         ports: pod::Ports::new(),
         paths: pod::PodPaths::new(),
         objects: pod::Objects::NAMES,
+        host_aliases,
         warnings,
     })
 }
@@ -272,10 +278,17 @@ fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
             );
             return None;
         };
+        // Where the org's bundle says the node is, if imported.
+        let fqdn = format!("{}.{}", ext.host, ext.domain);
+        let (host, port) = org
+            .nodes
+            .iter()
+            .find(|n| org.bundle.is_some() && n.fqdn == fqdn)
+            .map_or((fqdn.clone(), port), |n| (n.host.clone(), n.port));
         return Some(OrdererRef {
             org: org.name.clone(),
             msp_id: org.msp_id.clone(),
-            host: format!("{}.{}", ext.host, ext.domain),
+            host,
             port,
             admin_port: None,
             tls_ca: format!(

@@ -450,6 +450,7 @@ pub(super) fn build_org(
             cluster_port,
             admin_port,
             external_service,
+            external_ip: None,
         });
     }
 
@@ -574,6 +575,7 @@ pub(super) fn build_org(
         policies,
         anchor_peers: Vec::new(),
         crypto,
+        bundle: None,
     })
 }
 

@@ -35,6 +35,8 @@ pub const MATERIAL_FILE: &str = "templates/_material.tpl";
 /// Names of the named templates, as the hlf-kube templates include them.
 pub mod define {
     pub const TOPOLOGY: &str = "hlf-kube-material.topology";
+    /// Other clusters' nodes, from their bundles: a JSON list of hostAliases.
+    pub const HOST_ALIASES: &str = "hlf-kube-material.hostAliases";
     pub const CONFIGTX: &str = "hlf-kube-material.configtx";
     pub const PACKAGES: &str = "hlf-kube-material.packages";
     pub const COUCHDB_CREDENTIALS: &str = "hlf-kube-material.credentials.couchdb";
@@ -73,6 +75,11 @@ pub fn render<T: Serialize>(material: &Material<'_>, topology: &T) -> anyhow::Re
         &mut out,
         define::TOPOLOGY,
         &serde_json::to_string(topology)?,
+    );
+    define(
+        &mut out,
+        define::HOST_ALIASES,
+        &serde_json::to_string(&network.host_aliases)?,
     );
 
     let mut configtx = String::new();

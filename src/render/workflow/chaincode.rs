@@ -121,7 +121,17 @@ impl Builder<'_, ChaincodeOptions> {
                 let Some(committer) = local.first() else {
                     continue;
                 };
-                for org in &local {
+                // The commit and the invoke are endorsed by a peer of each
+                // org here and of each other cluster's org whose peers its
+                // bundle names (a majority of the orgs, or the policy's,
+                // may be in other clusters).
+                let endorsers: Vec<&Org> = cc
+                    .orgs
+                    .iter()
+                    .filter_map(|name| network.org(name))
+                    .filter(|o| !o.nodes.is_empty() && (!o.external || o.bundle.is_some()))
+                    .collect();
+                for org in &endorsers {
                     orgs.insert(org.name.clone(), self.org_entry(org));
                 }
                 // The orgs whose approval the commit waits for: every org of
@@ -138,7 +148,7 @@ impl Builder<'_, ChaincodeOptions> {
                     "channel": cc.channel,
                     "org": committer.name,
                     "secret": committer.admin.secret,
-                    "endorsers": local.iter().map(|o| &o.name).collect::<Vec<_>>(),
+                    "endorsers": endorsers.iter().map(|o| &o.name).collect::<Vec<_>>(),
                     "external": external.iter().map(|o| &o.msp_id).collect::<Vec<_>>(),
                 });
                 if legacy(&cc.channel) {

@@ -34,8 +34,8 @@ impl Builder<'_, ChannelOptions> {
         let orderer = &channel.profile.orderer;
         let mut consenters = Vec::new();
         for consenter in &orderer.consenters {
-            let (_, node) = self.consenter_node(consenter)?;
-            consenters.push(json!({
+            let (org, node) = self.consenter_node(consenter)?;
+            let mut entry = json!({
                 "id": consenter.id,
                 "host": consenter.host,
                 "port": consenter.port,
@@ -43,7 +43,16 @@ impl Builder<'_, ChannelOptions> {
                 "endpoint": node.endpoint().address(),
                 "tlsCert": consenter.tls_cert,
                 "identity": consenter.identity,
-            }));
+            });
+            // Another cluster's: asked whether it has the channel already.
+            if org.external {
+                entry["tlsCa"] = json!(format!(
+                    "{}/msp/tlscacerts/{}",
+                    org.crypto_dir,
+                    org.crypto.tlscacert_file()
+                ));
+            }
+            consenters.push(entry);
         }
         Ok(json!({
             "type": orderer.orderer_type,

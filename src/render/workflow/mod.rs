@@ -249,9 +249,15 @@ pub fn workflow(
     if let Some(mutex) = parts.mutex {
         spec["synchronization"] = json!({ "mutexes": [{ "name": mutex }] });
     }
-    let host_aliases = options.common().host_aliases();
-    if !host_aliases.is_empty() {
-        spec["hostAliases"] = serde_json::to_value(host_aliases)?;
+    // Other clusters' nodes (their bundles'), then the options' entries.
+    let mut host_aliases = serde_json::to_value(&network.host_aliases)?;
+    if let Value::Array(aliases) = &mut host_aliases {
+        for alias in options.common().host_aliases() {
+            aliases.push(serde_json::to_value(alias)?);
+        }
+        if !aliases.is_empty() {
+            spec["hostAliases"] = host_aliases;
+        }
     }
     // Every step's pod: the chart's pod security context and pull secrets.
     let security = options.common().chart().pod_security_context();
