@@ -71,8 +71,11 @@ docs:
 # a Fabric 3 release (its config/ and builder beside it, as for FABRIC_BIN):
 # at the end each project is upgraded to it (upgrade-check, fabricVersion,
 # compile, every node restarted from the new chart on its binaries, the
-# channels raised to V3_0, the chaincode invoked again).
-E2E_PROJECTS ?= samples/simple samples/scaled-raft-tls samples/simple-persistent tests/fixtures/projects/no-tls
+# channels raised to V3_0, the chaincode invoked again). A folder of projects
+# (samples/cross-cluster) runs as one network over several clusters that
+# exchange only bundles and signed updates (tests/e2e/crosscluster.py; no
+# upgrade or restore drill there).
+E2E_PROJECTS ?= samples/simple samples/scaled-raft-tls samples/simple-persistent tests/fixtures/projects/no-tls samples/cross-cluster
 e2e: build chaincode-deps e2e-tools
 	@test -n "$(FABRIC_BIN)" || { echo "make e2e: set FABRIC_BIN=<Fabric release>/bin"; exit 2; }
 	set -e; for project in $(E2E_PROJECTS); do \

@@ -47,7 +47,8 @@ class Interrupted(Exception):
 class Workflows:
     """A sequential stand-in for the Argo controller, for fabchart's workflows:
     steps (one item at a time), withParam/withItems, when (==, != joined by
-    && or ||), continueOn, retryStrategy, suspend (resumed at once), script
+    && or ||), continueOn, retryStrategy, suspend (resumed at once, or by
+    on_suspend), script
     templates, resource templates (get with successCondition and jqFilter
     outputs, merge patch) against Network's StatefulSet stand-in, output
     parameters (a fanned-out step's as a JSON list), steps.<name>.status, and
@@ -60,6 +61,12 @@ class Workflows:
         self.pods_dir, self.fs, self.cluster = pods, fs, cluster
         self.objects = Objects(render(chart, values) + list(extra_objects or []))
         self.pods = 0
+        # A suspend step (`argo resume` by hand in a real cluster): called
+        # with the template's inputs and the `signed` outputs so far (by
+        # channel); returns its output parameters. None: resumed at once
+        # with the defaults.
+        self.on_suspend = None
+        self.signed: dict[str, str] = {}
 
     def submit(self, workflow: str, interrupt: tuple[str, str, int] | None = None) -> str:
         """Runs the workflow; returns its final status (Succeeded, Failed,
@@ -160,6 +167,9 @@ class Workflows:
                 for p in t.get("outputs", {}).get("parameters", [])
             }
         if "suspend" in t:
+            if self.on_suspend:
+                inputs_now = {k.split(".", 2)[2]: v for k, v in ctx.items() if k.startswith("inputs.parameters.")}
+                return self.on_suspend(inputs_now, self.signed)
             return {
                 p["name"]: p["valueFrom"].get("default", "")
                 for p in t.get("outputs", {}).get("parameters", [])
@@ -168,6 +178,8 @@ class Workflows:
             outputs = self.resource(t, ctx, depth)
         else:
             outputs = self.script(t, ctx, depth)
+            if outputs.get("signed") and "inputs.parameters.channel" in ctx:
+                self.signed[ctx["inputs.parameters.channel"]] = outputs["signed"]
         self.runs[name] = self.runs.get(name, 0) + 1
         if self.interrupt and self.interrupt[1] == name and self.interrupt[2] == self.runs[name]:
             raise Interrupted("stopped" if self.interrupt[0] == "stop" else "terminated")

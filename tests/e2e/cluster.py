@@ -111,6 +111,9 @@ class Network:
         self.live: dict[str, dict] = {}  # StatefulSet name -> its object, patched
         self.hosts: dict[str, str] = {}  # Service names -> IP
         self.aliases: list[dict] = []
+        # One of several clusters (crosscluster.py): its pods' IPs are
+        # 10.254.<1 + subnet + ...>, its veths e2e<subnet>v<n>.
+        self.subnet: int = getattr(args, "subnet", 0)
         self.plan()
 
     # -- what runs where --------------------------------------------------
@@ -164,7 +167,7 @@ class Network:
                 pod = Pod(
                     f"{name}-{i}",
                     workload,
-                    f"10.254.{1 + n // 250}.{2 + n % 250}",
+                    f"10.254.{1 + self.subnet + n // 250}.{2 + n % 250}",
                     template["metadata"].get("labels", {}),
                     template["spec"],
                 )
@@ -239,19 +242,21 @@ class Network:
 
     # -- network ------------------------------------------------------------
 
-    def setup(self) -> None:
-        """The bridge, a network namespace per pod, /etc/hosts of the harness
-        (and so of the workflow steps): Service names and hostAliases."""
-        run(["ip", "link", "set", "lo", "up"])
-        run(["ip", "link", "add", BRIDGE, "type", "bridge"])
-        run(["ip", "addr", "add", f"{BRIDGE_IP}/16", "dev", BRIDGE])
-        run(["ip", "link", "set", BRIDGE, "up"])
+    def setup(self, bridge: bool = True) -> None:
+        """The bridge (unless another cluster made it), a network namespace
+        per pod, /etc/hosts of the harness (and so of the workflow steps):
+        Service names and hostAliases."""
+        if bridge:
+            run(["ip", "link", "set", "lo", "up"])
+            run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+            run(["ip", "addr", "add", f"{BRIDGE_IP}/16", "dev", BRIDGE])
+            run(["ip", "link", "set", BRIDGE, "up"])
         (self.work / "netns").mkdir()
         for n, pod in enumerate(self.pods):
             ns = self.netns(pod)
             ns.touch()
             run(["unshare", f"--net={ns}", "true"])
-            veth = f"e2eveth{n}"
+            veth = f"e2e{self.subnet}v{n}"
             inside = [
                 f"ip link add eth0 type veth peer name {veth}",
                 f"ip link set {veth} netns {os.getpid()}",
@@ -262,11 +267,18 @@ class Network:
             ]
             run(["nsenter", f"--net={ns}", "sh", "-c", " && ".join(inside)])
             run(["ip", "link", "set", veth, "master", BRIDGE, "up"])
+        self.bind_hosts()
+
+    def bind_hosts(self) -> None:
+        """/etc/hosts of the harness and the workflow steps it runs: this
+        cluster's Service names, the collected hostAliases and those the
+        flows' pods get (other clusters' nodes, from their bundles)."""
         hosts = self.work / "hosts"
+        aliases = self.aliases + self.net.get("hostAliases", [])
         hosts.write_text(
             "127.0.0.1\tlocalhost\n"
             + "".join(self.hosts_lines())
-            + "".join(f"{a['ip']}\t{' '.join(a['hostnames'])}\n" for a in self.aliases)
+            + "".join(f"{a['ip']}\t{' '.join(a['hostnames'])}\n" for a in aliases)
         )
         run(["mount", "--bind", hosts, "/etc/hosts"])
 

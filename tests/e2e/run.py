@@ -47,6 +47,9 @@ This file is the command line; the harness is in the modules beside it:
 - argo.py: the stand-in for the Argo controller (Workflows);
 - scenario.py: what runs on the network and is checked (Scenario), the
   restore drill included;
+- crosscluster.py: a folder of projects (samples/cross-cluster) as one
+  network over several clusters that exchange only bundles and a signed
+  update (CrossCluster);
 - stores.py: the restore drill's object-store servers.
 
     python3 tests/e2e/run.py samples/scaled-raft-tls --fabric-bin ~/fabric/bin \\
@@ -63,6 +66,7 @@ import sys
 import tempfile
 
 from kube import ROOT, launch, release_builder, release_config
+from crosscluster import CrossCluster
 from scenario import Scenario
 
 IN_NAMESPACE = "FABCHART_E2E_NAMESPACE"
@@ -190,13 +194,25 @@ def main() -> None:
     if args.workdir:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-    scenario = Scenario(args, work)
     try:
-        scenario.network.setup()
-        scenario.network.start()
-        scenario.run()
+        if (args.project / "network.yaml").is_file():
+            scenario = Scenario(args, work)
+            try:
+                scenario.network.setup()
+                scenario.network.start()
+                scenario.run()
+            finally:
+                scenario.network.stop()
+        else:
+            # A folder of projects: one network over several clusters.
+            clusters = CrossCluster(args, work)
+            try:
+                clusters.setup()
+                clusters.start()
+                clusters.run()
+            finally:
+                clusters.stop()
     finally:
-        scenario.network.stop()
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
     print("E2E PASSED")

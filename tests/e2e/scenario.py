@@ -79,10 +79,11 @@ class Scenario:
     def compile(self) -> None:
         print(run([self.args.fabchart, "compile", self.project]).strip())
 
-    def flow(self, kind: str, expect: str = "Succeeded", interrupt: tuple | None = None, **options) -> Workflows:
+    def flow(self, kind: str, expect: str = "Succeeded", interrupt: tuple | None = None,
+             on_suspend=None, **options) -> Workflows:
         """Prints workflow `kind` with `options` (dotted keys, passed in a
         values file so that JSON values stay strings) and runs it; it must end
-        `expect`. `interrupt`: see Workflows."""
+        `expect`. `interrupt`, `on_suspend`: see Workflows."""
         print(f"== fabchart flow {kind} {options or ''}" + (f" interrupted: {interrupt}" if interrupt else ""))
         self.flows += 1
         name = f"{self.flows}-{kind}"
@@ -99,6 +100,7 @@ class Scenario:
         workflows = Workflows(
             self.chart, self.network.values, self.fs, self.work / "flows" / name, self.network, self.extra_objects
         )
+        workflows.on_suspend = on_suspend
         status = workflows.submit(run(cmd, stdout_only=True), interrupt)
         if status != expect:
             raise SystemExit(f"flow {kind} ended {status}, not {expect}")
