@@ -200,6 +200,48 @@ fn certificate(text: &str) -> Result<Vec<u8>, String> {
     Ok(pem.contents)
 }
 
+/// What is wrong with a bundle file as a whole: a format this fabchart
+/// does not read, no org, an org twice.
+pub fn file_faults(
+    source: &crate::load::SourceFile,
+    bundle: &Bundle,
+) -> Vec<crate::load::Diagnostic> {
+    use crate::load::Diagnostic;
+    let mut out = Vec::new();
+    if bundle.fabchart_bundle != VERSION {
+        out.push(
+            Diagnostic::at(
+                source,
+                source.locate("/fabchartBundle"),
+                format!(
+                    "bundle format {} is not one this fabchart reads ({VERSION})",
+                    bundle.fabchart_bundle
+                ),
+            )
+            .with_help("export it with the same fabchart release"),
+        );
+    }
+    if bundle.orgs.is_empty() {
+        out.push(
+            Diagnostic::at(source, source.locate("/orgs"), "the bundle holds no org")
+                .with_help("export it again, naming the orgs with --org"),
+        );
+    }
+    for (i, org) in bundle.orgs.iter().enumerate() {
+        if bundle.orgs[..i].iter().any(|o| o.msp_id == org.msp_id) {
+            out.push(
+                Diagnostic::at(
+                    source,
+                    source.locate(&format!("/orgs/{i}/mspId")),
+                    format!("{} is in the bundle twice", org.msp_id),
+                )
+                .with_help("export the bundle again"),
+            );
+        }
+    }
+    out
+}
+
 /// `host:port` split, or None when it is not one.
 pub fn split_address(address: &str) -> Option<(&str, u16)> {
     let (host, port) = address.rsplit_once(':')?;

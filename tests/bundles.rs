@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_yaml::Value;
-use support::{fabchart, root};
-
-const CLUSTERS: [&str; 3] = ["one", "two", "three"];
+use support::{fabchart, fabchart_ok as ok, root, CLUSTERS};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     fabchart(dir).args(args).output().unwrap()
@@ -18,16 +16,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let output = run(dir, args);
-    assert!(
-        output.status.success(),
-        "fabchart {args:?} failed:\n{}",
-        stderr(&output)
-    );
-    output
 }
 
 fn refused(dir: &Path, args: &[&str], says: &str) -> String {
@@ -41,19 +29,8 @@ fn refused(dir: &Path, args: &[&str], says: &str) -> String {
     text
 }
 
-/// The three clusters copied into a temp folder and compiled, each one's
-/// bundle exported as `<cluster>.bundle.yaml` beside them.
 fn clusters() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    for cluster in CLUSTERS {
-        support::copy_tree(
-            &root().join("samples/cross-cluster").join(cluster),
-            &tmp.path().join(cluster),
-        );
-        ok(tmp.path(), &["compile", cluster]);
-        export(tmp.path(), cluster);
-    }
-    tmp
+    support::exported_clusters()
 }
 
 fn export(dir: &Path, cluster: &str) -> PathBuf {
@@ -260,6 +237,14 @@ fn a_changed_bundle_is_refused_and_nothing_written() {
                     Value::String("x".into());
             }),
             "is no file a bundle carries",
+        ),
+        (
+            "an org twice",
+            Box::new(|b| {
+                let meadow = org(b, "MeadowMSP").clone();
+                b["orgs"].as_sequence_mut().unwrap().push(meadow);
+            }),
+            "MeadowMSP is in the bundle twice",
         ),
         (
             "an address its certificate does not name",
@@ -521,4 +506,35 @@ fn expose_takes_ips_of_nodes_run_here() {
         text.contains("`peer7.meadow.example` is no peer or orderer of this cluster"),
         "{text}"
     );
+}
+
+/// Another CA may name its certificates its own way: the flows dial the
+/// other cluster's orderer with the TLS CA file the bundle carries.
+#[test]
+fn the_tls_ca_file_is_the_bundles() {
+    let tmp = clusters();
+    let dir = tmp.path();
+    let mut two = bundle(&dir.join("two.bundle.yaml"));
+    let files = org(&mut two, "LighthouseMSP")["files"]
+        .as_mapping_mut()
+        .unwrap();
+    let pem = files
+        .remove("msp/tlscacerts/tlsca.lighthouse.example-cert.pem")
+        .unwrap();
+    files.insert("msp/tlscacerts/lighthouse-tls-root.pem".into(), pem);
+    write(&dir.join("renamed.yaml"), &two);
+    ok(dir, &["bundle", "import", "renamed.yaml", "three"]);
+    ok(dir, &["bundle", "import", "one.bundle.yaml", "three"]);
+    ok(dir, &["compile", "three"]);
+    let chart = dir.join("three/out/hlf-kube");
+    let topology: serde_json::Value =
+        serde_json::from_str(&read(&chart.join("topology.json"))).unwrap();
+    let tls_ca = topology["network"]["flowOrderer"]["tlsCa"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        tls_ca,
+        "crypto-config/ordererOrganizations/lighthouse.example/msp/tlscacerts/lighthouse-tls-root.pem"
+    );
+    assert!(chart.join(tls_ca).is_file());
 }

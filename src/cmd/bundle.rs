@@ -255,25 +255,8 @@ fn import(args: &ImportArgs) -> anyhow::Result<Outcome> {
     let Some(imported) = load::parse::<Bundle>(&source, false, &mut diagnostics) else {
         return Err(diagnostics.into_result().expect_err("parse failed").into());
     };
-    if imported.fabchart_bundle != bundle::VERSION {
-        diagnostics.push(
-            Diagnostic::at(
-                &source,
-                source.locate("/fabchartBundle"),
-                format!(
-                    "bundle format {} is not one this fabchart reads ({})",
-                    imported.fabchart_bundle,
-                    bundle::VERSION
-                ),
-            )
-            .with_help("export it with the same fabchart release"),
-        );
-    }
-    if imported.orgs.is_empty() {
-        diagnostics.push(
-            Diagnostic::at(&source, source.locate("/orgs"), "the bundle holds no org")
-                .with_help("export it again, naming the orgs with --org"),
-        );
+    for fault in bundle::file_faults(&source, &imported) {
+        diagnostics.push(fault);
     }
     for (index, org) in imported.orgs.iter().enumerate() {
         for fault in bundle::verify(org, index) {

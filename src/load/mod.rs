@@ -85,19 +85,11 @@ fn read_bundles(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<Input<crate::b
         else {
             continue;
         };
-        if input.value.fabchart_bundle != crate::bundle::VERSION {
-            diagnostics.push(
-                Diagnostic::at(
-                    &input.source,
-                    input.source.locate("/fabchartBundle"),
-                    format!(
-                        "bundle format {} is not one this fabchart reads ({})",
-                        input.value.fabchart_bundle,
-                        crate::bundle::VERSION
-                    ),
-                )
-                .with_help("import a bundle exported by the same fabchart release"),
-            );
+        let faults = crate::bundle::file_faults(&input.source, &input.value);
+        if !faults.is_empty() {
+            for fault in faults {
+                diagnostics.push(fault);
+            }
             continue;
         }
         out.push(input);

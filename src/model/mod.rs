@@ -163,6 +163,22 @@ pub struct HostAlias {
 }
 
 impl Org {
+    /// Chart-relative path of the org's TLS CA certificate in its public MSP:
+    /// the one its bundle carries for an imported org (another CA may name
+    /// it its own way), else cryptogen's name.
+    pub fn tls_ca_cert(&self) -> String {
+        let bundled = self.bundle.as_ref().and_then(|b| {
+            b.org
+                .files
+                .keys()
+                .find_map(|path| path.strip_prefix("msp/tlscacerts/"))
+        });
+        let file = bundled
+            .map(str::to_string)
+            .unwrap_or_else(|| self.crypto.tlscacert_file());
+        format!("{}/msp/tlscacerts/{file}", self.crypto_dir)
+    }
+
     /// The files of identity Secret `secret` (empty for one the org lacks).
     pub fn files(&self, secret: &str) -> &[SecretFile] {
         self.identities

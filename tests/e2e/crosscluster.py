@@ -36,6 +36,7 @@ import copy
 import json
 import pathlib
 import subprocess
+import time
 
 import yaml
 
@@ -181,6 +182,7 @@ class CrossCluster:
         for c in others:
             self.flow(c, "chaincode", **{"flow.invoke.enabled": True, **invoke})
         self.check_committed()
+        self.check_orderers("trade")
         self.add_org()
         if self.args.upgrade_to:
             print("upgrade NOT RUN: not part of the cross-cluster run")
@@ -212,6 +214,30 @@ class CrossCluster:
         }
         assert len(clusters) >= 2, f"endorsed by {sorted(endorsers)} of cluster(s) {sorted(clusters)} only"
         print(f"invoke on {channel}: valid, endorsed by {sorted(endorsers)} of clusters {sorted(clusters)}")
+
+    def check_orderers(self, channel: str) -> None:
+        """Every cluster's orderers are consenters of `channel` at the same
+        height (each asked through its admin API by its own cluster)."""
+        deadline = time.time() + 30
+        while True:
+            seen, clusters = {}, set()
+            for c in self.clusters:
+                c.network.bind_hosts()
+                for name, org in c.network.orgs.items():
+                    if org["kind"] != "orderer":
+                        continue
+                    for node in org["nodes"]:
+                        status = c.network.osn_channel(name, node, channel)
+                        seen[node["host"]] = (status.get("consensusRelation"), status.get("height"))
+                        clusters.add(c.name)
+            relations = {r for r, _ in seen.values()}
+            heights = {h for _, h in seen.values()}
+            if relations == {"consenter"} and len(heights) == 1:
+                break
+            if time.time() > deadline:
+                raise SystemExit(f"the orderers of {channel} disagree: {seen}")
+            time.sleep(2)
+        print(f"orderers OK: {len(seen)} consenters of {channel} in clusters {sorted(clusters)}, all at height {heights.pop()}")
 
     def check_committed(self) -> None:
         """Every cluster's peers see the same committed definitions, approved by every org."""

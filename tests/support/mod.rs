@@ -118,37 +118,51 @@ pub fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The clusters of samples/cross-cluster in a temp folder (as `one`, `two`,
-/// `three`), each compiled, its bundle exported (`<cluster>.bundle.yaml`)
-/// and imported by the other two, and compiled again: what the README's
-/// walkthrough ends with.
-pub fn exchanged_clusters() -> tempfile::TempDir {
-    const CLUSTERS: [&str; 3] = ["one", "two", "three"];
+/// The clusters of samples/cross-cluster, in a temp folder's `one`, `two`
+/// and `three`.
+pub const CLUSTERS: [&str; 3] = ["one", "two", "three"];
+
+/// `fabchart ARGS` in `dir`, which must succeed.
+pub fn fabchart_ok(dir: &Path, args: &[&str]) -> std::process::Output {
+    let output = fabchart(dir).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "fabchart {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The clusters of samples/cross-cluster copied into a temp folder and
+/// compiled, each one's bundle exported as `<cluster>.bundle.yaml` beside them.
+pub fn exported_clusters() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let ok = |args: &[&str]| {
-        let output = fabchart(dir).args(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "fabchart {args:?} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output
-    };
     for cluster in CLUSTERS {
         copy_tree(
             &root().join("samples/cross-cluster").join(cluster),
             &dir.join(cluster),
         );
-        ok(&["compile", cluster]);
-        let bundle = ok(&["bundle", "export", cluster]).stdout;
+        fabchart_ok(dir, &["compile", cluster]);
+        let bundle = fabchart_ok(dir, &["bundle", "export", cluster]).stdout;
         std::fs::write(dir.join(format!("{cluster}.bundle.yaml")), bundle).unwrap();
     }
+    tmp
+}
+
+/// [`exported_clusters`], each bundle then imported by the other two, each
+/// project compiled again: what the README's walkthrough ends with.
+pub fn exchanged_clusters() -> tempfile::TempDir {
+    let tmp = exported_clusters();
+    let dir = tmp.path();
     for cluster in CLUSTERS {
         for other in CLUSTERS.iter().filter(|c| **c != cluster) {
-            ok(&["bundle", "import", &format!("{other}.bundle.yaml"), cluster]);
+            fabchart_ok(
+                dir,
+                &["bundle", "import", &format!("{other}.bundle.yaml"), cluster],
+            );
         }
-        ok(&["compile", cluster]);
+        fabchart_ok(dir, &["compile", cluster]);
     }
     tmp
 }

@@ -291,11 +291,7 @@ fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
             host,
             port,
             admin_port: None,
-            tls_ca: format!(
-                "{}/msp/tlscacerts/{}",
-                org.crypto_dir,
-                org.crypto.tlscacert_file()
-            ),
+            tls_ca: org.tls_ca_cert(),
             external: true,
         });
     }
@@ -309,11 +305,7 @@ fn flow_orderer(faults: &mut Faults, orgs: &[Org]) -> Option<OrdererRef> {
         host: node.host.clone(),
         port: node.port,
         admin_port: node.admin_port,
-        tls_ca: format!(
-            "{}/msp/tlscacerts/{}",
-            org.crypto_dir,
-            org.crypto.tlscacert_file()
-        ),
+        tls_ca: org.tls_ca_cert(),
         external: false,
     })
 }

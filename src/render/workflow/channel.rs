@@ -46,11 +46,7 @@ impl Builder<'_, ChannelOptions> {
             });
             // Another cluster's: asked whether it has the channel already.
             if org.external {
-                entry["tlsCa"] = json!(format!(
-                    "{}/msp/tlscacerts/{}",
-                    org.crypto_dir,
-                    org.crypto.tlscacert_file()
-                ));
+                entry["tlsCa"] = json!(org.tls_ca_cert());
             }
             consenters.push(entry);
         }
