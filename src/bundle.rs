@@ -185,6 +185,13 @@ fn allowed_path(kind: OrgKind, domain: &str, path: &str) -> bool {
     }
 }
 
+/// Whether `path` is a file directly in folder `dir` (not below a subfolder).
+fn directly_in(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|file| !file.contains('/'))
+}
+
 /// The DER of the one PEM certificate `text` holds.
 fn certificate(text: &str) -> Result<Vec<u8>, String> {
     let (rest, pem) = x509_parser::pem::parse_x509_pem(text.as_bytes())
@@ -334,11 +341,7 @@ pub fn verify(org: &OrgBundle, index: usize) -> Vec<Fault> {
     let prints_in = |dir: &str| -> Vec<(String, &[u8])> {
         certs
             .iter()
-            .filter(|(p, _)| {
-                p.strip_prefix(dir)
-                    .and_then(|rest| rest.strip_prefix('/'))
-                    .is_some_and(|f| !f.contains('/'))
-            })
+            .filter(|(p, _)| directly_in(p, dir))
             .map(|(_, der)| (fingerprint(der), der.as_slice()))
             .collect()
     };
@@ -484,11 +487,7 @@ pub fn export_org(org: &crate::model::Org, tree: &Tree) -> OrgBundle {
     let prints = |dir: &str| -> Vec<String> {
         let mut out: Vec<String> = files
             .iter()
-            .filter(|(p, _)| {
-                p.strip_prefix(dir)
-                    .and_then(|r| r.strip_prefix('/'))
-                    .is_some_and(|f| !f.contains('/'))
-            })
+            .filter(|(p, _)| directly_in(p, dir))
             .filter_map(|(_, text)| certificate(text).ok())
             .map(|der| fingerprint(&der))
             .collect();

@@ -107,6 +107,12 @@ class Scenario:
         self.network.check_alive()
         return workflows
 
+    def persistent(self) -> bool:
+        """Whether peers and orderers keep their data on claims (values'
+        peer/orderer.persistence.enabled), not in emptyDirs."""
+        values = self.network.values
+        return all(values.get(k, {}).get("persistence", {}).get("enabled") for k in ("peer", "orderer"))
+
     def peer(self, org: str, *cmd: str) -> str:
         return run([self.args.fabric_bin / "peer", *cmd], env=self.network.admin_cli(org))
 
@@ -308,8 +314,7 @@ class Scenario:
         if not self.args.upgrade_to:
             print("upgrade NOT RUN: no --upgrade-to")
             return
-        values = self.network.values
-        if not all(values.get(k, {}).get("persistence", {}).get("enabled") for k in ("peer", "orderer")):
+        if not self.persistent():
             print("upgrade NOT RUN: the sample keeps its ledgers in emptyDirs, which a restart from a new chart empties")
             return
         version = fabric_version(self.args.upgrade_to)
@@ -456,8 +461,7 @@ class Scenario:
         and checks the ledgers and the chaincode's values; on S3 also the
         faults: a backup killed half-way, restores stopped or terminated
         half-way, a corrupted archive."""
-        values = self.network.values
-        if not all(values.get(k, {}).get("persistence", {}).get("enabled") for k in ("peer", "orderer")):
+        if not self.persistent():
             print("restore drill NOT RUN: the sample keeps peer or orderer data in emptyDirs")
             return
         if "chaincode" not in self.fs.images:

@@ -279,15 +279,25 @@ hand_on_update() {
 
 # ---- the consenter set (channel-orderers.sh) ----
 
+# Prints the jq definition of `consenters($type)`: a decoded channel
+# config's consenter set, BFT's Orderers mapping or else Raft's
+# ConsensusType metadata ([] when there is none).
+consenters_def() {
+  cat << 'JQ'
+def consenters($type):
+  if $type == "BFT"
+  then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
+  else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
+  // [];
+JQ
+}
+
 # stdin: decoded channel config. $1: ORDERER_CONFIG. Prints, one compact
 # JSON object per line, the consenters $1 lists that the config's consenter
 # set lacks (matched by host and port).
 consenters_missing() {
-  jq -c --argjson want "$1" '
-    (if $want.type == "BFT"
-     then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
-     else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
-     // [] | map("\(.host):\(.port)")) as $have
+  jq -c --argjson want "$1" "$(consenters_def)"'
+    (consenters($want.type) | map("\(.host):\(.port)")) as $have
     | $want.consenters[]
     | select("\(.host):\(.port)" as $address | $have | index($address) | not)'
 }
@@ -295,12 +305,9 @@ consenters_missing() {
 # stdin: decoded channel config. $1: ORDERER_CONFIG. Prints the consenters
 # (host:port) the config has and $1 does not list.
 consenters_extra() {
-  jq -r --argjson want "$1" '
+  jq -r --argjson want "$1" "$(consenters_def)"'
     ($want.consenters | map("\(.host):\(.port)")) as $listed
-    | (if $want.type == "BFT"
-       then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
-       else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
-       // [])[]
+    | consenters($want.type)[]
     | "\(.host):\(.port)"
     | select(. as $address | $listed | index($address) | not)'
 }
@@ -334,11 +341,7 @@ quorum() {
 # stdin: decoded channel config. $1: the consensus type. Prints the number
 # of consenters the config has.
 consenter_count() {
-  jq -r --arg type "$1" '
-    if $type == "BFT"
-    then .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping
-    else .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters end
-    // [] | length'
+  jq -r --arg type "$1" "$(consenters_def)"' consenters($type) | length'
 }
 
 # stdin: decoded channel config. $1: a consenter's host:port, $2 the

@@ -25,13 +25,16 @@ impl Builder<'_, ChannelOptions> {
         Ok((org, node))
     }
 
-    /// What the channel's orderer group should say, for the channel-orderers
-    /// step: the consensus type, how many consenters may be unreachable, and
-    /// every consenter (other clusters' too) with its cluster address, its
-    /// client endpoint (as its org's OrdererEndpoints list it), and its
-    /// certificates' paths in the configtx tree.
-    fn orderer_config(&self, channel: &crate::model::Channel) -> anyhow::Result<Value> {
+    /// The channel's consenters for the channel-orderers step, each node
+    /// looked up once: this cluster's (org, MSP ID, address and admin port:
+    /// the ones it joins) and what the channel's orderer group should say
+    /// (the consensus type, how many consenters may be unreachable, and every
+    /// consenter, other clusters' too, with its cluster address, its client
+    /// endpoint as its org's OrdererEndpoints list it, and its certificates'
+    /// paths in the configtx tree).
+    fn consenters(&self, channel: &crate::model::Channel) -> anyhow::Result<(Vec<Value>, Value)> {
         let orderer = &channel.profile.orderer;
+        let mut local = Vec::new();
         let mut consenters = Vec::new();
         for consenter in &orderer.consenters {
             let (org, node) = self.consenter_node(consenter)?;
@@ -44,17 +47,26 @@ impl Builder<'_, ChannelOptions> {
                 "tlsCert": consenter.tls_cert,
                 "identity": consenter.identity,
             });
-            // Another cluster's: asked whether it has the channel already.
             if org.external {
+                // Another cluster's: asked whether it has the channel already.
                 entry["tlsCa"] = json!(org.tls_ca_cert());
+            } else {
+                local.push(json!({
+                    "org": org.key,
+                    "mspId": org.msp_id,
+                    "host": node.host,
+                    "port": node.port,
+                    "adminPort": node.admin_port.unwrap_or(names::ORDERER_ADMIN_PORT),
+                }));
             }
             consenters.push(entry);
         }
-        Ok(json!({
+        let config = json!({
             "type": orderer.orderer_type,
             "tolerated": orderer.orderer_type.fault_tolerance(orderer.consenters.len()),
             "consenters": consenters,
-        }))
+        });
+        Ok((local, config))
     }
 
     pub(super) fn channel_templates(&self) -> anyhow::Result<(Vec<Value>, Map<String, Value>)> {
@@ -66,20 +78,7 @@ impl Builder<'_, ChannelOptions> {
         let mut orgs = Map::new();
         let mut items = Vec::new();
         for channel in &channels {
-            let mut consenters = Vec::new();
-            for consenter in &channel.profile.orderer.consenters {
-                let (org, node) = self.consenter_node(consenter)?;
-                if org.external {
-                    continue;
-                }
-                consenters.push(json!({
-                    "org": org.key,
-                    "mspId": org.msp_id,
-                    "host": node.host,
-                    "port": node.port,
-                    "adminPort": node.admin_port.unwrap_or(names::ORDERER_ADMIN_PORT),
-                }));
-            }
+            let (consenters, orderer) = self.consenters(channel)?;
             let mut channel_orgs = Vec::new();
             for name in &channel.orgs {
                 let org = self.org(name)?;
@@ -93,7 +92,7 @@ impl Builder<'_, ChannelOptions> {
                 "channel": channel.name,
                 "profile": channel.name,
                 "consenters": consenters,
-                "orderer": self.orderer_config(channel)?,
+                "orderer": orderer,
                 "orgs": channel_orgs,
             }));
         }
